@@ -1,0 +1,108 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Iced.Intel;
+using XSave.Generators.Helpers;
+using XSave.Generators.Models;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace XSave.Generators;
+
+public sealed partial class XSaveThunkGenerator
+{
+    /// <summary>Stage 2: a model becomes machine code, assembled with Iced for both x64 calling conventions.</summary>
+    internal static class Assemble
+    {
+        /// <summary>
+        /// XSave.XSaveArea.SafeFeatures as a number (a test keeps the two equal): every mask the
+        /// generated code hands to XSAVE/XRSTOR is intersected with it, so no save leaves the page.
+        /// </summary>
+        public const uint SafeFeatureMask = 0xA02FF;
+
+        public static AssembledThunk Run(ThunkModel thunk)
+        {
+            byte[] systemV = Encode(thunk, systemV: true);
+            byte[] windows = Encode(thunk, systemV: false);
+            return new AssembledThunk(
+                thunk,
+                new EquatableArray<byte>(systemV),
+                new EquatableArray<byte>(windows),
+                Disassemble(systemV),
+                Disassemble(windows));
+        }
+
+        private static byte[] Encode(ThunkModel thunk, bool systemV)
+        {
+            // First integer argument: RDI (System V) or RCX (Windows); second: RSI or RDX.
+            AssemblerRegister64 area = systemV ? rdi : rcx;
+            AssemblerRegister32 second = systemV ? esi : edx;
+            var c = new Assembler(64);
+            switch (thunk.Instruction)
+            {
+                case ThunkInstruction.XGetBv:
+                    if (systemV)
+                    {
+                        c.mov(ecx, edi);
+                    }
+
+                    c.xgetbv();
+                    c.shl(rdx, 32);
+                    c.or(rax, rdx);
+                    break;
+                case ThunkInstruction.FxSave:
+                    c.fxsave64(__[area]);
+                    break;
+                case ThunkInstruction.FxRstor:
+                    c.fxrstor64(__[area]);
+                    break;
+                default:
+                    // EDX:EAX = mask & SafeFeatureMask; the safe set fits in EAX, so EDX is 0.
+                    if (thunk.HasMask)
+                    {
+                        c.mov(eax, second);
+                        c.and(eax, (int)SafeFeatureMask);
+                    }
+                    else
+                    {
+                        c.mov(eax, SafeFeatureMask);
+                    }
+
+                    c.xor(edx, edx);
+                    switch (thunk.Instruction)
+                    {
+                        case ThunkInstruction.XSave: c.xsave64(__[area]); break;
+                        case ThunkInstruction.XSaveOpt: c.xsaveopt64(__[area]); break;
+                        case ThunkInstruction.XSaveC: c.xsavec64(__[area]); break;
+                        default: c.xrstor64(__[area]); break;
+                    }
+
+                    break;
+            }
+
+            c.ret();
+            using var stream = new MemoryStream();
+            c.Assemble(new StreamCodeWriter(stream), 0);
+            return stream.ToArray();
+        }
+
+        private static EquatableArray<string> Disassemble(byte[] code)
+        {
+            var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
+            var formatter = new IntelFormatter();
+            formatter.Options.UppercaseHex = true;
+            var output = new StringOutput();
+            var lines = new List<string>();
+            while (decoder.IP < (ulong)code.Length)
+            {
+                int start = (int)decoder.IP;
+                decoder.Decode(out Instruction instruction);
+                formatter.Format(instruction, output);
+                string hex = string.Concat(code.Skip(start).Take(instruction.Length).Select(b => b.ToString("X2", CultureInfo.InvariantCulture)));
+                lines.Add(string.Format(CultureInfo.InvariantCulture, "{0:X4}  {1,-16}{2}", start, hex, output.ToStringAndReset()));
+            }
+
+            return lines.ToEquatableArray();
+        }
+    }
+}

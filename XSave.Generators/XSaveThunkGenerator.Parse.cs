@@ -1,0 +1,223 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using XSave.Generators.Diagnostics;
+using XSave.Generators.Helpers;
+using XSave.Generators.Models;
+
+namespace XSave.Generators;
+
+public sealed partial class XSaveThunkGenerator
+{
+    /// <summary>Stage 1: an attributed method symbol becomes a <see cref="ThunkModel"/> or diagnostics. Never throws on broken code.</summary>
+    internal static class Parse
+    {
+        private const string XSaveArea = "global::XSave.XSaveArea";
+        private const string LegacyRegion = "global::XSave.LegacyRegion";
+
+        public static ParseResult Run(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
+            {
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            List<DiagnosticInfo> diagnostics = [];
+            Location location = syntax.Identifier.GetLocation();
+            string name = method.Name;
+
+            AttributeData attribute = context.Attributes[0];
+            if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int instructionValue)
+            {
+                // The attribute itself does not compile; the compiler reports that.
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            if (instructionValue < (int)ThunkInstruction.XSave || instructionValue > (int)ThunkInstruction.XGetBv)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownInstruction, location, name, instructionValue.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                return Fail(diagnostics);
+            }
+
+            ThunkInstruction instruction = (ThunkInstruction)instructionValue;
+            if (!method.IsStatic)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodMustBeStatic, location, name));
+            }
+
+            if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.Body is not null || syntax.ExpressionBody is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodMustBePartialDeclaration, location, name));
+            }
+
+            if (method.IsGenericMethod)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodMustNotBeGeneric, location, name));
+            }
+
+            foreach (TypeDeclarationSyntax type in syntax.Ancestors().OfType<TypeDeclarationSyntax>())
+            {
+                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeMustBePartial, type.Identifier.GetLocation(), type.Identifier.Text, name));
+                }
+            }
+
+            if (!Signature.TryMatch(method, instruction, out AreaPassing passing, out string firstName, out string maskName))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SignatureDoesNotMatchInstruction, location, name, Signature.InstructionText(instruction), Signature.Expected(instruction)));
+            }
+
+            if (context.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: false })
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsafeCodeRequired, location, name));
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (diagnostics.Count > 0)
+            {
+                return Fail(diagnostics);
+            }
+
+            bool isUnchecked = attribute.NamedArguments.Any(a => a.Key == "Unchecked" && a.Value.Value is true);
+            ThunkModel model = new(
+                Hierarchy(syntax, method),
+                string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
+                instruction == ThunkInstruction.XGetBv ? "ulong" : "void",
+                name,
+                $"{method.ContainingType.ToDisplayString()}.{name}",
+                method.Parameters.Select(ParameterText).ToEquatableArray(),
+                firstName,
+                maskName,
+                instruction,
+                passing,
+                isUnchecked);
+            return new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        private static ParseResult Fail(List<DiagnosticInfo> diagnostics) => new(null, diagnostics.ToEquatableArray());
+
+        private static HierarchyInfo Hierarchy(MethodDeclarationSyntax syntax, IMethodSymbol method)
+        {
+            string ns = method.ContainingNamespace is { IsGlobalNamespace: false } containing
+                ? containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty)
+                : string.Empty;
+            string[] types = syntax.Ancestors().OfType<TypeDeclarationSyntax>().Reverse().Select(TypeHeader).ToArray();
+            return new HierarchyInfo(ns, new EquatableArray<string>(types));
+        }
+
+        private static string TypeHeader(TypeDeclarationSyntax type)
+        {
+            // 'ref' (and 'readonly') must be repeated on every part of a partial struct.
+            IEnumerable<string> kept = type.Modifiers
+                .Where(m => m.IsKind(SyntaxKind.RefKeyword) || m.IsKind(SyntaxKind.ReadOnlyKeyword))
+                .Select(m => m.Text + " ");
+            string keyword = type is RecordDeclarationSyntax record && !record.ClassOrStructKeyword.IsKind(SyntaxKind.None)
+                ? $"record {record.ClassOrStructKeyword.Text}"
+                : type.Keyword.Text;
+            // 'unsafe' on this part only: it lets the generated members use pointers.
+            return $"{string.Concat(kept)}unsafe partial {keyword} {type.Identifier.Text}{type.TypeParameterList}";
+        }
+
+        private static string ParameterText(IParameterSymbol parameter)
+        {
+            string refKind = parameter.RefKind switch
+            {
+                RefKind.Ref => "ref ",
+                RefKind.In => "in ",
+                RefKind.Out => "out ",
+                RefKind.RefReadOnlyParameter => "ref readonly ",
+                _ => string.Empty,
+            };
+            string identifier = SyntaxFacts.GetKeywordKind(parameter.Name) != SyntaxKind.None ? "@" + parameter.Name : parameter.Name;
+            return $"{refKind}{parameter.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {identifier}";
+        }
+
+        /// <summary>The signatures each instruction accepts.</summary>
+        private static class Signature
+        {
+            public static bool TryMatch(IMethodSymbol method, ThunkInstruction instruction, out AreaPassing passing, out string firstName, out string maskName)
+            {
+                passing = AreaPassing.None;
+                firstName = method.Parameters.Length > 0 ? method.Parameters[0].Name : string.Empty;
+                maskName = string.Empty;
+                var parameters = method.Parameters;
+                if (instruction == ThunkInstruction.XGetBv)
+                {
+                    return method.ReturnType.SpecialType == SpecialType.System_UInt64
+                        && parameters.Length == 1
+                        && parameters[0].RefKind == RefKind.None
+                        && parameters[0].Type.SpecialType == SpecialType.System_UInt32;
+                }
+
+                if (!method.ReturnsVoid || parameters.Length == 0)
+                {
+                    return false;
+                }
+
+                bool isFx = instruction is ThunkInstruction.FxSave or ThunkInstruction.FxRstor;
+                bool isRestore = instruction is ThunkInstruction.XRstor or ThunkInstruction.FxRstor;
+                string areaType = isFx ? LegacyRegion : XSaveArea;
+                if (!TryArea(parameters[0], areaType, isRestore, out passing))
+                {
+                    return false;
+                }
+
+                if (parameters.Length == 1)
+                {
+                    return true;
+                }
+
+                if (isFx || parameters.Length != 2 || parameters[1].RefKind != RefKind.None || parameters[1].Type.SpecialType != SpecialType.System_UInt64)
+                {
+                    return false;
+                }
+
+                maskName = parameters[1].Name;
+                return true;
+            }
+
+            private static bool TryArea(IParameterSymbol parameter, string areaType, bool isRestore, out AreaPassing passing)
+            {
+                passing = AreaPassing.None;
+                if (parameter.RefKind == RefKind.None && parameter.Type is IPointerTypeSymbol pointer && IsType(pointer.PointedAtType, areaType))
+                {
+                    passing = AreaPassing.Pointer;
+                }
+                else if (parameter.RefKind == RefKind.Ref && IsType(parameter.Type, areaType))
+                {
+                    passing = AreaPassing.Ref;
+                }
+                else if (isRestore && parameter.RefKind is RefKind.In or RefKind.RefReadOnlyParameter && IsType(parameter.Type, areaType))
+                {
+                    passing = AreaPassing.In;
+                }
+
+                return passing != AreaPassing.None;
+            }
+
+            private static bool IsType(ITypeSymbol type, string fullName) =>
+                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) == fullName;
+
+            public static string InstructionText(ThunkInstruction instruction) => instruction switch
+            {
+                ThunkInstruction.XGetBv => "XGETBV",
+                ThunkInstruction.FxSave => "FXSAVE64",
+                ThunkInstruction.FxRstor => "FXRSTOR64",
+                _ => instruction.ToString().ToUpperInvariant() + "64",
+            };
+
+            public static string Expected(ThunkInstruction instruction) => instruction switch
+            {
+                ThunkInstruction.XGetBv => "'static partial ulong M(uint register)'",
+                ThunkInstruction.FxSave => "'static partial void M(LegacyRegion* region)' or 'static partial void M(ref LegacyRegion region)'",
+                ThunkInstruction.FxRstor => "'static partial void M(LegacyRegion* region)', or with 'ref' or 'in LegacyRegion region'",
+                ThunkInstruction.XRstor => "'static partial void M(XSaveArea* area)', or with 'ref' or 'in XSaveArea area', optionally followed by 'ulong mask'",
+                _ => "'static partial void M(XSaveArea* area)' or 'static partial void M(ref XSaveArea area)', optionally followed by 'ulong mask'",
+            };
+        }
+    }
+}

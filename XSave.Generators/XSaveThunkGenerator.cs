@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using XSave.Generators.Diagnostics;
+using XSave.Generators.Helpers;
+using XSave.Generators.Models;
+
+namespace XSave.Generators;
+
+/// <summary>
+/// Supplies the bodies of <c>static partial</c> methods marked <c>[XSaveThunk]</c>: parse the
+/// method into a model, assemble its machine code with Iced, emit one file with every thunk
+/// and the executable page that holds them.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
+{
+    /// <summary>Names of the tracked pipeline steps, shared with the incrementality tests.</summary>
+    public static class StepNames
+    {
+        public const string Parse = nameof(Parse);
+        public const string Diagnostics = nameof(Diagnostics);
+        public const string Assemble = nameof(Assemble);
+        public const string Collect = nameof(Collect);
+        public const string AssemblyName = nameof(AssemblyName);
+    }
+
+    private const string AttributeName = "XSave.XSaveThunkAttribute";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (context, token) => Parse.Run(context, token))
+            .WithTrackingName(StepNames.Parse);
+
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(StepNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (output, items) =>
+        {
+            foreach (DiagnosticInfo item in items)
+            {
+                output.ReportDiagnostic(item.ToDiagnostic());
+            }
+        });
+
+        IncrementalValueProvider<ImmutableArray<AssembledThunk>> assembled = parsed
+            .Where(static result => result.Thunk is not null)
+            .Select(static (result, _) => Assemble.Run(result.Thunk!))
+            .WithTrackingName(StepNames.Assemble)
+            .Collect()
+            .WithTrackingName(StepNames.Collect);
+        IncrementalValueProvider<string> assemblyName = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.AssemblyName ?? string.Empty)
+            .WithTrackingName(StepNames.AssemblyName);
+        context.RegisterSourceOutput(assembled.Combine(assemblyName), static (output, input) =>
+        {
+            if (!input.Left.IsEmpty)
+            {
+                output.AddSource(Emit.HintName, Emit.Run(input.Left, input.Right));
+            }
+        });
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace XSave;
+
+// FXSAVE64/FXRSTOR64 on the live CPU: the x87 and SSE state alone, no XSAVE needed.
+public unsafe partial struct LegacyRegion
+{
+    /// <summary>The alignment FXSAVE and FXRSTOR require (Intel SDM vol. 2A, FXSAVE).</summary>
+    public const int Alignment = 16;
+
+    /// <summary>Saves this thread's x87 and SSE state into the region with FXSAVE64. Bytes 464–511 are kept.</summary>
+    /// <exception cref="PlatformNotSupportedException">The process is not x86-64.</exception>
+    public void Save()
+    {
+        ThrowIfNotX64();
+        fixed (LegacyRegion* region = &this)
+        {
+            if (IsAligned(region))
+            {
+                Instructions.FxSave64(region);
+            }
+            else
+            {
+                LegacyRegion* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+                *scratch = *region;
+                Instructions.FxSave64(scratch);
+                *region = *scratch;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores this thread's x87 and SSE state from the region with FXRSTOR64, after checking
+    /// MXCSR against the CPU's MXCSR_MASK. Zero FCW/MXCSR beside a zero MXCSR_MASK (a region no
+    /// save wrote) load as their init values, as in <see cref="XSaveArea.Load"/>.
+    /// </summary>
+    /// <exception cref="InvalidXSaveAreaException">MXCSR sets a bit this CPU reserves; nothing was loaded.</exception>
+    /// <exception cref="PlatformNotSupportedException">The process is not x86-64.</exception>
+    public readonly void Load()
+    {
+        ThrowIfNotX64();
+        RestoreValidation.ThrowIfMxcsrInvalid(in this, Processor.MxcsrMask);
+        fixed (LegacyRegion* region = &Unsafe.AsRef(in this))
+        {
+            if (IsAligned(region) && !region->HasUnsetControlWords)
+            {
+                Instructions.FxRstor64(region);
+                return;
+            }
+
+            LegacyRegion* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+            *scratch = *region;
+            scratch->ApplyInitControlWords();
+            Instructions.FxRstor64(scratch);
+        }
+    }
+
+    internal static bool IsAligned(void* region) => ((nuint)region & (Alignment - 1)) == 0;
+
+    private static void ThrowIfNotX64()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            throw new PlatformNotSupportedException(
+                $"FXSAVE/FXRSTOR need an x86-64 process; this one is {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static LegacyRegion* AlignedScratch(Span<byte> buffer)
+    {
+        fixed (byte* start = buffer)
+        {
+            return (LegacyRegion*)(((nuint)start + (Alignment - 1)) & ~(nuint)(Alignment - 1));
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace XSave;
+
+/// <summary>
+/// What the running processor and OS allow. CPUID only answers yes/no questions here (is XSAVE
+/// enabled, does XSAVEC exist); what is enabled comes from XCR0 itself, and no size or offset is
+/// ever taken from CPUID (it may lie, e.g. inside an SGX enclave).
+/// </summary>
+internal static unsafe class Processor
+{
+    private const int Uninitialised = 0, Ready = 1;
+    private static int s_state;
+    private static XFeatures s_xcr0;
+    private static uint s_mxcsrMask;
+
+    /// <summary>True on x86-64 when the OS has enabled XSAVE (CPUID.1:ECX.OSXSAVE[bit 27]).</summary>
+    public static readonly bool IsXSaveEnabled =
+        RuntimeInformation.ProcessArchitecture == Architecture.X64 && X86Base.IsSupported &&
+        (X86Base.CpuId(1, 0).Ecx & (1 << 27)) != 0;
+
+    // CPUID.(EAX=0DH,ECX=1).EAX: bit 0 XSAVEOPT, bit 1 XSAVEC, bit 2 XGETBV with ECX=1 (SDM vol. 1 §13.2).
+    private static readonly int s_leafD1 = IsXSaveEnabled ? X86Base.CpuId(0xD, 1).Eax : 0;
+
+    public static bool HasXSaveOpt => (s_leafD1 & 1) != 0;
+    public static bool HasXSaveC => (s_leafD1 & 2) != 0;
+    public static bool HasXGetBv1 => (s_leafD1 & 4) != 0;
+
+    /// <summary>XCR0, read once with XGETBV.</summary>
+    public static XFeatures Xcr0
+    {
+        get
+        {
+            EnsureReady();
+            return s_xcr0;
+        }
+    }
+
+    /// <summary>The MXCSR bits this CPU accepts (MXCSR_MASK from an FXSAVE, 0 meaning 0xFFBF: SDM vol. 1 §11.6.6).</summary>
+    public static uint MxcsrMask
+    {
+        get
+        {
+            EnsureReady();
+            return s_mxcsrMask;
+        }
+    }
+
+    public static void ThrowIfXSaveUnavailable()
+    {
+        if (!IsXSaveEnabled)
+        {
+            throw new PlatformNotSupportedException(RuntimeInformation.ProcessArchitecture != Architecture.X64
+                ? $"XSAVE instructions need an x86-64 process; this one is {RuntimeInformation.ProcessArchitecture}. Reading and writing XSaveArea views works everywhere."
+                : "XSAVE is not enabled on this processor (CPUID.1:ECX.OSXSAVE is 0).");
+        }
+    }
+
+    private static void EnsureReady()
+    {
+        if (System.Threading.Volatile.Read(ref s_state) == Ready)
+        {
+            return;
+        }
+
+        ThrowIfXSaveUnavailable();
+        s_xcr0 = (XFeatures)Instructions.XGetBv(0);
+        s_mxcsrMask = ReadMxcsrMask();
+        System.Threading.Volatile.Write(ref s_state, Ready);
+    }
+
+    private static uint ReadMxcsrMask()
+    {
+        byte* buffer = stackalloc byte[LegacyRegion.Size + 16];
+        LegacyRegion* region = (LegacyRegion*)(((nuint)buffer + 15) & ~(nuint)15);
+        region->MxcsrMask = 0;
+        Instructions.FxSave64(region);
+        uint mask = (uint)region->MxcsrMask;
+        return mask == 0 ? 0xFFBF : mask;
+    }
+}

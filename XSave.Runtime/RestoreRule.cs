@@ -1,0 +1,28 @@
+namespace XSave;
+
+/// <summary>
+/// A rule an area must satisfy before XRSTOR/FXRSTOR may run: each one, broken, would raise #GP
+/// (which ends the process) or make the restore read past the page.
+/// </summary>
+public enum RestoreRule
+{
+    /// <summary>XSTATE_BV may only name components enabled in XCR0 (SDM vol. 1 §13.8.1).</summary>
+    XStateBvOutsideXcr0,
+    /// <summary>In the standard format (XCOMP_BV bit 63 clear) XCOMP_BV must be zero.</summary>
+    XCompBvInStandardFormat,
+    /// <summary>The compacted format needs a CPU with XSAVEC (CPUID.(0DH,1):EAX[1]).</summary>
+    CompactedFormatUnsupported,
+    /// <summary>In the compacted format XCOMP_BV may only name components enabled in XCR0.</summary>
+    XCompBvOutsideXcr0,
+    /// <summary>In the compacted format every XSTATE_BV bit must also be set in XCOMP_BV.</summary>
+    XStateBvOutsideXCompBv,
+    /// <summary>
+    /// A compacted area may only lay out <see cref="XSaveArea.SafeFeatures"/>: anything else
+    /// (AMX tile data, unknown components) would push later components past the page.
+    /// </summary>
+    XCompBvOutsidePage,
+    /// <summary>Header bytes 16–63 (area bytes 528–575) are reserved and must be zero.</summary>
+    HeaderReservedBytes,
+    /// <summary>MXCSR may only set bits the running CPU's MXCSR_MASK allows (SDM vol. 1 §11.6.6).</summary>
+    MxcsrReservedBits,
+}

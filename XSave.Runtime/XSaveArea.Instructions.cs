@@ -1,0 +1,118 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace XSave;
+
+// Executing XSAVE/XRSTOR on the live CPU. Everything that could fault is decided here, in
+// managed code, before the instruction runs.
+public unsafe partial struct XSaveArea
+{
+    /// <summary>True when this process can execute XSAVE/XRSTOR: x86-64 with XSAVE enabled by the OS.</summary>
+    public static bool IsSupported => Processor.IsXSaveEnabled;
+
+    /// <summary>The components the OS has enabled: XCR0, read with XGETBV (not CPUID).</summary>
+    /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
+    public static XFeatures EnabledFeatures => Processor.Xcr0;
+
+    /// <summary>The enabled components that <see cref="Save"/> writes: <see cref="EnabledFeatures"/> within <see cref="SafeFeatures"/>.</summary>
+    public static XFeatures SavedFeatures => Processor.Xcr0 & SafeFeatures;
+
+    /// <summary>The enabled components left out because they do not fit the page (AMX tile data, components unknown today).</summary>
+    public static XFeatures UnsavedFeatures => Processor.Xcr0 & ~SafeFeatures;
+
+    /// <summary>
+    /// Saves the live extended state of this thread into the area with XSAVE64, in the standard
+    /// format. The header is reset first (XSAVE leaves XCOMP_BV and the reserved bytes as they
+    /// were), so the result always restores. Bytes 464–511 (free for software) are kept.
+    /// </summary>
+    public void Save()
+    {
+        Processor.ThrowIfXSaveUnavailable();
+        fixed (XSaveArea* area = &this)
+        {
+            if (IsAligned(area))
+            {
+                area->_header = default;
+                Instructions.XSave64(area, (ulong)SafeFeatures);
+            }
+            else
+            {
+                // XSAVE faults on a misaligned area: bounce through aligned stack memory.
+                XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+                *scratch = *area;
+                scratch->_header = default;
+                Instructions.XSave64(scratch, (ulong)SafeFeatures);
+                *area = *scratch;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores this thread's extended state from the area with XRSTOR64, after checking every
+    /// rule whose violation would fault. An MXCSR of 0 beside an MXCSR_MASK of 0 (which no save
+    /// writes: <c>default(XSaveArea)</c> or a hand-built area) loads as the init value 0x1F80
+    /// rather than unmasking every SSE exception; FCW likewise loads as 0x037F.
+    /// </summary>
+    /// <exception cref="InvalidXSaveAreaException">The area breaks a restore rule; nothing was loaded and the area is unchanged.</exception>
+    /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
+    public readonly void Load()
+    {
+        Processor.ThrowIfXSaveUnavailable();
+        RestoreValidation.ThrowIfInvalid(in this, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC);
+        LoadCore(in this);
+    }
+
+    /// <summary>
+    /// <see cref="Load"/> without the validation, for hot paths that only restore areas they saved
+    /// themselves. An invalid area raises #GP inside XRSTOR, which ends the process.
+    /// </summary>
+    public readonly void LoadUnchecked()
+    {
+        Processor.ThrowIfXSaveUnavailable();
+        LoadCore(in this);
+    }
+
+    /// <summary>Puts every component of <see cref="SavedFeatures"/> into its init state (loads <see cref="Initial"/>).</summary>
+    public static void Clear()
+    {
+        Processor.ThrowIfXSaveUnavailable();
+        XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+        // With XSTATE_BV = 0, XRSTOR reads only MXCSR and the header (SDM vol. 1 §13.8.1).
+        scratch->_header = default;
+        scratch->_legacy.Fcw = (X87ControlWord)LegacyRegion.InitFcw;
+        scratch->_legacy.Mxcsr = (Mxcsr)LegacyRegion.InitMxcsr;
+        Instructions.XRstor64(scratch, (ulong)SafeFeatures);
+    }
+
+    /// <summary>True when XSAVE/XRSTOR can use the area where it lies (64-byte aligned).</summary>
+    internal static bool IsAligned(void* area) => ((nuint)area & (Alignment - 1)) == 0;
+
+    private static void LoadCore(in XSaveArea source)
+    {
+        fixed (XSaveArea* area = &Unsafe.AsRef(in source))
+        {
+            if (IsAligned(area) && !area->_legacy.HasUnsetControlWords)
+            {
+                Instructions.XRstor64(area, (ulong)SafeFeatures);
+                return;
+            }
+
+            // Misaligned, or control words to fill in: restore from an aligned copy, never
+            // touching the caller's bytes.
+            XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+            *scratch = *area;
+            scratch->_legacy.ApplyInitControlWords();
+            Instructions.XRstor64(scratch, (ulong)SafeFeatures);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static XSaveArea* AlignedScratch(Span<byte> buffer)
+    {
+        fixed (byte* start = buffer)
+        {
+            // The span is stack memory, so the pointer stays valid after the fixed block.
+            return (XSaveArea*)(((nuint)start + (Alignment - 1)) & ~(nuint)(Alignment - 1));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace XSave;
+
+/// <summary>The instruction an <see cref="XSaveThunkAttribute"/> method executes.</summary>
+public enum XSaveInstruction
+{
+    /// <summary>XSAVE64: save the requested components in the standard format.</summary>
+    XSave,
+    /// <summary>XSAVEOPT64: like XSAVE, but may skip components unmodified since the last XRSTOR from the same address.</summary>
+    XSaveOpt,
+    /// <summary>XSAVEC64: save in the compacted format, skipping components in their init state.</summary>
+    XSaveC,
+    /// <summary>XRSTOR64: restore the requested components.</summary>
+    XRstor,
+    /// <summary>FXSAVE64: save the 512-byte legacy region.</summary>
+    FxSave,
+    /// <summary>FXRSTOR64: restore the 512-byte legacy region.</summary>
+    FxRstor,
+    /// <summary>XGETBV: read an extended control register (XCR0 is register 0).</summary>
+    XGetBv,
+}

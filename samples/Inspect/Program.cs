@@ -1,0 +1,96 @@
+// Saves the live extended state of this thread, prints it as tables, restores it, and shows the
+// machine code the generator wrote for the thunks that did the work.
+using System;
+using System.Linq;
+using XSave;
+
+if (!XSaveArea.IsSupported)
+{
+    Console.WriteLine("XSAVE cannot run here (not x86-64, or not enabled by the OS); nothing to inspect.");
+    return 0;
+}
+
+XSaveArea area = default;
+area.Save();
+
+ref LegacyRegion legacy = ref area.Legacy;
+ref XSaveHeader header = ref area.Header;
+
+Console.WriteLine("Features");
+Row("enabled (XCR0)", Features(XSaveArea.EnabledFeatures));
+Row("saved", Features(XSaveArea.SavedFeatures));
+Row("left out (too big for the page)", Features(XSaveArea.UnsavedFeatures));
+Row("XSTATE_BV (not in init state)", Features(header.XStateBv));
+Row("XCOMP_BV", $"0x{header.XCompBv:X16}{(header.IsCompacted ? " (compacted)" : " (standard format)")}");
+
+Console.WriteLine();
+Console.WriteLine("x87");
+Row("FCW", $"0x{(ushort)legacy.Fcw:X4}  {ControlWord(legacy.Fcw)}");
+Row("FSW", $"0x{(ushort)legacy.Fsw:X4}  TOP={legacy.Top} {Flags(legacy.Fsw & ~X87StatusWord.TopMask)}");
+Row("FTW (abridged)", $"0x{legacy.AbridgedFtw:X2}  ({System.Numerics.BitOperations.PopCount(legacy.AbridgedFtw)} of 8 registers in use)");
+Row("FOP / FIP / FDP", $"0x{legacy.Fop:X3} / 0x{legacy.Fip:X16} / 0x{legacy.Fdp:X16}");
+for (int i = 0; i < 8; i++)
+{
+    X87Register st = legacy.St[i];
+    Row($"ST{i}", $"sign+exponent 0x{st.SignAndExponent:X4} significand 0x{st.Significand:X16}");
+}
+
+Console.WriteLine();
+Console.WriteLine("SSE");
+Row("MXCSR", $"0x{(uint)legacy.Mxcsr:X8}  {MxcsrText(legacy.Mxcsr)}");
+Row("MXCSR_MASK", $"0x{(uint)legacy.MxcsrMask:X8}");
+for (int i = 0; i < 16; i++)
+{
+    Row($"XMM{i}", legacy.Xmm[i].ToString());
+}
+
+area.Load();
+Console.WriteLine();
+Console.WriteLine("Restored the saved state with XRSTOR (validated first).");
+
+Console.WriteLine();
+Console.WriteLine("Generated thunks (assembled at compile time with Iced), as mapped in this process");
+foreach (ExecutableMapping mapping in ExecutableMemory.Mappings)
+{
+    Console.WriteLine($"{mapping.Owner} at 0x{mapping.Address:X}, {mapping.Length} bytes, read+execute:");
+    Console.Write(mapping.Listing);
+}
+
+return 0;
+
+static void Row(string name, string value) => Console.WriteLine($"  {name,-32} {value}");
+
+static string Features(XFeatures features) =>
+    features == XFeatures.None ? "none" : $"0x{(ulong)features:X}  {Flags(features)}";
+
+static string Flags<T>(T value)
+    where T : struct, Enum
+{
+    ulong bits = Convert.ToUInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+    string[] names = Enumerable.Range(0, 64)
+        .Where(i => (bits & (1UL << i)) != 0)
+        .Select(i => Enum.IsDefined(typeof(T), Enum.ToObject(typeof(T), 1UL << i)) ? Enum.GetName(typeof(T), Enum.ToObject(typeof(T), 1UL << i))! : $"bit{i}")
+        .ToArray();
+    return string.Join(" ", names);
+}
+
+static string ControlWord(X87ControlWord fcw)
+{
+    string[] precision = ["single (24-bit)", "reserved", "double (53-bit)", "extended (64-bit)"];
+    return $"masks:{Flags(fcw & X87ControlWord.AllExceptionMasks)} precision={precision[((int)fcw >> 8) & 3]} rounding={Rounding((int)fcw >> 10)}";
+}
+
+static string MxcsrText(Mxcsr mxcsr)
+{
+    Mxcsr flags = mxcsr & (Mxcsr)0x3F;
+    Mxcsr modes = mxcsr & (Mxcsr.DenormalsAreZeros | Mxcsr.FlushToZero);
+    return $"flags:{(flags == 0 ? "none" : Flags(flags))} masks:{Flags(mxcsr & Mxcsr.AllExceptionMasks)} rounding={Rounding((int)mxcsr >> 13)}{(modes != 0 ? " " + Flags(modes) : "")}";
+}
+
+static string Rounding(int bits) => (bits & 3) switch
+{
+    0 => "nearest",
+    1 => "down",
+    2 => "up",
+    _ => "toward zero",
+};
