@@ -1,0 +1,130 @@
+using System;
+using NUnit.Framework;
+using XSave.Tests.Support;
+
+namespace XSave.Tests.Hardware;
+
+/// <summary>The generator's output in a consumer project (this one), run on the real CPU.</summary>
+[RequiresXSave]
+public unsafe class GeneratedThunkTests
+{
+    private XSaveArea _original;
+
+    [SetUp]
+    public void SaveOriginal() => _original.Save();
+
+    [TearDown]
+    public void RestoreOriginal() => _original.Load();
+
+    [Test]
+    public void XGETBV_thunk_reads_XCR0_and_rejects_registers_that_would_fault()
+    {
+        Assert.That((XFeatures)TestThunks.ReadXcr(0), Is.EqualTo(XSaveArea.EnabledFeatures));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => TestThunks.ReadXcr(7));
+        Assert.That(ex!.Message, Does.Contain("#GP"));
+    }
+
+    [Test]
+    public void Save_thunk_refuses_misaligned_and_null_areas()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size, 16);
+        var misaligned = Assert.Throws<ArgumentException>(() => TestThunks.Save((XSaveArea*)buffer.Pointer, ulong.MaxValue));
+        Assert.That(misaligned!.Message, Does.Contain("64-byte aligned"));
+        Assert.Throws<ArgumentNullException>(() => TestThunks.Save(null, ulong.MaxValue));
+    }
+
+    [Test]
+    public void Save_thunk_mask_is_limited_to_what_it_asks_for()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        XSaveArea* area = (XSaveArea*)buffer.Pointer;
+        TestThunks.Save(area, (ulong)XFeatures.X87);
+        Assert.Multiple(() =>
+        {
+            Assert.That(area->Header.XStateBv & ~XFeatures.X87, Is.EqualTo(XFeatures.None));
+            Assert.That(area->Legacy.Mxcsr, Is.EqualTo((Mxcsr)0), "SSE was not requested, so MXCSR was not written");
+            Assert.That((ushort)area->Legacy.Fcw, Is.Not.Zero, "x87 was written");
+        });
+    }
+
+    [Test]
+    public void Compacted_save_restores_through_Load()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        XSaveArea* area = (XSaveArea*)buffer.Pointer;
+        area->Legacy.Mxcsr = 0;
+        XSaveArea changed = _original;
+        changed.Legacy.Mxcsr = Cpu.WithRounding(_original.Legacy.Mxcsr, 3);
+        changed.Load();
+        TestThunks.SaveCompacted(area);
+        _original.Load();
+
+        Assert.That(area->Header.IsCompacted, Is.True);
+        Assert.That(area->Header.CompactedFeatures & ~XSaveArea.SavedFeatures, Is.EqualTo(XFeatures.None));
+        area->Load();
+        Assert.That(Cpu.MxcsrControl() & (Mxcsr)0x6000, Is.EqualTo((Mxcsr)0x6000), "the compacted image carried RC = toward zero");
+    }
+
+    [Test]
+    public void A_plain_XSAVE_after_XSAVEC_leaves_XCOMP_BV_and_Save_normalises_it()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        XSaveArea* area = (XSaveArea*)buffer.Pointer;
+        TestThunks.SaveCompacted(area);
+        TestThunks.Save(area, ulong.MaxValue);
+        // The image is now standard-format data under a compacted header (docs/xsave-behaviour.md).
+        Assert.That(area->Header.IsCompacted, Is.True, "the raw instruction leaves XCOMP_BV alone");
+        area->Save();
+        Assert.That(area->Header.XCompBv, Is.Zero);
+        Assert.DoesNotThrow(() => area->Load());
+    }
+
+    [Test]
+    public void Optimised_save_and_restore_thunks_round_trip()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        ref XSaveArea area = ref buffer.As<XSaveArea>();
+        TestThunks.SaveOptimized(ref area);
+        area.Legacy.Mxcsr = Cpu.WithRounding(area.Legacy.Mxcsr, 1);
+        TestThunks.Restore(in area, ulong.MaxValue);
+        Mxcsr live = Cpu.MxcsrControl();
+        _original.Load();
+        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl0));
+    }
+
+    [Test]
+    public void Restore_thunk_validates_before_XRSTOR()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        XSaveArea* area = (XSaveArea*)buffer.Pointer;
+        area->Save();
+        area->Legacy.Mxcsr = (Mxcsr)0x8000_0000;
+        var ex = Assert.Throws<InvalidXSaveAreaException>(() => TestThunks.Restore(in *area, ulong.MaxValue));
+        Assert.That(ex!.Rule, Is.EqualTo(RestoreRule.MxcsrReservedBits));
+    }
+
+    [Test]
+    public void Fx_thunks_round_trip_the_legacy_region()
+    {
+        using var buffer = new AlignedBuffer(LegacyRegion.Size);
+        ref LegacyRegion region = ref buffer.As<LegacyRegion>();
+        TestThunks.FxSave(ref region);
+        region.Mxcsr = Cpu.WithRounding(region.Mxcsr, 2);
+        TestThunks.FxRestore((LegacyRegion*)buffer.Pointer);
+        Mxcsr live = Cpu.MxcsrControl();
+        _original.Load();
+        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl1));
+
+        region.Mxcsr = (Mxcsr)0x8000_0000;
+        Assert.Throws<InvalidXSaveAreaException>(() => TestThunks.FxRestore((LegacyRegion*)buffer.Pointer));
+    }
+
+    [Test]
+    public void All_thunks_of_an_assembly_share_one_read_execute_mapping()
+    {
+        TestThunks.ReadXcr(0);
+        var mappings = Array.FindAll(System.Linq.Enumerable.ToArray(ExecutableMemory.Mappings), m => m.Owner == "XSave.Tests" && m.Listing.Length > 0);
+        Assert.That(mappings, Has.Length.EqualTo(1));
+        Assert.That(mappings[0].Listing, Does.Contain("xsavec64").And.Contain("xgetbv").And.Contain("fxrstor64"));
+    }
+}

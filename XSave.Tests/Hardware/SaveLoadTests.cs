@@ -1,0 +1,238 @@
+using System;
+using NUnit.Framework;
+using XSave.Tests.Support;
+
+namespace XSave.Tests.Hardware;
+
+/// <summary>Save/Load/Clear through the public API, checked on registers managed code never touches (x87, MXCSR).</summary>
+[RequiresXSave]
+public class SaveLoadTests
+{
+    private XSaveArea _original;
+
+    [SetUp]
+    public void SaveOriginal() => _original.Save();
+
+    [TearDown]
+    public void RestoreOriginal() => _original.Load();
+
+    [Test]
+    public void Enabled_features_are_XCR0_within_what_CPUID_reports_supported()
+    {
+        var leaf = System.Runtime.Intrinsics.X86.X86Base.CpuId(0xD, 0);
+        ulong supported = (uint)leaf.Eax | ((ulong)(uint)leaf.Edx << 32);
+        XFeatures enabled = XSaveArea.EnabledFeatures;
+        Assert.Multiple(() =>
+        {
+            Assert.That(enabled.HasFlag(XFeatures.X87 | XFeatures.Sse), Is.True, "XCR0 bit 0 is always 1 and SSE is on in every x86-64 OS");
+            Assert.That((ulong)enabled & ~supported, Is.Zero, "XCR0 only enables what CPUID.(0DH,0) supports");
+            Assert.That(XSaveArea.SavedFeatures | XSaveArea.UnsavedFeatures, Is.EqualTo(enabled));
+            Assert.That(XSaveArea.SavedFeatures & ~XSaveArea.SafeFeatures, Is.EqualTo(XFeatures.None));
+        });
+    }
+
+    [Test]
+    public void Save_writes_a_standard_header_whatever_the_area_held()
+    {
+        XSaveArea area = default;
+        area.Header.XCompBv = XSaveHeader.CompactedFormat | 7;
+        area.Header.XStateBv = (XFeatures)ulong.MaxValue;
+        area.AsBytes()[540] = 0x5A; // a reserved header byte
+        area.Save();
+        Assert.Multiple(() =>
+        {
+            Assert.That(area.Header.XCompBv, Is.Zero);
+            Assert.That(area.Header.XStateBv & ~XSaveArea.SavedFeatures, Is.EqualTo(XFeatures.None));
+            Assert.That(area.AsBytes()[528..576].IndexOfAnyExcept((byte)0), Is.EqualTo(-1));
+            Assert.That(area.Legacy.MxcsrMask, Is.Not.EqualTo((Mxcsr)0), "every save writes MXCSR_MASK");
+        });
+        area.Load();
+    }
+
+    [Test]
+    public void Save_keeps_the_bytes_reserved_for_software()
+    {
+        XSaveArea area = default;
+        area.AsBytes()[464..512].Fill(0xA5);
+        area.Save();
+        Assert.That(area.AsBytes()[464..512].IndexOfAnyExcept((byte)0xA5), Is.EqualTo(-1));
+    }
+
+    [Test]
+    public void Rounding_control_loaded_with_Load_changes_managed_arithmetic_and_restoring_undoes_it()
+    {
+        double one = double.Parse("1", System.Globalization.CultureInfo.InvariantCulture), three = double.Parse("3", System.Globalization.CultureInfo.InvariantCulture);
+        double nearest = one / three;
+        XSaveArea up = _original;
+        up.Legacy.Mxcsr = Cpu.WithRounding(_original.Legacy.Mxcsr, 2);
+
+        up.Load();
+        double roundedUp = one / three;
+        Mxcsr live = Cpu.MxcsrControl();
+        _original.Load();
+        double restored = one / three;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(live & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl1));
+            Assert.That(BitConverter.DoubleToInt64Bits(roundedUp), Is.EqualTo(BitConverter.DoubleToInt64Bits(nearest) + 1), "1/3 rounds up to the next double");
+            Assert.That(restored, Is.EqualTo(nearest));
+        });
+    }
+
+    private static X87Register Extended(ushort signAndExponent, ulong significand) =>
+        new() { SignAndExponent = signAndExponent, Significand = significand };
+
+    [Test]
+    public void X87_registers_and_control_word_survive_Load_then_Save()
+    {
+        XSaveArea area = _original;
+        area.Header.XStateBv |= XFeatures.X87;
+        area.Legacy.Fcw = (X87ControlWord)0x0E7F; // round toward zero, extended precision, all masked
+        area.Legacy.Fsw = 0; // TOP = 0
+        area.Legacy.AbridgedFtw = 0xFF;
+        for (int i = 0; i < 8; i++)
+        {
+            area.Legacy.St[i] = Extended((ushort)(0x3FFF + i), 0x8000_0000_0000_0000UL | ((ulong)i * 0x0101_0101_0101UL));
+        }
+
+        area.Load();
+        XSaveArea back = Cpu.Saved();
+        _original.Load();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((ushort)back.Legacy.Fcw, Is.EqualTo(0x0E7F));
+            Assert.That(back.Legacy.AbridgedFtw, Is.EqualTo(0xFF));
+            Assert.That(back.Legacy.Top, Is.Zero);
+            for (int i = 0; i < 8; i++)
+            {
+                Assert.That(back.Legacy.St[i].SignAndExponent, Is.EqualTo(0x3FFF + i), $"ST{i} exponent");
+                Assert.That(back.Legacy.St[i].Significand, Is.EqualTo(area.Legacy.St[i].Significand), $"ST{i} significand");
+            }
+        });
+    }
+
+    [Test]
+    public void Default_area_loads_as_the_init_state_and_never_unmasks_exceptions()
+    {
+        XSaveArea zero = default;
+        zero.Load();
+        XSaveArea back = Cpu.Saved();
+        _original.Load();
+        Assert.Multiple(() =>
+        {
+            Assert.That(back.Legacy.Mxcsr & ~(Mxcsr)0x3F, Is.EqualTo(Mxcsr.AllExceptionMasks), "MXCSR control bits are the init 0x1F80");
+            Assert.That((ushort)back.Legacy.Fcw, Is.EqualTo(0x037F));
+        });
+        Assert.That(zero.AsBytes().IndexOfAnyExcept((byte)0), Is.EqualTo(-1), "the caller's area is untouched");
+    }
+
+    [Test]
+    public void Zero_MXCSR_loads_as_given_when_the_area_came_from_a_save()
+    {
+        XSaveArea area = _original;
+        area.Legacy.Mxcsr = 0;
+        area.Load();
+        Mxcsr live = Cpu.MxcsrControl();
+        _original.Load();
+        Assert.That(live, Is.EqualTo((Mxcsr)0), "an area with MXCSR_MASK set is loaded exactly");
+    }
+
+    [Test]
+    public void Clear_restores_the_init_control_words()
+    {
+        XSaveArea changed = _original;
+        changed.Legacy.Mxcsr = Cpu.WithRounding(_original.Legacy.Mxcsr, 3) | Mxcsr.FlushToZero;
+        changed.Load();
+        XSaveArea.Clear();
+        Mxcsr live = Cpu.MxcsrControl();
+        Assert.That(live, Is.EqualTo(Mxcsr.AllExceptionMasks));
+    }
+
+    [TestCase(0)]
+    [TestCase(8)]
+    [TestCase(16)]
+    [TestCase(63)]
+    public unsafe void Any_alignment_round_trips(int misalignment)
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size, misalignment);
+        ref XSaveArea area = ref buffer.As<XSaveArea>();
+        Assert.That(XSaveArea.IsAligned(buffer.Pointer), Is.EqualTo(misalignment == 0));
+        area.AsBytes()[464..512].Fill(0x3C);
+
+        area.Save();
+        area.Legacy.Mxcsr = Cpu.WithRounding(area.Legacy.Mxcsr, 1);
+        byte[] before = area.AsBytes().ToArray();
+        area.Load();
+        Mxcsr live = Cpu.MxcsrControl();
+        _original.Load();
+        byte[] after = area.AsBytes().ToArray();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(live & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl0));
+            Assert.That(after, Is.EqualTo(before), "Load never writes the caller's area");
+            Assert.That(after[464..512], Is.All.EqualTo((byte)0x3C), "software bytes kept on every path");
+            Assert.That(BitConverter.ToUInt64(after, 520), Is.Zero, "XCOMP_BV");
+        });
+    }
+
+    private sealed class Holder
+    {
+        public byte Pad = 1; // puts Area at an arbitrary offset in the object
+        public XSaveArea Area;
+    }
+
+    [Test]
+    public void Areas_in_arrays_and_class_fields_work()
+    {
+        var holder = new Holder();
+        var array = new XSaveArea[3];
+        holder.Area.Save();
+        array[1].Save();
+        GC.Collect(); // the heap may move them between calls
+        holder.Area.Legacy.Mxcsr = Cpu.WithRounding(holder.Area.Legacy.Mxcsr, 3);
+        holder.Area.Load();
+        Mxcsr fromField = Cpu.MxcsrControl();
+        array[1].Load();
+        Mxcsr fromArray = Cpu.MxcsrControl();
+        Assert.Multiple(() =>
+        {
+            Assert.That(fromField & (Mxcsr)0x6000, Is.EqualTo((Mxcsr)0x6000));
+            Assert.That(fromArray & (Mxcsr)0x6000, Is.EqualTo(_original.Legacy.Mxcsr & (Mxcsr)0x6000));
+        });
+    }
+
+    [Test]
+    public void Legacy_region_round_trips_with_FXSAVE_and_FXRSTOR()
+    {
+        using var buffer = new AlignedBuffer(LegacyRegion.Size, 8); // misaligned: takes the bounce path
+        ref LegacyRegion region = ref buffer.As<LegacyRegion>();
+        region.Save();
+        Assert.That(region.MxcsrMask, Is.Not.EqualTo((Mxcsr)0));
+        region.Mxcsr = Cpu.WithRounding(region.Mxcsr, 1);
+        region.Fcw = (X87ControlWord)0x0C7F;
+        region.Load();
+        LegacyRegion back = default;
+        back.Save();
+        _original.Load();
+        Assert.Multiple(() =>
+        {
+            Assert.That(back.Mxcsr & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl0));
+            Assert.That((ushort)back.Fcw, Is.EqualTo(0x0C7F));
+        });
+    }
+
+    [Test]
+    public void Default_legacy_region_loads_init_control_words()
+    {
+        LegacyRegion zero = default;
+        zero.Load();
+        LegacyRegion back = default;
+        back.Save();
+        _original.Load();
+        Assert.That(back.Mxcsr & ~(Mxcsr)0x3F, Is.EqualTo(Mxcsr.AllExceptionMasks));
+        Assert.That((ushort)back.Fcw, Is.EqualTo(0x037F));
+    }
+}

@@ -1,0 +1,26 @@
+namespace XSave.Tests.Hardware;
+
+/// <summary>The test project as a consumer of the generator: one thunk of every instruction and passing style.</summary>
+internal static unsafe partial class TestThunks
+{
+    [XSaveThunk(XSaveInstruction.XSave)]
+    internal static partial void Save(XSaveArea* area, ulong mask);
+
+    [XSaveThunk(XSaveInstruction.XSaveOpt)]
+    internal static partial void SaveOptimized(ref XSaveArea area);
+
+    [XSaveThunk(XSaveInstruction.XSaveC)]
+    internal static partial void SaveCompacted(XSaveArea* area);
+
+    [XSaveThunk(XSaveInstruction.XRstor)]
+    internal static partial void Restore(in XSaveArea area, ulong mask);
+
+    [XSaveThunk(XSaveInstruction.FxSave)]
+    internal static partial void FxSave(ref LegacyRegion region);
+
+    [XSaveThunk(XSaveInstruction.FxRstor)]
+    internal static partial void FxRestore(LegacyRegion* region);
+
+    [XSaveThunk(XSaveInstruction.XGetBv)]
+    internal static partial ulong ReadXcr(uint register);
+}

@@ -1,0 +1,108 @@
+using System;
+using System.Runtime.CompilerServices;
+using NUnit.Framework;
+
+namespace XSave.Tests.Layout;
+
+/// <summary>Sizes and offsets against Intel SDM vol. 1 table 10-2 (legacy region) and §13.4 (header).</summary>
+public class LayoutTests
+{
+    [Test]
+    public void Sizes_match_the_manual()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Unsafe.SizeOf<XSaveArea>(), Is.EqualTo(4096));
+            Assert.That(Unsafe.SizeOf<LegacyRegion>(), Is.EqualTo(512));
+            Assert.That(Unsafe.SizeOf<XSaveHeader>(), Is.EqualTo(64));
+            Assert.That(Unsafe.SizeOf<X87Register>(), Is.EqualTo(16));
+            Assert.That(Unsafe.SizeOf<XmmRegister>(), Is.EqualTo(16));
+            Assert.That(Unsafe.SizeOf<X87RegisterArray>(), Is.EqualTo(128));
+            Assert.That(Unsafe.SizeOf<XmmRegisterArray>(), Is.EqualTo(256));
+        });
+    }
+
+    private static readonly (string Field, int Offset, int Size, Action<XSaveArea[]> Write)[] Fields =
+    [
+        ("FCW", 0, 2, a => a[0].Legacy.Fcw = (X87ControlWord)0xFFFF),
+        ("FSW", 2, 2, a => a[0].Legacy.Fsw = (X87StatusWord)0xFFFF),
+        ("FTW", 4, 1, a => a[0].Legacy.AbridgedFtw = 0xFF),
+        ("FOP", 6, 2, a => a[0].Legacy.Fop = 0xFFFF),
+        ("FIP", 8, 8, a => a[0].Legacy.Fip = ulong.MaxValue),
+        ("FDP", 16, 8, a => a[0].Legacy.Fdp = ulong.MaxValue),
+        ("MXCSR", 24, 4, a => a[0].Legacy.Mxcsr = (Mxcsr)uint.MaxValue),
+        ("MXCSR_MASK", 28, 4, a => a[0].Legacy.MxcsrMask = (Mxcsr)uint.MaxValue),
+        ("ST0", 32, 10, a => a[0].Legacy.St[0] = new X87Register { Significand = ulong.MaxValue, SignAndExponent = 0xFFFF }),
+        ("ST7", 144, 10, a => a[0].Legacy.St[7] = new X87Register { Significand = ulong.MaxValue, SignAndExponent = 0xFFFF }),
+        ("XMM0", 160, 16, a => a[0].Legacy.Xmm[0] = new XmmRegister(ulong.MaxValue, ulong.MaxValue)),
+        ("XMM15", 400, 16, a => a[0].Legacy.Xmm[15] = new XmmRegister(ulong.MaxValue, ulong.MaxValue)),
+        ("XSTATE_BV", 512, 8, a => a[0].Header.XStateBv = (XFeatures)ulong.MaxValue),
+        ("XCOMP_BV", 520, 8, a => a[0].Header.XCompBv = ulong.MaxValue),
+    ];
+
+    private static string[] FieldNames() => Array.ConvertAll(Fields, f => f.Field);
+
+    [TestCaseSource(nameof(FieldNames))]
+    public void Field_lies_at_its_manual_offset(string field)
+    {
+        var (_, offset, size, write) = Array.Find(Fields, f => f.Field == field);
+        XSaveArea[] area = new XSaveArea[1];
+        write(area);
+        Span<byte> bytes = area[0].AsBytes();
+        int first = bytes.IndexOfAnyExcept((byte)0);
+        int last = bytes.LastIndexOfAnyExcept((byte)0);
+        Assert.That((first, last), Is.EqualTo((offset, offset + size - 1)), $"{field} should occupy bytes {offset}..{offset + size - 1}");
+    }
+
+    [Test]
+    public void Initial_is_the_processor_init_state()
+    {
+        XSaveArea initial = XSaveArea.Initial;
+        Assert.Multiple(() =>
+        {
+            Assert.That((ushort)initial.Legacy.Fcw, Is.EqualTo(0x037F));
+            Assert.That((uint)initial.Legacy.Mxcsr, Is.EqualTo(0x1F80));
+            Assert.That(initial.Header.XStateBv, Is.EqualTo(XFeatures.None));
+            Assert.That(initial.AsBytes()[26..].IndexOfAnyExcept((byte)0), Is.EqualTo(-1), "everything after MXCSR is zero");
+        });
+    }
+
+    [Test]
+    public void Safe_features_are_the_generator_mask()
+    {
+        Assert.That((ulong)XSaveArea.SafeFeatures, Is.EqualTo((ulong)XSave.Generators.XSaveThunkGenerator.Assemble.SafeFeatureMask));
+    }
+
+    // Standard-format slot (offset, size) per component on Intel and on AMD (CPUID leaf 0DH, as
+    // recorded in docs/layouts.md). A component is safe only if its slot ends in the page on both.
+    private static readonly (XFeatures Feature, int IntelEnd, int AmdEnd)[] SlotEnds =
+    [
+        (XFeatures.Avx, 576 + 256, 576 + 256),
+        (XFeatures.MpxBndRegs, 960 + 64, 0),
+        (XFeatures.MpxBndCsr, 1024 + 64, 0),
+        (XFeatures.Avx512Opmask, 1088 + 64, 832 + 64),
+        (XFeatures.Avx512ZmmHi256, 1152 + 512, 896 + 512),
+        (XFeatures.Avx512Hi16Zmm, 1664 + 1024, 1408 + 1024),
+        (XFeatures.Pkru, 2688 + 8, 2432 + 8),
+        (XFeatures.AmxTileConfig, 2752 + 64, 0),
+        (XFeatures.AmxTileData, 2816 + 8192, 0),
+        (XFeatures.Apx, 960 + 128, 0),
+    ];
+
+    [Test]
+    public void Safe_features_are_exactly_the_components_that_fit_the_page()
+    {
+        XFeatures fitting = XFeatures.X87 | XFeatures.Sse;
+        foreach (var (feature, intelEnd, amdEnd) in SlotEnds)
+        {
+            if (Math.Max(intelEnd, amdEnd) <= XSaveArea.Size)
+            {
+                fitting |= feature;
+            }
+        }
+
+        XFeatures safe = XSaveArea.SafeFeatures;
+        Assert.That(safe, Is.EqualTo(fitting));
+        Assert.That(safe & XFeatures.AmxTileData, Is.EqualTo(XFeatures.None));
+    }
+}
