@@ -1,0 +1,124 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using NUnit.Framework;
+
+namespace XSave.Tests.Generator;
+
+/// <summary>One test per diagnostic: the ID, where it points and that its message says how to fix it.</summary>
+public class DiagnosticTests
+{
+    private static string s_source = string.Empty;
+
+    private static Diagnostic Single(string source, string id, bool allowUnsafe = true)
+    {
+        s_source = source;
+        var (result, _) = GeneratorHarness.Run(source, allowUnsafe);
+        Assert.That(result.Exception, Is.Null, "the generator never throws");
+        Assert.That(result.Diagnostics.Select(d => d.Id), Is.EqualTo(new[] { id }));
+        Assert.That(result.GeneratedSources, Is.Empty, "nothing is generated for a misused attribute");
+        return result.Diagnostics[0];
+    }
+
+    private static string Spanned(Diagnostic diagnostic)
+    {
+        Assert.That(diagnostic.Location.GetLineSpan().Path, Is.EqualTo("Consumer.cs"));
+        return s_source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length);
+    }
+
+    [Test]
+    public void XSAVE001_instance_method()
+    {
+        Diagnostic d = Single("""
+            unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] partial void Save(XSave.XSaveArea* a); }
+            """, "XSAVE001");
+        Assert.That(Spanned(d), Is.EqualTo("Save"));
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("declare it 'static partial'"));
+    }
+
+    [Test]
+    public void XSAVE002_method_with_a_body()
+    {
+        Diagnostic d = Single("""
+            unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static void Save(XSave.XSaveArea* a) { } }
+            """, "XSAVE002");
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("without a body"));
+    }
+
+    [Test]
+    public void XSAVE003_generic_method()
+    {
+        Diagnostic d = Single("""
+            unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void Save<T>(XSave.XSaveArea* a); }
+            """, "XSAVE003");
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("remove its type parameters"));
+    }
+
+    [TestCase("XSave", "static partial void M(XSave.LegacyRegion* a)")]
+    [TestCase("XSave", "static partial void M(in XSave.XSaveArea a)")]
+    [TestCase("XSave", "static partial void M(XSave.XSaveArea* a, uint mask)")]
+    [TestCase("XSave", "static partial int M(XSave.XSaveArea* a)")]
+    [TestCase("FxSave", "static partial void M(XSave.XSaveArea* a)")]
+    [TestCase("FxRstor", "static partial void M(XSave.LegacyRegion* a, ulong mask)")]
+    [TestCase("XGetBv", "static partial void M(uint register)")]
+    [TestCase("XGetBv", "static partial ulong M(ref uint register)")]
+    public void XSAVE004_signature_that_does_not_match_the_instruction(string instruction, string declaration)
+    {
+        Diagnostic d = Single($$"""
+            unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.{{instruction}})] {{declaration}}; }
+            """, "XSAVE004");
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("declare it as"));
+    }
+
+    [Test]
+    public void XSAVE005_containing_type_not_partial()
+    {
+        Diagnostic d = Single("""
+            unsafe class Outer { unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void Save(XSave.XSaveArea* a); } }
+            """, "XSAVE005");
+        Assert.That(Spanned(d), Is.EqualTo("Outer"));
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("add 'partial'"));
+    }
+
+    [Test]
+    public void XSAVE006_unsafe_code_not_allowed()
+    {
+        Diagnostic d = Single("""
+            partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void Save(ref XSave.XSaveArea a); }
+            """, "XSAVE006", allowUnsafe: false);
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("AllowUnsafeBlocks"));
+    }
+
+    [Test]
+    public void XSAVE007_unknown_instruction_value()
+    {
+        Diagnostic d = Single("""
+            unsafe partial class C { [XSave.XSaveThunk((XSave.XSaveInstruction)42)] static partial void Save(XSave.XSaveArea* a); }
+            """, "XSAVE007");
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("42"));
+    }
+
+    [TestCase("unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void Save(XSave.XSaveArea* a")]
+    [TestCase("unsafe partial class C { [XSave.XSaveThunk()] static partial void Save(XSave.XSaveArea* a); }")]
+    [TestCase("unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void Save(Missing* a); }")]
+    [TestCase("unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void (XSave.XSaveArea* a); }")]
+    [TestCase("[XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void Local(XSave.XSaveArea* a);")]
+    public void Broken_source_never_makes_the_generator_throw(string source)
+    {
+        var (result, _) = GeneratorHarness.Run(source);
+        Assert.That(result.Exception, Is.Null);
+    }
+
+    [Test]
+    public void Every_diagnostic_is_recorded_in_the_release_tracking_file()
+    {
+        string file = System.IO.File.ReadAllText(System.IO.Path.Combine(
+            TestContext.CurrentContext.TestDirectory, "..", "..", "..", "..", "XSave.Generators", "AnalyzerReleases.Unshipped.md"));
+        string[] ids = typeof(XSave.Generators.XSaveThunkGenerator).Assembly
+            .GetType("XSave.Generators.Diagnostics.DiagnosticDescriptors")!
+            .GetFields()
+            .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
+            .ToArray();
+        Assert.That(ids, Has.Length.EqualTo(7));
+        Assert.That(ids, Is.All.Matches<string>(id => file.Contains(id + " |", System.StringComparison.Ordinal)));
+    }
+}

@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using XSave.Generators;
+
+namespace XSave.Tests.Generator;
+
+/// <summary>Runs <see cref="XSaveThunkGenerator"/> on source text against the real runtime assembly.</summary>
+internal static class GeneratorHarness
+{
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    {
+        string platform = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
+        return platform.Split(Path.PathSeparator)
+            .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "netstandard.dll" or "mscorlib.dll")
+            .Append(typeof(XSaveArea).Assembly.Location)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToArray();
+    });
+
+    public static CSharpCompilation Compile(string source, bool allowUnsafe = true) =>
+        CSharpCompilation.Create(
+            "Consumer",
+            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), path: "Consumer.cs")],
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: allowUnsafe));
+
+    public static GeneratorDriver Driver() =>
+        CSharpGeneratorDriver.Create(
+            [new XSaveThunkGenerator().AsSourceGenerator()],
+            parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator; returns its result and the compilation with the generated source added.</summary>
+    public static (GeneratorRunResult Result, Compilation Output) Run(string source, bool allowUnsafe = true)
+    {
+        GeneratorDriver driver = Driver().RunGeneratorsAndUpdateCompilation(Compile(source, allowUnsafe), out Compilation output, out _);
+        return (driver.GetRunResult().Results.Single(), output);
+    }
+
+    public static ImmutableArray<Diagnostic> Errors(Compilation compilation) =>
+        compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+}
