@@ -1,6 +1,7 @@
 using System;
 using NUnit.Framework;
 using XSave.Tests.Support;
+using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Hardware;
 
@@ -77,6 +78,34 @@ public unsafe class GeneratedThunkTests
         area->Save();
         Assert.That(area->Header.XCompBv, Is.Zero);
         Assert.DoesNotThrow(() => area->Load());
+    }
+
+    // (area in RDI, MXCSR out in RSI, MXCSR to put back in RDX): with every exception unmasked,
+    // any inexact managed arithmetic would trap, so the read and the repair happen in one go.
+    private static readonly Lazy<nint> RestoreReadMxcsrRepair = new(() => TestCode.Map(c =>
+    {
+        c.mov(rcx, rdx); // XRSTOR takes its mask in EDX:EAX
+        c.mov(eax, (uint)XSaveArea.SafeFeatures);
+        c.xor(edx, edx);
+        c.xrstor64(__[rdi]);
+        c.stmxcsr(__dword_ptr[rsi]);
+        c.ldmxcsr(__dword_ptr[rcx]);
+        c.ret();
+    }));
+
+    [Test]
+    public void Raw_XRSTOR_of_a_zeroed_area_loads_MXCSR_zero_which_is_why_Load_fills_it_in()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        XSaveArea* zero = (XSaveArea*)buffer.Pointer; // XSTATE_BV = 0, MXCSR = 0
+        uint mxcsr = 0xFFFF_FFFF;
+        uint keep = (uint)_original.Legacy.Mxcsr;
+        ((delegate* unmanaged<XSaveArea*, uint*, uint*, void>)RestoreReadMxcsrRepair.Value)(zero, &mxcsr, &keep);
+        zero->Load();
+        Mxcsr viaLoad = Cpu.MxcsrControl();
+        _original.Load();
+        Assert.That(mxcsr, Is.Zero, "raw XRSTOR loaded MXCSR = 0: every SSE exception unmasked");
+        Assert.That(viaLoad, Is.EqualTo(Mxcsr.AllExceptionMasks));
     }
 
     [Test]
