@@ -140,6 +140,18 @@ public class SaveLoadTests
     }
 
     [Test]
+    public void LoadUnchecked_restores_a_saved_area()
+    {
+        XSaveArea area = _original;
+        area.Legacy.Mxcsr = Cpu.WithRounding(_original.Legacy.Mxcsr, 2);
+        area.LoadUnchecked();
+        Mxcsr live = Cpu.MxcsrControl();
+        _original.LoadUnchecked();
+        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl1));
+        Assert.That(Cpu.MxcsrControl() & (Mxcsr)0x6000, Is.EqualTo(_original.Legacy.Mxcsr & (Mxcsr)0x6000));
+    }
+
+    [Test]
     public void Clear_restores_the_init_control_words()
     {
         XSaveArea changed = _original;
