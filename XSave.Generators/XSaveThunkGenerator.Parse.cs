@@ -118,8 +118,8 @@ public sealed partial class XSaveThunkGenerator
             string keyword = type is RecordDeclarationSyntax record && !record.ClassOrStructKeyword.IsKind(SyntaxKind.None)
                 ? $"record {record.ClassOrStructKeyword.Text}"
                 : type.Keyword.Text;
-            // 'unsafe' on this part only: it lets the generated members use pointers.
-            return $"{string.Concat(kept)}unsafe partial {keyword} {type.Identifier.Text}{type.TypeParameterList}";
+            // 'unsafe' on this part only: it lets the generated members use pointers. 'ref' must stay next to 'partial'.
+            return $"unsafe {string.Concat(kept)}partial {keyword} {type.Identifier.Text}{type.TypeParameterList}";
         }
 
         private static string ParameterText(IParameterSymbol parameter)

@@ -10,7 +10,7 @@ namespace XSave;
 /// Generated code calls <see cref="Map(ReadOnlySpan{byte}, string, string)"/> once per assembly and keeps the address for the
 /// life of the process.
 /// </summary>
-public static unsafe partial class ExecutableMemory
+public static class ExecutableMemory
 {
     /// <summary>
     /// Copies <paramref name="code"/> into fresh pages, makes them read+execute and returns their
@@ -18,8 +18,8 @@ public static unsafe partial class ExecutableMemory
     /// </summary>
     /// <param name="code">The machine code, at most a few pages.</param>
     /// <returns>The address of the first byte of the mapped code.</returns>
-    /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or the OS has no supported mapper.</exception>
-    /// <exception cref="InvalidOperationException">The OS refused to map or protect the memory (SELinux execmem, a hardened kernel); the message names the call and the error.</exception>
+    /// <exception cref="PlatformNotSupportedException">The process is not x86-64.</exception>
+    /// <exception cref="ExecutableMemoryUnavailableException">The <see cref="Allocator"/> refused (SELinux execmem, a hardened kernel, no OS mapper); the message names the cause.</exception>
     public static nint Map(ReadOnlySpan<byte> code) => Map(code, string.Empty, string.Empty);
 
     /// <summary>
@@ -32,7 +32,7 @@ public static unsafe partial class ExecutableMemory
     /// <returns>The address of the first byte of the mapped code.</returns>
     public static nint Map(ReadOnlySpan<byte> code, string owner, string listing)
     {
-        nint address = MapCore(code);
+        nint address = MapCore(code, owner);
         lock (s_mappings)
         {
             s_mappings.Add(new ExecutableMapping(address, code.Length, owner, listing));
@@ -55,7 +55,22 @@ public static unsafe partial class ExecutableMemory
 
     private static readonly List<ExecutableMapping> s_mappings = [];
 
-    private static nint MapCore(ReadOnlySpan<byte> code)
+    /// <summary>
+    /// Where thunk code is mapped. The default uses the OS (mmap/mprotect, VirtualAlloc/
+    /// VirtualProtect). Hosts without one, or with their own rules for executable memory
+    /// (kernels, UEFI, sandboxes), set their own before the first thunk call; a block already
+    /// mapped stays where it is.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public static IExecutableMemoryAllocator Allocator
+    {
+        get => s_allocator;
+        set => s_allocator = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    private static volatile IExecutableMemoryAllocator s_allocator = new OperatingSystemAllocator();
+
+    private static nint MapCore(ReadOnlySpan<byte> code, string owner)
     {
         if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
@@ -68,18 +83,22 @@ public static unsafe partial class ExecutableMemory
             throw new ArgumentException("There is no code to map.", nameof(code));
         }
 
-        if (OperatingSystem.IsWindows())
+        string who = owner.Length > 0 ? $"the thunks of {owner}" : "XSave thunks";
+        nint address;
+        try
         {
-            return MapWindows(code);
+            address = s_allocator.MapExecutable(code);
+        }
+        catch (Exception e) when (e is not ExecutableMemoryUnavailableException)
+        {
+            throw new ExecutableMemoryUnavailableException($"Executable memory for {who} was refused: {e.Message}", e);
         }
 
-        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        if (address == 0)
         {
-            return MapPosix(code);
+            throw new ExecutableMemoryUnavailableException($"Executable memory for {who} was refused: {s_allocator.GetType().Name} returned a null address.");
         }
 
-        throw new PlatformNotSupportedException("XSave has no executable-memory mapper for this operating system.");
+        return address;
     }
-
-    private static nuint PageRoundUp(int length) => (nuint)((length + 4095) & ~4095);
 }

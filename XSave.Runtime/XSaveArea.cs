@@ -68,7 +68,11 @@ public partial struct XSaveArea
     internal readonly byte ByteAt(int offset) =>
         Unsafe.Add(ref Unsafe.As<XSaveArea, byte>(ref Unsafe.AsRef(in this)), offset);
 
-    /// <summary>The whole page as bytes, for layout checks and bounce copies.</summary>
+    // The page's raw bytes stay internal: the public surface is the typed views.
     [UnscopedRef]
-    internal Span<byte> AsBytes() => MemoryMarshal.CreateSpan(ref Unsafe.As<XSaveArea, byte>(ref this), Size);
+    internal Span<byte> AsSpan() => MemoryMarshal.CreateSpan(ref Unsafe.As<XSaveArea, byte>(ref this), Size);
+
+    [UnscopedRef]
+    internal readonly ReadOnlySpan<byte> AsReadOnlySpan() =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<XSaveArea, byte>(ref Unsafe.AsRef(in this)), Size);
 }

@@ -37,13 +37,13 @@ public class SaveLoadTests
         XSaveArea area = default;
         area.Header.XCompBv = XSaveHeader.CompactedFormat | 7;
         area.Header.XStateBv = (XFeatures)ulong.MaxValue;
-        area.AsBytes()[540] = 0x5A; // a reserved header byte
+        area.AsSpan()[540] = 0x5A; // a reserved header byte
         area.Save();
         Assert.Multiple(() =>
         {
             Assert.That(area.Header.XCompBv, Is.Zero);
             Assert.That(area.Header.XStateBv & ~XSaveArea.SavedFeatures, Is.EqualTo(XFeatures.None));
-            Assert.That(area.AsBytes()[528..576].IndexOfAnyExcept((byte)0), Is.EqualTo(-1));
+            Assert.That(area.AsSpan()[528..576].IndexOfAnyExcept((byte)0), Is.EqualTo(-1));
             Assert.That(area.Legacy.MxcsrMask, Is.Not.EqualTo((Mxcsr)0), "every save writes MXCSR_MASK");
         });
         area.Load();
@@ -53,9 +53,9 @@ public class SaveLoadTests
     public void Save_keeps_the_bytes_reserved_for_software()
     {
         XSaveArea area = default;
-        area.AsBytes()[464..512].Fill(0xA5);
+        area.AsSpan()[464..512].Fill(0xA5);
         area.Save();
-        Assert.That(area.AsBytes()[464..512].IndexOfAnyExcept((byte)0xA5), Is.EqualTo(-1));
+        Assert.That(area.AsSpan()[464..512].IndexOfAnyExcept((byte)0xA5), Is.EqualTo(-1));
     }
 
     [Test]
@@ -125,7 +125,7 @@ public class SaveLoadTests
             Assert.That(back.Legacy.Mxcsr & ~(Mxcsr)0x3F, Is.EqualTo(Mxcsr.AllExceptionMasks), "MXCSR control bits are the init 0x1F80");
             Assert.That((ushort)back.Legacy.Fcw, Is.EqualTo(0x037F));
         });
-        Assert.That(zero.AsBytes().IndexOfAnyExcept((byte)0), Is.EqualTo(-1), "the caller's area is untouched");
+        Assert.That(zero.AsSpan().IndexOfAnyExcept((byte)0), Is.EqualTo(-1), "the caller's area is untouched");
     }
 
     [Test]
@@ -171,15 +171,15 @@ public class SaveLoadTests
         using var buffer = new AlignedBuffer(XSaveArea.Size, misalignment);
         ref XSaveArea area = ref buffer.As<XSaveArea>();
         Assert.That(XSaveArea.IsAligned(buffer.Pointer), Is.EqualTo(misalignment == 0));
-        area.AsBytes()[464..512].Fill(0x3C);
+        area.AsSpan()[464..512].Fill(0x3C);
 
         area.Save();
         area.Legacy.Mxcsr = Cpu.WithRounding(area.Legacy.Mxcsr, 1);
-        byte[] before = area.AsBytes().ToArray();
+        byte[] before = area.AsSpan().ToArray();
         area.Load();
         Mxcsr live = Cpu.MxcsrControl();
         _original.Load();
-        byte[] after = area.AsBytes().ToArray();
+        byte[] after = area.AsSpan().ToArray();
 
         Assert.Multiple(() =>
         {

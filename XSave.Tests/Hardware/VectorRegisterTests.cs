@@ -81,7 +81,7 @@ public unsafe class VectorRegisterTests
             XmmRegister xmm = area.Legacy.Xmm[i];
             Assert.That(BitConverter.GetBytes(xmm.Low), Is.EqualTo(values[(32 * i)..((32 * i) + 8)]), $"XMM{i} low");
             Assert.That(BitConverter.GetBytes(xmm.High), Is.EqualTo(values[((32 * i) + 8)..((32 * i) + 16)]), $"XMM{i} high");
-            Assert.That(area.AsBytes().Slice(YmmHi128Offset + (16 * i), 16).ToArray(), Is.EqualTo(values[((32 * i) + 16)..((32 * i) + 32)]), $"YMM{i} upper half");
+            Assert.That(area.AsSpan().Slice(YmmHi128Offset + (16 * i), 16).ToArray(), Is.EqualTo(values[((32 * i) + 16)..((32 * i) + 32)]), $"YMM{i} upper half");
         }
     }
 
@@ -101,7 +101,7 @@ public unsafe class VectorRegisterTests
         for (int i = 0; i < 16; i++)
         {
             area.Legacy.Xmm[i] = new XmmRegister(BitConverter.ToUInt64(values, 32 * i), BitConverter.ToUInt64(values, (32 * i) + 8));
-            values.AsSpan((32 * i) + 16, 16).CopyTo(area.AsBytes().Slice(YmmHi128Offset + (16 * i), 16));
+            values.AsSpan((32 * i) + 16, 16).CopyTo(area.AsSpan().Slice(YmmHi128Offset + (16 * i), 16));
         }
 
         byte[] read = new byte[values.Length];

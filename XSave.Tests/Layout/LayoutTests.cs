@@ -48,7 +48,7 @@ public class LayoutTests
         var (_, offset, size, write) = Array.Find(Fields, f => f.Field == field);
         XSaveArea[] area = new XSaveArea[1];
         write(area);
-        Span<byte> bytes = area[0].AsBytes();
+        Span<byte> bytes = area[0].AsSpan();
         int first = bytes.IndexOfAnyExcept((byte)0);
         int last = bytes.LastIndexOfAnyExcept((byte)0);
         Assert.That((first, last), Is.EqualTo((offset, offset + size - 1)), $"{field} should occupy bytes {offset}..{offset + size - 1}");
@@ -63,7 +63,7 @@ public class LayoutTests
             Assert.That((ushort)initial.Legacy.Fcw, Is.EqualTo(0x037F));
             Assert.That((uint)initial.Legacy.Mxcsr, Is.EqualTo(0x1F80));
             Assert.That(initial.Header.XStateBv, Is.EqualTo(XFeatures.None));
-            Assert.That(initial.AsBytes()[26..].IndexOfAnyExcept((byte)0), Is.EqualTo(-1), "everything after MXCSR is zero");
+            Assert.That(initial.AsSpan()[26..].IndexOfAnyExcept((byte)0), Is.EqualTo(-1), "everything after MXCSR is zero");
         });
     }
 

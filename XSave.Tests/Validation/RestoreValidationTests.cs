@@ -39,14 +39,14 @@ public class RestoreValidationTests
         }
 
         XSaveArea[] holder = [bad];
-        byte[] before = holder[0].AsBytes().ToArray();
+        byte[] before = holder[0].AsSpan().ToArray();
         Mxcsr live = Cpu.MxcsrControl();
         var ex = Assert.Throws<InvalidXSaveAreaException>(() => holder[0].Load());
         Assert.Multiple(() =>
         {
             Assert.That(ex!.Rule, Is.EqualTo(rule));
             Assert.That(Cpu.MxcsrControl(), Is.EqualTo(live), "nothing was loaded");
-            Assert.That(holder[0].AsBytes().ToArray(), Is.EqualTo(before), "the area is unchanged");
+            Assert.That(holder[0].AsSpan().ToArray(), Is.EqualTo(before), "the area is unchanged");
         });
     }
 
@@ -125,7 +125,7 @@ public class RestoreValidationTests
     public void Reserved_header_byte_is_rejected(int headerByte)
     {
         XSaveArea bad = GoodArea();
-        bad.AsBytes()[512 + headerByte] = 0x80;
+        bad.AsSpan()[512 + headerByte] = 0x80;
         AssertRejected(bad, RestoreRule.HeaderReservedBytes, $"XSAVE header byte {headerByte}");
     }
 

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace XSave;
 
 // VirtualAlloc/VirtualProtect from kernel32.
-public static unsafe partial class ExecutableMemory
+internal sealed unsafe partial class OperatingSystemAllocator
 {
     private const uint MemCommit = 0x1000, MemReserve = 0x2000, MemRelease = 0x8000;
     private const uint PageReadWrite = 0x04, PageExecuteRead = 0x20;
@@ -15,7 +15,7 @@ public static unsafe partial class ExecutableMemory
         nint page = VirtualAlloc(0, length, MemCommit | MemReserve, PageReadWrite);
         if (page == 0)
         {
-            throw new InvalidOperationException($"VirtualAlloc of {length} read+write bytes for XSave thunks failed (error {Marshal.GetLastPInvokeError()}).");
+            throw new ExecutableMemoryUnavailableException($"VirtualAlloc of {length} read+write bytes for XSave thunks failed (error {Marshal.GetLastPInvokeError()}).");
         }
 
         code.CopyTo(new Span<byte>((void*)page, code.Length));
@@ -23,7 +23,7 @@ public static unsafe partial class ExecutableMemory
         {
             int error = Marshal.GetLastPInvokeError();
             VirtualFree(page, 0, MemRelease);
-            throw new InvalidOperationException($"VirtualProtect to execute+read for XSave thunks failed (error {error}): the OS refuses executable memory to this process.");
+            throw new ExecutableMemoryUnavailableException($"VirtualProtect to execute+read for XSave thunks failed (error {error}): the OS refuses executable memory to this process.");
         }
 
         FlushInstructionCache(GetCurrentProcess(), page, length);

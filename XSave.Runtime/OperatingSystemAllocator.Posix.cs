@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace XSave;
 
 // mmap/mprotect from the C library (POSIX; flag values differ by OS).
-public static unsafe partial class ExecutableMemory
+internal sealed unsafe partial class OperatingSystemAllocator
 {
     private const int ProtRead = 0x1, ProtWrite = 0x2, ProtExec = 0x4;
     private const int MapPrivate = 0x02;
@@ -16,7 +16,7 @@ public static unsafe partial class ExecutableMemory
         nint page = mmap(0, length, ProtRead | ProtWrite, MapPrivate | anonymous, -1, 0);
         if (page == -1)
         {
-            throw new InvalidOperationException($"mmap of {length} read+write bytes for XSave thunks failed (errno {Marshal.GetLastPInvokeError()}).");
+            throw new ExecutableMemoryUnavailableException($"mmap of {length} read+write bytes for XSave thunks failed ({Explain(Marshal.GetLastPInvokeError())}).");
         }
 
         code.CopyTo(new Span<byte>((void*)page, code.Length));
@@ -24,8 +24,8 @@ public static unsafe partial class ExecutableMemory
         {
             int errno = Marshal.GetLastPInvokeError();
             munmap(page, length);
-            throw new InvalidOperationException(
-                $"mprotect to read+execute for XSave thunks failed (errno {errno}): the OS refuses executable memory to this process (SELinux execmem, a hardened kernel).");
+            throw new ExecutableMemoryUnavailableException(
+                $"mprotect to read+execute for XSave thunks failed ({Explain(errno)}).");
         }
 
         return page;

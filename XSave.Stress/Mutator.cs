@@ -1,0 +1,93 @@
+using System;
+using System.Buffers.Binary;
+
+namespace XSave.Stress;
+
+/// <summary>
+/// Builds fuzz case <c>i</c> from a seed area and a deterministic RNG, so a case that crashed a
+/// worker can be rebuilt by the driver from its index alone.
+/// </summary>
+internal static class Mutator
+{
+    private const int Operations = 12;
+
+    public static void Build(long seed, long index, ReadOnlySpan<XSaveArea> seeds, XFeatures xcr0, ref XSaveArea area)
+    {
+        var random = new Random(HashCode.Combine(seed, index));
+        area = seeds[random.Next(seeds.Length)];
+        Span<byte> bytes = area.AsSpan();
+        int count = 1 + random.Next(4);
+        for (int i = 0; i < count; i++)
+        {
+            Mutate(random, bytes, xcr0);
+        }
+    }
+
+    private static void Mutate(Random random, Span<byte> bytes, XFeatures xcr0)
+    {
+        Span<byte> header = bytes.Slice(512, 64);
+        switch (random.Next(Operations))
+        {
+            case 0: // flip one header bit
+                header[random.Next(64)] ^= (byte)(1 << random.Next(8));
+                break;
+            case 1: // XSTATE_BV: a subset of XCR0, sometimes with a bit beyond it
+                ulong state = (ulong)xcr0 & (ulong)random.NextInt64();
+                if (random.Next(4) == 0)
+                {
+                    state |= 1UL << random.Next(64);
+                }
+
+                BinaryPrimitives.WriteUInt64LittleEndian(header, state);
+                break;
+            case 2: // XCOMP_BV: compacted or not, a subset of XCR0, sometimes with extra bits
+                ulong layout = (ulong)xcr0 & (ulong)random.NextInt64();
+                if (random.Next(2) == 0)
+                {
+                    layout |= XSaveHeader.CompactedFormat;
+                }
+
+                if (random.Next(4) == 0)
+                {
+                    layout |= 1UL << random.Next(63);
+                }
+
+                BinaryPrimitives.WriteUInt64LittleEndian(header[8..], layout);
+                break;
+            case 3: // one reserved header byte
+                header[16 + random.Next(48)] = (byte)random.Next(256);
+                break;
+            case 4: // MXCSR: random control/flag bits, sometimes a reserved one
+                uint mxcsr = (uint)random.Next(0x10000);
+                if (random.Next(4) == 0)
+                {
+                    mxcsr |= 1u << random.Next(16, 32);
+                }
+
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes[24..], mxcsr);
+                break;
+            case 5: // MXCSR_MASK: random, or zero (an area no save wrote)
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes[28..], random.Next(3) == 0 ? 0u : (uint)random.NextInt64());
+                break;
+            case 6: // a run of random bytes anywhere in the page
+                int length = 1 + random.Next(16);
+                random.NextBytes(bytes.Slice(random.Next(bytes.Length - length), length));
+                break;
+            case 7: // x87 control, status and tag words
+                random.NextBytes(bytes[..6]);
+                break;
+            case 8: // x87/MMX and XMM register contents
+                random.NextBytes(bytes.Slice(32 + (16 * random.Next(24)), 16));
+                break;
+            case 9: // the legacy region zeroed, as in default(XSaveArea)
+                bytes[..464].Clear();
+                break;
+            case 10: // every enabled component marked in use
+                BinaryPrimitives.WriteUInt64LittleEndian(header, (ulong)xcr0);
+                break;
+            default: // AVX upper halves
+                random.NextBytes(bytes.Slice(576, 256));
+                break;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+// XSave.Stress: run by XSave.Tests as a child process.
+//   fuzz --cases N [--seed S] [--corpus DIR] [--save-corpus DIR]   drive workers, count crashes
+//   fuzz-worker --start I --count N --seed S [--corpus DIR]         run cases, one line each
+//   first-call-race --threads N                                      race the first thunk call
+//   wx                                                               scan /proc/self/maps around initialisation
+using System;
+using XSave.Stress;
+
+string command = args.Length > 0 ? args[0] : string.Empty;
+var options = Options.Parse(args.AsSpan(Math.Min(1, args.Length)));
+return command switch
+{
+    "fuzz" => FuzzDriver.Run(options),
+    "fuzz-worker" => FuzzWorker.Run(options),
+    "first-call-race" => FirstCallRace.Run(options),
+    "wx" => WriteXorExecuteProbe.Run(),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx [--option value ...]");
+    return 2;
+}

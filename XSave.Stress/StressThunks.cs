@@ -1,0 +1,8 @@
+namespace XSave.Stress;
+
+/// <summary>Raw instructions the fuzzer needs beyond the public API.</summary>
+internal static unsafe partial class StressThunks
+{
+    [XSaveThunk(XSaveInstruction.XSaveC)]
+    internal static partial void SaveCompacted(XSaveArea* area);
+}
