@@ -24,6 +24,21 @@ internal static unsafe class Processor
     // CPUID.(EAX=0DH,ECX=1).EAX: bit 0 XSAVEOPT, bit 1 XSAVEC, bit 2 XGETBV with ECX=1 (SDM vol. 1 §13.2).
     private static readonly int s_leafD1 = IsXSaveEnabled ? X86Base.CpuId(0xD, 1).Eax : 0;
 
+    /// <summary>This CPU's layout descriptor (bytes 464–511 of every area it saves), or empty off x86.</summary>
+    public static readonly byte[] LayoutDescriptorBytes = DescribeCurrentLayout();
+
+    private static byte[] DescribeCurrentLayout()
+    {
+        if (XSaveLayout.Current is not { } layout)
+        {
+            return [];
+        }
+
+        byte[] bytes = new byte[LayoutDescriptor.Length];
+        LayoutDescriptor.Write(layout, bytes);
+        return bytes;
+    }
+
     public static bool HasXSaveOpt => (s_leafD1 & 1) != 0;
     public static bool HasXSaveC => (s_leafD1 & 2) != 0;
     public static bool HasXGetBv1 => (s_leafD1 & 4) != 0;

@@ -25,4 +25,9 @@ public enum RestoreRule
     HeaderReservedBytes,
     /// <summary>MXCSR may only set bits the running CPU's MXCSR_MASK allows (SDM vol. 1 §11.6.6).</summary>
     MxcsrReservedBits,
+    /// <summary>
+    /// A standard-format area whose recorded layout (bytes 464–511) places a restored component
+    /// elsewhere than this CPU does: XRSTOR would load the wrong bytes. Convert it first.
+    /// </summary>
+    LayoutMismatch,
 }

@@ -1,3 +1,5 @@
+using System;
+
 namespace XSave;
 
 /// <summary>
@@ -19,7 +21,24 @@ public static class RestoreValidation
     /// <param name="xcr0">The CPU's XCR0.</param>
     /// <param name="mxcsrMask">The CPU's MXCSR_MASK.</param>
     /// <param name="compactedSupported">Whether the CPU has XSAVEC (and so XRSTOR of the compacted format).</param>
-    public static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, XFeatures xcr0, uint mxcsrMask, bool compactedSupported)
+    /// <param name="cpuLayout">The CPU's standard layout; when given, an area recording a different layout for a component it restores is rejected.</param>
+    public static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, XFeatures xcr0, uint mxcsrMask, bool compactedSupported, XSaveLayout? cpuLayout = null)
+    {
+        Span<byte> descriptor = stackalloc byte[LayoutDescriptor.Length];
+        if (cpuLayout is null)
+        {
+            descriptor = [];
+        }
+        else
+        {
+            LayoutDescriptor.Write(cpuLayout, descriptor);
+        }
+
+        ThrowIfInvalid(in area, mask, xcr0, mxcsrMask, compactedSupported, descriptor);
+    }
+
+    /// <summary>The hot-path form: the CPU's layout as its precomputed descriptor bytes (empty: not checked).</summary>
+    internal static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, XFeatures xcr0, uint mxcsrMask, bool compactedSupported, ReadOnlySpan<byte> cpuDescriptor)
     {
         ref readonly XSaveHeader header = ref area.ReadOnlyHeader;
         XFeatures xstateBv = header.XStateBv;
@@ -74,6 +93,11 @@ public static class RestoreValidation
                 $"XSAVE header byte {reserved - XSaveArea.HeaderOffset} (area byte {reserved}) is 0x{value:X2}; header bytes 16–63 are reserved and must be 0, or XRSTOR raises #GP.");
         }
 
+        if (!header.IsCompacted && !cpuDescriptor.IsEmpty)
+        {
+            ThrowIfLayoutDiffers(in area, xstateBv & mask & xcr0, cpuDescriptor);
+        }
+
         // XRSTOR loads MXCSR whenever the mask requests SSE or AVX (SDM vol. 1 §13.8.1).
         if ((mask & xcr0 & (XFeatures.Sse | XFeatures.Avx)) != 0)
         {
@@ -91,6 +115,25 @@ public static class RestoreValidation
         {
             throw Fail(RestoreRule.MxcsrReservedBits, "MXCSR", mxcsr,
                 $"MXCSR = 0x{mxcsr:X8} sets bit(s) 0x{mxcsr & ~mxcsrMask:X} outside this CPU's MXCSR_MASK = 0x{mxcsrMask:X8}; the restore would raise #GP.");
+        }
+    }
+
+    private static void ThrowIfLayoutDiffers(in XSaveArea area, XFeatures restored, ReadOnlySpan<byte> cpuDescriptor)
+    {
+        ReadOnlySpan<byte> recorded = area.AsReadOnlySpan().Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length);
+        if (recorded.SequenceEqual(cpuDescriptor) || LayoutDescriptor.Read(recorded) is not { } areaLayout)
+        {
+            return; // saved here, or no layout recorded (the CPU's own is assumed, as XRSTOR does)
+        }
+
+        XSaveLayout cpuLayout = LayoutDescriptor.Read(cpuDescriptor)!;
+        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        {
+            if (((ulong)restored & (1UL << i)) != 0 && areaLayout.Slot(i)?.Offset != cpuLayout.Slot(i)?.Offset)
+            {
+                throw Fail(RestoreRule.LayoutMismatch, "layout descriptor", (ulong)i,
+                    $"The layout descriptor (bytes 464–511) places component {i} at {areaLayout.Slot(i)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot"}, but this CPU puts it at {cpuLayout.Slot(i)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot"}: the area was saved on another kind of CPU. Convert it with XSaveImage.Parse(bytes).ToStandard().");
+            }
         }
     }
 

@@ -23,7 +23,8 @@ public unsafe partial struct XSaveArea
     /// <summary>
     /// Saves the live extended state of this thread into the area with XSAVE64, in the standard
     /// format. The header is reset first (XSAVE leaves XCOMP_BV and the reserved bytes as they
-    /// were), so the result always restores. Bytes 464–511 (free for software) are kept.
+    /// were), so the result always restores. Bytes 464–511, which the SDM leaves to software,
+    /// receive this CPU's layout descriptor, so the area can be read correctly anywhere.
     /// </summary>
     public void Save()
     {
@@ -44,6 +45,9 @@ public unsafe partial struct XSaveArea
                 Instructions.XSave64(scratch, (ulong)SafeFeatures);
                 *area = *scratch;
             }
+
+            // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put things.
+            Processor.LayoutDescriptorBytes.CopyTo(new Span<byte>((byte*)area + LayoutDescriptor.Offset, LayoutDescriptor.Length));
         }
     }
 
@@ -58,7 +62,7 @@ public unsafe partial struct XSaveArea
     public readonly void Load()
     {
         Processor.ThrowIfXSaveUnavailable();
-        RestoreValidation.ThrowIfInvalid(in this, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC);
+        RestoreValidation.ThrowIfInvalid(in this, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
         LoadCore(in this);
     }
 

@@ -61,7 +61,7 @@ public static unsafe class XSaveThunkGuards
     /// <param name="area">The area about to be restored.</param>
     /// <param name="mask">The requested-feature mask, already limited to <see cref="XSaveArea.SafeFeatures"/>.</param>
     public static void ValidateRestore(XSaveArea* area, ulong mask) =>
-        RestoreValidation.ThrowIfInvalid(in *area, (XFeatures)mask & XSaveArea.SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC);
+        RestoreValidation.ThrowIfInvalid(in *area, (XFeatures)mask & XSaveArea.SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
 
     /// <summary>Throws <see cref="InvalidXSaveAreaException"/> if FXRSTOR of <paramref name="region"/> would fault.</summary>
     /// <param name="region">The region about to be restored.</param>

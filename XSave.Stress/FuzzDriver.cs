@@ -46,6 +46,12 @@ internal static class FuzzDriver
                     continue;
                 }
 
+                if (parts[0] == "PARSE")
+                {
+                    Count(outcomes, "image parse " + parts[2]);
+                    continue;
+                }
+
                 if (parts[0] == "OK")
                 {
                     Count(outcomes, "loaded and re-saved equal");

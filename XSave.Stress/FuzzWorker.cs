@@ -33,6 +33,12 @@ internal static unsafe class FuzzWorker
         {
             XSaveArea area = default;
             Mutator.Build(seed, i, context.Seeds, context.Xcr0, ref area);
+            if (!raw)
+            {
+                string parsed = ParserFuzz.Run(seed, i, area);
+                output.WriteLine(parsed.StartsWith("BUG", StringComparison.Ordinal) ? $"MISMATCH {i} parser {parsed}" : $"PARSE {i} {parsed}");
+            }
+
             Dispatch(context, raw, i.ToString(System.Globalization.CultureInfo.InvariantCulture), ref area, output);
         }
 
@@ -74,7 +80,7 @@ internal static unsafe class FuzzWorker
         string verdict = "valid";
         try
         {
-            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, context.Xcr0, context.MxcsrMask, context.HasXSaveC);
+            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, context.Xcr0, context.MxcsrMask, context.HasXSaveC, XSaveLayout.Current);
         }
         catch (InvalidXSaveAreaException rejected)
         {
@@ -93,7 +99,7 @@ internal static unsafe class FuzzWorker
         XSaveArea before = area;
         try
         {
-            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, context.Xcr0, context.MxcsrMask, context.HasXSaveC);
+            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, context.Xcr0, context.MxcsrMask, context.HasXSaveC, XSaveLayout.Current);
         }
         catch (InvalidXSaveAreaException rejected)
         {
@@ -178,6 +184,14 @@ internal sealed unsafe class FuzzContext
     {
         var pages = (XSaveArea*)NativeMemory.AlignedAlloc(3 * XSaveArea.Size, XSaveArea.Alignment);
         pages[2].Save();
+
+        // Compile the product path now. A fuzzed MXCSR may unmask SSE exceptions, and the JIT
+        // compiling Save on its first call after Load does floating-point work: it would trap
+        // (SIGFPE) and set flags. Seen here; docs/reliability.md.
+        XSaveArea warm = default;
+        pages[2].Load();
+        warm.Save();
+        pages[2].LoadUnchecked();
         XSaveArea compacted = default;
         StressThunks.SaveCompacted(&pages[0]);
         compacted = pages[0];

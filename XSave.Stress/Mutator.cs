@@ -9,11 +9,11 @@ namespace XSave.Stress;
 /// </summary>
 internal static class Mutator
 {
-    private const int Operations = 12;
+    private const int Operations = 13;
 
     public static void Build(long seed, long index, ReadOnlySpan<XSaveArea> seeds, XFeatures xcr0, ref XSaveArea area)
     {
-        var random = new Random(HashCode.Combine(seed, index));
+        var random = new Random(CaseSeed.Of(seed, index));
         area = seeds[random.Next(seeds.Length)];
         Span<byte> bytes = area.AsSpan();
         int count = 1 + random.Next(4);
@@ -85,8 +85,14 @@ internal static class Mutator
             case 10: // every enabled component marked in use
                 BinaryPrimitives.WriteUInt64LittleEndian(header, (ulong)xcr0);
                 break;
-            default: // AVX upper halves
+            case 11: // AVX upper halves
                 random.NextBytes(bytes.Slice(576, 256));
+                break;
+            default: // a layout descriptor from another (made-up) CPU that moves AVX, marked in use
+                var slots = new ComponentSlot[XSaveLayout.ComponentCount];
+                slots[2] = new ComponentSlot(576 + (64 * (1 + random.Next(40))), 256);
+                LayoutDescriptor.Write(XSaveLayout.FromSlots("made up", slots), bytes.Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length));
+                BinaryPrimitives.WriteUInt64LittleEndian(header, BinaryPrimitives.ReadUInt64LittleEndian(header) | (ulong)XFeatures.Avx);
                 break;
         }
     }

@@ -50,12 +50,13 @@ public class SaveLoadTests
     }
 
     [Test]
-    public void Save_keeps_the_bytes_reserved_for_software()
+    public void Save_records_this_CPU_layout_in_the_bytes_reserved_for_software()
     {
         XSaveArea area = default;
         area.AsSpan()[464..512].Fill(0xA5);
         area.Save();
-        Assert.That(area.AsSpan()[464..512].IndexOfAnyExcept((byte)0xA5), Is.EqualTo(-1));
+        Assert.That(area.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes));
+        Assert.That(area.Layout!.Agrees(XSaveLayout.Current!, XSaveArea.SavedFeatures), Is.True);
     }
 
     [Test]
@@ -171,8 +172,6 @@ public class SaveLoadTests
         using var buffer = new AlignedBuffer(XSaveArea.Size, misalignment);
         ref XSaveArea area = ref buffer.As<XSaveArea>();
         Assert.That(XSaveArea.IsAligned(buffer.Pointer), Is.EqualTo(misalignment == 0));
-        area.AsSpan()[464..512].Fill(0x3C);
-
         area.Save();
         area.Legacy.Mxcsr = Cpu.WithRounding(area.Legacy.Mxcsr, 1);
         byte[] before = area.AsSpan().ToArray();
@@ -185,7 +184,7 @@ public class SaveLoadTests
         {
             Assert.That(live & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl0));
             Assert.That(after, Is.EqualTo(before), "Load never writes the caller's area");
-            Assert.That(after[464..512], Is.All.EqualTo((byte)0x3C), "software bytes kept on every path");
+            Assert.That(after[464..512], Is.EqualTo(Processor.LayoutDescriptorBytes), "layout recorded on every path");
             Assert.That(BitConverter.ToUInt64(after, 520), Is.Zero, "XCOMP_BV");
         });
     }

@@ -82,6 +82,9 @@ public unsafe class VectorRegisterTests
             Assert.That(BitConverter.GetBytes(xmm.Low), Is.EqualTo(values[(32 * i)..((32 * i) + 8)]), $"XMM{i} low");
             Assert.That(BitConverter.GetBytes(xmm.High), Is.EqualTo(values[((32 * i) + 8)..((32 * i) + 16)]), $"XMM{i} high");
             Assert.That(area.AsSpan().Slice(YmmHi128Offset + (16 * i), 16).ToArray(), Is.EqualTo(values[((32 * i) + 16)..((32 * i) + 32)]), $"YMM{i} upper half");
+            byte[] view = new byte[32];
+            System.Runtime.InteropServices.MemoryMarshal.Write(view, area.Ymm(i));
+            Assert.That(view, Is.EqualTo(values[(32 * i)..((32 * i) + 32)]), $"YMM{i} through the view");
         }
     }
 

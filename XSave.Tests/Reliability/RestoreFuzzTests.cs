@@ -29,6 +29,8 @@ public class RestoreFuzzTests
             Assert.That(values["mismatches"], Is.EqualTo("0"), "every loaded case re-saves to the same registers");
             Assert.That(values["corpus-cases"], Is.Not.EqualTo("0"), "the checked-in corpus was replayed");
             Assert.That(outcomes, Has.Some.Contains("loaded and re-saved equal"));
+            Assert.That(outcomes, Has.Some.Contains("image parse ok"), "truncated/oversized/random images handed to XSaveImage.Parse");
+            Assert.That(outcomes, Has.Some.Contains("image parse rejected:length"));
             foreach (RestoreRule rule in ReachableRules())
             {
                 Assert.That(outcomes, Has.Some.EndsWith("rejected: " + rule), $"{rule} was exercised");

@@ -4,22 +4,38 @@ using System;
 using System.Linq;
 using XSave;
 
-if (!XSaveArea.IsSupported)
+// With a file argument: read a saved area or any XSAVE image (NT_X86_XSTATE, FXSAVE, compacted)
+// and show it, on any architecture. Without one: the live state of this thread.
+XSaveArea area = default;
+bool live = args.Length == 0;
+if (!live)
 {
-    Console.WriteLine("XSAVE cannot run here (not x86-64, or not enabled by the OS); nothing to inspect.");
+    XSaveImage image = XSaveImage.Parse(System.IO.File.ReadAllBytes(args[0]));
+    area = image.Area;
+    Console.WriteLine($"{args[0]}: {image.Format}, {image.Length} bytes, layout {image.Layout.Name}{(image.Dropped != 0 ? $", dropped {Features(image.Dropped)}" : "")}");
+    Console.WriteLine();
+}
+else if (!XSaveArea.IsSupported)
+{
+    Console.WriteLine("XSAVE cannot run here (not x86-64, or not enabled by the OS): pass a saved area or image to read instead.");
     return 0;
 }
-
-XSaveArea area = default;
-area.Save();
+else
+{
+    area.Save();
+}
 
 ref LegacyRegion legacy = ref area.Legacy;
 ref XSaveHeader header = ref area.Header;
 
 Console.WriteLine("Features");
-Row("enabled (XCR0)", Features(XSaveArea.EnabledFeatures));
-Row("saved", Features(XSaveArea.SavedFeatures));
-Row("left out (too big for the page)", Features(XSaveArea.UnsavedFeatures));
+if (live)
+{
+    Row("enabled (XCR0)", Features(XSaveArea.EnabledFeatures));
+    Row("saved", Features(XSaveArea.SavedFeatures));
+    Row("left out (too big for the page)", Features(XSaveArea.UnsavedFeatures));
+}
+
 Row("XSTATE_BV (not in init state)", Features(header.XStateBv));
 Row("XCOMP_BV", $"0x{header.XCompBv:X16}{(header.IsCompacted ? " (compacted)" : " (standard format)")}");
 
@@ -32,16 +48,48 @@ Row("FOP / FIP / FDP", $"0x{legacy.Fop:X3} / 0x{legacy.Fip:X16} / 0x{legacy.Fdp:
 for (int i = 0; i < 8; i++)
 {
     X87Register st = legacy.St[i];
-    Row($"ST{i}", $"sign+exponent 0x{st.SignAndExponent:X4} significand 0x{st.Significand:X16}");
+    bool valid = (legacy.AbridgedFtw & (1 << ((legacy.Top + i) & 7))) != 0;
+    Row($"ST{i}", valid ? st.ToString() : $"empty ({st})");
 }
 
 Console.WriteLine();
 Console.WriteLine("SSE");
 Row("MXCSR", $"0x{(uint)legacy.Mxcsr:X8}  {MxcsrText(legacy.Mxcsr)}");
 Row("MXCSR_MASK", $"0x{(uint)legacy.MxcsrMask:X8}");
+XFeatures inUse = header.XStateBv;
+string Marked(XFeatures feature) => inUse.HasFlag(feature) ? "" : "  (init state)";
+Console.WriteLine($"  XMM/YMM{Marked(XFeatures.Avx)}");
 for (int i = 0; i < 16; i++)
 {
-    Row($"XMM{i}", legacy.Xmm[i].ToString());
+    Row($"YMM{i}", area.Ymm(i).ToString());
+}
+
+if (area.Layout is { } layout)
+{
+    if (layout.Slot(5) is not null && (!live || XSaveArea.EnabledFeatures.HasFlag(XFeatures.Avx512Opmask)))
+    {
+        Console.WriteLine();
+        Console.WriteLine($"AVX-512{Marked(XFeatures.Avx512Opmask)}");
+        for (int k = 0; k < 8; k++)
+        {
+            Row($"K{k}", $"0x{area.Opmask(k):X16}");
+        }
+
+        for (int i = 0; i < 32; i++)
+        {
+            Row($"ZMM{i}", area.Zmm(i).ToString());
+        }
+    }
+
+    if (layout.Slot(9) is not null && (!live || XSaveArea.EnabledFeatures.HasFlag(XFeatures.Pkru)))
+    {
+        Row($"PKRU{Marked(XFeatures.Pkru)}", $"0x{area.Pkru:X8}");
+    }
+}
+
+if (!live)
+{
+    return 0;
 }
 
 area.Load();

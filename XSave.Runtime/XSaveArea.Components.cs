@@ -1,0 +1,121 @@
+using System;
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+
+namespace XSave;
+
+// Typed views of the extended components. A component whose XSTATE_BV bit is clear reads as its
+// init value (zeros), whatever stale bytes its slot holds: the processor would load zeros.
+public partial struct XSaveArea
+{
+    private static readonly byte[] InitComponent = new byte[1024];
+
+    /// <summary>
+    /// Where this area's components lie: compacted areas describe themselves (XCOMP_BV); areas
+    /// written by <see cref="Save"/> or read by <see cref="XSaveImage"/> record their layout in
+    /// bytes 464–511; otherwise this CPU's layout, or null off x86.
+    /// </summary>
+    public readonly XSaveLayout? Layout =>
+        _header.IsCompacted ? XSaveLayout.Compacted(_header.CompactedFeatures)
+        : LayoutDescriptor.Read(AsReadOnlySpan().Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length)) ?? XSaveLayout.Current;
+
+    /// <summary>
+    /// The bytes of component <paramref name="component"/> (2–19) as the CPU would load them:
+    /// its slot when XSTATE_BV marks it in use, zeros (its init state) when not.
+    /// </summary>
+    /// <param name="component">The component's bit number.</param>
+    /// <exception cref="InvalidOperationException">The component is in use but this area's layout has no slot for it, or no layout is known.</exception>
+    [UnscopedRef]
+    public readonly ReadOnlySpan<byte> GetComponent(int component)
+    {
+        int size = XSaveLayout.ArchitecturalSize(component);
+        if (component < 2 || component >= XSaveLayout.ComponentCount || size == 0 || size > InitComponent.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(component), component, "Views cover components 2–19 that fit the page (AVX, MPX, AVX-512, PKRU, AMX TILECFG, APX).");
+        }
+
+        if (((ulong)_header.XStateBv & (1UL << component)) == 0)
+        {
+            return InitComponent.AsSpan(0, size);
+        }
+
+        // AVX is at 576 in the standard format of every vendor, and first in any compacted one.
+        XSaveLayout? layout = component == 2 && !_header.IsCompacted ? null : Layout;
+        ComponentSlot slot = component == 2 && layout is null ? new ComponentSlot(576, 256)
+            : layout?.Slot(component) ?? throw new InvalidOperationException(layout is null
+                ? $"Component {component} is in use but this area records no layout and this is not an x86 CPU: read it with XSaveImage.Parse and the writer's layout."
+                : $"Component {component} is in use but the {layout.Name} layout has no slot for it.");
+        return AsReadOnlySpan().Slice(slot.Offset, Math.Min(slot.Size, size));
+    }
+
+    /// <summary>YMM<paramref name="index"/> (0–15): XMM from the legacy region, upper half from the AVX component; init state reads as zero.</summary>
+    /// <param name="index">The register number.</param>
+    public readonly YmmRegister Ymm(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 15u, nameof(index));
+        XmmRegister low = _header.XStateBv.HasFlag(XFeatures.Sse) ? _legacy.Xmm[index] : default;
+        return new YmmRegister(low, Xmm(GetComponent(2), index));
+    }
+
+    /// <summary>ZMM<paramref name="index"/> (0–31): YMM plus ZMM_Hi256 for 0–15, Hi16_ZMM for 16–31.</summary>
+    /// <param name="index">The register number.</param>
+    public readonly ZmmRegister Zmm(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 31u, nameof(index));
+        if (index < 16)
+        {
+            ReadOnlySpan<byte> high = GetComponent(6).Slice(32 * index, 32);
+            return new ZmmRegister(Ymm(index), new YmmRegister(Xmm(high, 0), Xmm(high, 1)));
+        }
+
+        ReadOnlySpan<byte> whole = GetComponent(7).Slice(64 * (index - 16), 64);
+        return new ZmmRegister(new YmmRegister(Xmm(whole, 0), Xmm(whole, 1)), new YmmRegister(Xmm(whole, 2), Xmm(whole, 3)));
+    }
+
+    /// <summary>The AVX-512 opmask register K<paramref name="index"/> (0–7).</summary>
+    /// <param name="index">The register number.</param>
+    public readonly ulong Opmask(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 7u, nameof(index));
+        return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(5)[(8 * index)..]);
+    }
+
+    /// <summary>PKRU, the protection-key rights register (component 9).</summary>
+    public readonly uint Pkru => BinaryPrimitives.ReadUInt32LittleEndian(GetComponent(9));
+
+    /// <summary>The MPX bound register BND<paramref name="index"/> (0–3).</summary>
+    /// <param name="index">The register number.</param>
+    public readonly BoundRegister Bnd(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 3u, nameof(index));
+        ReadOnlySpan<byte> slot = GetComponent(3)[(16 * index)..];
+        return new BoundRegister(BinaryPrimitives.ReadUInt64LittleEndian(slot), BinaryPrimitives.ReadUInt64LittleEndian(slot[8..]));
+    }
+
+    /// <summary>MPX BNDCFGU (component 4, bytes 0–7).</summary>
+    public readonly ulong BndCfgu => BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(4));
+
+    /// <summary>MPX BNDSTATUS (component 4, bytes 8–15).</summary>
+    public readonly ulong BndStatus => BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(4)[8..]);
+
+    /// <summary>AMX TILECFG, the 64-byte tile configuration (component 17).</summary>
+    [UnscopedRef]
+    public readonly ReadOnlySpan<byte> TileConfig => GetComponent(17);
+
+    /// <summary>The APX extended general-purpose register R<paramref name="register"/> (16–31, component 19).</summary>
+    /// <param name="register">The register number, 16–31.</param>
+    public readonly ulong Apx(int register)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(register, 16, nameof(register));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(register, 31, nameof(register));
+        return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(19)[(8 * (register - 16))..]);
+    }
+
+    /// <summary>Records <paramref name="layout"/> in bytes 464–511 (see <see cref="LayoutDescriptor"/>).</summary>
+    internal void RecordLayout(XSaveLayout layout) =>
+        LayoutDescriptor.Write(layout, AsSpan().Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length));
+
+    private static XmmRegister Xmm(ReadOnlySpan<byte> bytes, int index) =>
+        MemoryMarshal.Read<XmmRegister>(bytes.Slice(16 * index, 16));
+}

@@ -1,0 +1,330 @@
+using System;
+using System.Buffers.Binary;
+
+namespace XSave;
+
+/// <summary>
+/// An x86 XSAVE image of any length read into a page-sized <see cref="XSaveArea"/>, with the
+/// layout needed to find its components. Parsing is plain C# and runs on any architecture.
+/// </summary>
+public sealed class XSaveImage
+{
+    private const int LegacyAndHeader = XSaveArea.HeaderOffset + XSaveHeader.Size;
+    private const uint LinuxFpxMagic1 = 0x46505853; // FP_XSTATE_MAGIC1, arch/x86/include/uapi/asm/sigcontext.h
+    private static readonly byte[] Zeros = new byte[8192];
+
+    private XSaveArea _area;
+
+    private XSaveImage(XSaveArea area, XSaveLayout layout, XSaveImageFormat format, int length, XFeatures? xcr0, XFeatures dropped)
+    {
+        _area = area;
+        Layout = layout;
+        Format = format;
+        Length = length;
+        Xcr0 = xcr0;
+        Dropped = dropped;
+    }
+
+    /// <summary>The page-sized area: the image's first 4096 bytes, with XSTATE_BV cleared for components that did not fit.</summary>
+    public XSaveArea Area => _area;
+
+    /// <summary>Where the image's components lie.</summary>
+    public XSaveLayout Layout { get; }
+
+    /// <summary>What kind of image it was.</summary>
+    public XSaveImageFormat Format { get; }
+
+    /// <summary>The length of the bytes parsed.</summary>
+    public int Length { get; }
+
+    /// <summary>XCR0 as the image recorded it (Linux images do), else null.</summary>
+    public XFeatures? Xcr0 { get; }
+
+    /// <summary>Components present in the image that the page cannot hold (AMX tile data, unknown components).</summary>
+    public XFeatures Dropped { get; }
+
+    /// <summary>The components in use: XSTATE_BV of <see cref="Area"/>.</summary>
+    public XFeatures InUse => _area.Header.XStateBv;
+
+    /// <summary>
+    /// Reads an image. The layout comes from the image when it records one (compacted format,
+    /// Linux's XCR0 and size), else from <paramref name="layout"/>, else from the known vendor
+    /// tables when they agree on every component in use, else from this CPU.
+    /// </summary>
+    /// <param name="image">The bytes: 512 (FXSAVE), or at least 576 (XSAVE), any length beyond.</param>
+    /// <param name="layout">The layout of the CPU that wrote a standard-format image, when known.</param>
+    /// <exception cref="InvalidXSaveImageException">The bytes are not a readable image; the message says why.</exception>
+    public static XSaveImage Parse(ReadOnlySpan<byte> image, XSaveLayout? layout = null)
+    {
+        XSaveArea area = default;
+        if (image.Length < LegacyRegion.Size)
+        {
+            throw Invalid("length", $"An XSAVE image is at least {LegacyRegion.Size} bytes (the legacy region); this one has {image.Length}.");
+        }
+
+        if (image.Length == LegacyRegion.Size)
+        {
+            image.CopyTo(area.AsSpan());
+            area.Header.XStateBv = XFeatures.X87 | XFeatures.Sse;
+            return new XSaveImage(area, layout ?? XSaveLayout.Intel, XSaveImageFormat.FxSave, image.Length, null, XFeatures.None);
+        }
+
+        if (image.Length < LegacyAndHeader)
+        {
+            throw Invalid("length", $"The image has {image.Length} bytes: longer than an FXSAVE image but too short for the 64-byte XSAVE header at 512.");
+        }
+
+        ReadOnlySpan<byte> header = image.Slice(XSaveArea.HeaderOffset, XSaveHeader.Size);
+        XFeatures xstateBv = (XFeatures)BinaryPrimitives.ReadUInt64LittleEndian(header);
+        ulong xcompBv = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
+        int reserved = header[16..].IndexOfAnyExcept((byte)0);
+        if (reserved >= 0)
+        {
+            throw Invalid("XSAVE header", $"XSAVE header byte {16 + reserved} is 0x{header[16 + reserved]:X2}; header bytes 16–63 are reserved and must be 0.");
+        }
+
+        if (((ulong)xstateBv & XSaveHeader.CompactedFormat) != 0)
+        {
+            throw Invalid("XSTATE_BV", $"XSTATE_BV = 0x{(ulong)xstateBv:X} sets bit 63, which is reserved.");
+        }
+
+        XSaveImageFormat format;
+        XFeatures? xcr0 = null;
+        if ((xcompBv & XSaveHeader.CompactedFormat) != 0)
+        {
+            XFeatures laidOut = (XFeatures)(xcompBv & ~XSaveHeader.CompactedFormat);
+            if ((xstateBv & ~laidOut) != 0)
+            {
+                throw Invalid("XSTATE_BV", $"XSTATE_BV = 0x{(ulong)xstateBv:X} names bit(s) 0x{(ulong)(xstateBv & ~laidOut):X} missing from XCOMP_BV = 0x{xcompBv:X}.");
+            }
+
+            for (int i = 2; i < 64; i++)
+            {
+                if (((ulong)laidOut & (1UL << i)) != 0 && XSaveLayout.ArchitecturalSize(i) == 0)
+                {
+                    throw Invalid("XCOMP_BV", $"XCOMP_BV = 0x{xcompBv:X} lays out component {i}, whose size is not architectural: the components after it cannot be located.");
+                }
+            }
+
+            layout = XSaveLayout.Compacted(laidOut);
+            format = XSaveImageFormat.Compacted;
+        }
+        else
+        {
+            if (xcompBv != 0)
+            {
+                throw Invalid("XCOMP_BV", $"XCOMP_BV = 0x{xcompBv:X} must be 0 in the standard format (bit 63 clear).");
+            }
+
+            (format, xcr0) = Provenance(image);
+            XSaveLayout? recorded = format == XSaveImageFormat.Recorded ? LayoutDescriptor.Read(image.Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length)) : null;
+            layout ??= recorded ?? InferLayout(xstateBv, xcr0, image.Length);
+        }
+
+        XFeatures dropped = XFeatures.None;
+        for (int i = 2; i < 64; i++)
+        {
+            ulong bit = 1UL << i;
+            if (((ulong)xstateBv & bit) == 0)
+            {
+                continue;
+            }
+
+            ComponentSlot? slot = i < XSaveLayout.ComponentCount ? layout.Slot(i) : null;
+            if (slot is null)
+            {
+                if (i < XSaveLayout.ComponentCount && XSaveLayout.ArchitecturalSize(i) > 0)
+                {
+                    throw Invalid("XSTATE_BV", $"XSTATE_BV says component {i} is in use, but the {layout.Name} layout has no slot for it.");
+                }
+
+                dropped |= (XFeatures)bit; // unknown component: nowhere to put it
+                continue;
+            }
+
+            if (slot.Value.End > image.Length)
+            {
+                throw Invalid("length", $"XSTATE_BV says component {i} is in use, but the image ends at {image.Length} and its slot ({layout.Name}) ends at {slot.Value.End}.");
+            }
+
+            if (slot.Value.End > XSaveArea.Size)
+            {
+                dropped |= (XFeatures)bit; // AMX tile data: past the page
+            }
+        }
+
+        image[..Math.Min(image.Length, XSaveArea.Size)].CopyTo(area.AsSpan());
+        area.Header.XStateBv = xstateBv & ~dropped;
+        if (format != XSaveImageFormat.Compacted)
+        {
+            area.RecordLayout(layout); // replaces Linux's software bytes: Format and Xcr0 keep what they said
+        }
+
+        return new XSaveImage(area, layout, format, image.Length, xcr0, dropped);
+    }
+
+    /// <summary>
+    /// The bytes of component <paramref name="component"/> (2–19) as the CPU would load them: its
+    /// slot when XSTATE_BV marks it in use, zeros (its init state) when not. Empty when the
+    /// layout has no slot for it.
+    /// </summary>
+    /// <param name="component">The component's bit number.</param>
+    public ReadOnlySpan<byte> Component(int component)
+    {
+        if (Layout.Slot(component) is not { } slot || slot.End > XSaveArea.Size)
+        {
+            return [];
+        }
+
+        return ((ulong)InUse & (1UL << component)) != 0
+            ? _area.AsReadOnlySpan().Slice(slot.Offset, slot.Size)
+            : Zeros.AsSpan(0, slot.Size);
+    }
+
+    /// <summary>
+    /// The same state as a standard-format area in <paramref name="target"/>'s layout (by default
+    /// this CPU's): what <see cref="XSaveArea.Load"/> needs when the image came from another CPU
+    /// or is compacted. Components in their init state stay in it.
+    /// </summary>
+    /// <param name="target">The layout of the CPU that will restore it.</param>
+    /// <exception cref="InvalidXSaveImageException">A component in use has no slot in <paramref name="target"/>.</exception>
+    /// <exception cref="PlatformNotSupportedException">No <paramref name="target"/> was given and this is not an x86 CPU.</exception>
+    public XSaveArea ToStandard(XSaveLayout? target = null)
+    {
+        target ??= XSaveLayout.Current ?? throw new PlatformNotSupportedException("There is no CPU layout to convert to here; pass a target layout.");
+        XSaveArea result = default;
+        _area.AsReadOnlySpan()[..XSaveArea.HeaderOffset].CopyTo(result.AsSpan());
+        result.Header.XStateBv = InUse;
+        result.RecordLayout(target);
+        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        {
+            if (((ulong)InUse & (1UL << i)) == 0)
+            {
+                continue;
+            }
+
+            if (target.Slot(i) is not { } slot || slot.End > XSaveArea.Size)
+            {
+                throw Invalid("XSTATE_BV", $"Component {i} is in use but the {target.Name} layout has no slot for it inside the page: the state cannot be converted for that CPU.");
+            }
+
+            Component(i).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The same state as a compacted area (as XSAVEC writes it) holding <paramref name="components"/>
+    /// (default: those in use), for a CPU whose 64-byte-aligned components are <paramref name="aligned64"/>.
+    /// </summary>
+    /// <param name="components">The components to lay out (XCOMP_BV); must include those in use.</param>
+    /// <param name="aligned64">Components the target CPU aligns to 64 bytes (CPUID.(0DH,i):ECX[1]).</param>
+    public XSaveArea ToCompacted(XFeatures? components = null, XFeatures aligned64 = XFeatures.AmxTileConfig | XFeatures.AmxTileData)
+    {
+        XFeatures laidOut = (components ?? InUse) | XFeatures.X87 | XFeatures.Sse;
+        if ((InUse & ~laidOut) != 0 || (laidOut & ~XSaveArea.SafeFeatures) != 0)
+        {
+            throw Invalid("XCOMP_BV", $"The compacted layout 0x{(ulong)laidOut:X} must include the components in use (0x{(ulong)InUse:X}) and stay within XSaveArea.SafeFeatures.");
+        }
+
+        XSaveLayout compacted = XSaveLayout.Compacted(laidOut, aligned64);
+        XSaveArea result = default;
+        _area.AsReadOnlySpan()[..XSaveArea.HeaderOffset].CopyTo(result.AsSpan());
+        result.Header.XStateBv = InUse;
+        result.Header.XCompBv = XSaveHeader.CompactedFormat | (ulong)laidOut;
+        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        {
+            if (((ulong)InUse & (1UL << i)) != 0 && compacted.Slot(i) is { } slot)
+            {
+                Component(i).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
+            }
+        }
+
+        return result;
+    }
+
+    private static (XSaveImageFormat Format, XFeatures? Xcr0) Provenance(ReadOnlySpan<byte> image)
+    {
+        ReadOnlySpan<byte> software = image.Slice(464, 48);
+        if (LayoutDescriptor.Read(software) is not null)
+        {
+            return (XSaveImageFormat.Recorded, null);
+        }
+
+        if (BinaryPrimitives.ReadUInt32LittleEndian(software) == LinuxFpxMagic1)
+        {
+            return (XSaveImageFormat.LinuxSignalFrame, (XFeatures)BinaryPrimitives.ReadUInt64LittleEndian(software[8..]));
+        }
+
+        // NT_X86_XSTATE: the kernel copies XCR0 to bytes 464–471 (xstate_fx_sw_bytes / sw_reserved).
+        ulong recorded = BinaryPrimitives.ReadUInt64LittleEndian(software);
+        bool plausible = (recorded & 3) == 3 && (recorded >> 20) == 0 && software[8..].IndexOfAnyExcept((byte)0) < 0;
+        return plausible ? (XSaveImageFormat.LinuxXState, (XFeatures)recorded) : (XSaveImageFormat.Standard, null);
+    }
+
+    private static XSaveLayout InferLayout(XFeatures inUse, XFeatures? xcr0, int length)
+    {
+        // With XCR0 known, the image's length picks the vendor: each layout gives its own size.
+        if (xcr0 is { } enabled)
+        {
+            int shortest = int.MaxValue;
+            foreach (XSaveLayout known in XSaveLayout.Known)
+            {
+                if (!Covers(known, enabled))
+                {
+                    continue;
+                }
+
+                int size = known.StandardSize(enabled);
+                if (size == length)
+                {
+                    return known;
+                }
+
+                shortest = Math.Min(shortest, size);
+            }
+
+            if (length < shortest && shortest != int.MaxValue)
+            {
+                throw Invalid("length", $"The image records XCR0 = 0x{(ulong)enabled:X}, which needs at least {shortest} bytes on any known CPU; it has {length}: truncated.");
+            }
+        }
+
+        // Otherwise the vendor tables may all agree on the components in use (x87/SSE/AVX always do).
+        XSaveLayout? agreed = null;
+        foreach (XSaveLayout known in XSaveLayout.Known)
+        {
+            if (!Covers(known, inUse))
+            {
+                continue;
+            }
+
+            if (agreed is not null && !agreed.Agrees(known, inUse))
+            {
+                agreed = null;
+                break;
+            }
+
+            agreed ??= known;
+        }
+
+        return agreed ?? XSaveLayout.Current ?? throw Invalid("layout",
+            $"The components in use (XSTATE_BV = 0x{(ulong)inUse:X}) lie at different offsets on different vendors and the image does not say which wrote it: pass its layout (e.g. XSaveLayout.Intel or XSaveLayout.AmdZen4).");
+    }
+
+    private static bool Covers(XSaveLayout layout, XFeatures features)
+    {
+        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        {
+            if (((ulong)features & (1UL << i)) != 0 && layout.Slot(i) is null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static InvalidXSaveImageException Invalid(string field, string message) => new(field, message);
+}

@@ -1,0 +1,143 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using NUnit.Framework;
+using XSave.Tests.Support;
+
+namespace XSave.Tests.Oracles;
+
+/// <summary>
+/// Checks against code nobody here wrote: a gcc-built program executes XSAVE itself, and the
+/// Linux kernel saves a stopped process's state for ptrace. The library's parser and views must
+/// show exactly the values that program loaded.
+/// </summary>
+[RequiresXSave]
+[NonParallelizable]
+public class OracleTests
+{
+    private static string? s_oracle;
+
+    [OneTimeSetUp]
+    public void Build()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("The oracles use gcc and ptrace on Linux.");
+        }
+
+        if (!System.Runtime.Intrinsics.X86.Avx.IsSupported)
+        {
+            Assert.Ignore("The oracle program loads YMM registers: needs AVX.");
+        }
+
+        string source = Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Oracles", "oracle.c");
+        string binary = Path.Combine(Path.GetTempPath(), $"xsave-oracle-{Environment.ProcessId}");
+        var (exit, _, errors) = Run("gcc", "-O1", "-o", binary, source);
+        Assert.That(exit, Is.Zero, $"gcc failed: {errors}");
+        s_oracle = binary;
+    }
+
+    [OneTimeTearDown]
+    public void Clean()
+    {
+        if (s_oracle is not null)
+        {
+            File.Delete(s_oracle);
+        }
+    }
+
+    private static (int Exit, byte[] Output, string Errors) Run(string program, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(info)!;
+        using var output = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(output);
+        string errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output.ToArray(), errors);
+    }
+
+    private static byte Pattern(int register, int j) => (byte)((register * 17) + j + 1);
+
+    private static void AssertOracleValues(XSaveArea area)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That((ushort)area.Legacy.Fcw, Is.EqualTo(0x0F7F));
+            Assert.That((uint)area.Legacy.Mxcsr & ~0x3Fu, Is.EqualTo(0x7F80));
+            Assert.That(area.Legacy.Top, Is.EqualTo(6), "two values pushed");
+            Assert.That(area.Legacy.St[0].ToDouble(), Is.EqualTo(1.0));
+            Assert.That(area.Legacy.St[1].ToDouble(), Is.EqualTo(Math.PI));
+            for (int r = 0; r < 16; r++)
+            {
+                byte[] ymm = new byte[32];
+                System.Runtime.InteropServices.MemoryMarshal.Write(ymm, area.Ymm(r));
+                for (int j = 0; j < 32; j++)
+                {
+                    Assert.That(ymm[j], Is.EqualTo(Pattern(r, j)), $"YMM{r} byte {j}");
+                }
+            }
+
+            if (XSaveArea.EnabledFeatures.HasFlag(XFeatures.Avx512Hi16Zmm))
+            {
+                for (int r = 0; r < 32; r++)
+                {
+                    byte[] zmm = new byte[64];
+                    System.Runtime.InteropServices.MemoryMarshal.Write(zmm, area.Zmm(r));
+                    Assert.That(zmm, Is.EqualTo(Bytes(r)), $"ZMM{r}");
+                }
+
+                for (int k = 0; k < 8; k++)
+                {
+                    Assert.That(area.Opmask(k), Is.EqualTo((0x0101_0101_0101_0101UL * (ulong)(k + 1)) ^ 0xF0F0), $"K{k}");
+                }
+            }
+        });
+    }
+
+    private static byte[] Bytes(int register)
+    {
+        byte[] bytes = new byte[64];
+        for (int j = 0; j < 64; j++)
+        {
+            bytes[j] = Pattern(register, j);
+        }
+
+        return bytes;
+    }
+
+    [Test]
+    public void A_gcc_program_that_executes_XSAVE_itself_reads_back_its_values()
+    {
+        var (exit, image, errors) = Run(s_oracle!, "xsave");
+        Assert.That(exit, Is.Zero, errors);
+        XSaveImage parsed = XSaveImage.Parse(image);
+        Assert.That(parsed.Length, Is.EqualTo(XSaveLayout.Current!.StandardSize(XSaveArea.EnabledFeatures)), "CPUID's size for XCR0");
+        AssertOracleValues(parsed.Area);
+    }
+
+    [Test]
+    public void The_kernels_NT_X86_XSTATE_of_a_stopped_process_reads_back_its_values()
+    {
+        var (exit, image, errors) = Run(s_oracle!, "ptrace");
+        if (exit == 3)
+        {
+            Assert.Ignore("PTRACE_GETREGSET was refused here (ptrace restricted in this sandbox).");
+        }
+
+        Assert.That(exit, Is.Zero, errors);
+        XSaveImage parsed = XSaveImage.Parse(image);
+        Assert.Multiple(() =>
+        {
+            Assert.That(parsed.Format, Is.EqualTo(XSaveImageFormat.LinuxXState));
+            Assert.That(parsed.Xcr0, Is.EqualTo(XSaveArea.EnabledFeatures));
+        });
+        AssertOracleValues(parsed.Area);
+        AssertOracleValues(parsed.ToStandard()); // converted for this CPU: same values
+    }
+}
