@@ -122,6 +122,34 @@ public class OracleTests
     }
 
     [Test]
+    public void A_core_file_written_by_gdb_holds_the_thread_values()
+    {
+        string core = Path.Combine(Path.GetTempPath(), $"xsave-oracle-{Environment.ProcessId}.core");
+        try
+        {
+            var (exit, _, errors) = Run("gdb", "-q", "-batch", "-ex", "run", "-ex", $"gcore {core}", "-ex", "kill", "--args", s_oracle!, "trap");
+            if (!File.Exists(core))
+            {
+                Assert.Ignore($"gdb could not write a core here (exit {exit}): {errors}");
+            }
+
+            var threads = LinuxCoreFile.ReadThreads(File.ReadAllBytes(core));
+            Assert.That(threads, Has.Count.EqualTo(1));
+            Assert.That(threads[0].ThreadId, Is.GreaterThan(0));
+            Assert.That(threads[0].State.Format, Is.EqualTo(XSaveImageFormat.LinuxXState));
+            AssertOracleValues(threads[0].State.Area);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Assert.Ignore("gdb is not installed.");
+        }
+        finally
+        {
+            File.Delete(core);
+        }
+    }
+
+    [Test]
     public void The_kernels_NT_X86_XSTATE_of_a_stopped_process_reads_back_its_values()
     {
         var (exit, image, errors) = Run(s_oracle!, "ptrace");

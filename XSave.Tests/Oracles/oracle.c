@@ -3,6 +3,7 @@
  *   xsave  - executes XSAVE64 itself and writes the area (CPUID's size) to stdout, or
  *   ptrace - lets the Linux kernel save it: a traced child loads the values and stops, the
  *            parent reads NT_X86_XSTATE with PTRACE_GETREGSET and writes it to stdout.
+ *   trap   - loads the values and executes int3, for a debugger to dump a core (gcore).
  * Built by the test with gcc; nothing from the library is involved. */
 #include <cpuid.h>
 #include <elf.h>
@@ -106,6 +107,12 @@ int main(int argc, char **argv) {
         return 0;
     }
 
-    fprintf(stderr, "usage: oracle xsave|ptrace\n");
+    if (argc > 1 && strcmp(argv[1], "trap") == 0) {
+        if (wide) __asm__ volatile(LOAD_BASE LOAD_AVX512 "int3\n" :: OPERANDS : "memory");
+        else __asm__ volatile(LOAD_BASE "int3\n" :: OPERANDS : "memory");
+        return 0;
+    }
+
+    fprintf(stderr, "usage: oracle xsave|ptrace|trap\n");
     return 1;
 }
