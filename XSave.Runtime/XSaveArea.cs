@@ -68,6 +68,27 @@ public partial struct XSaveArea
     internal readonly byte ByteAt(int offset) =>
         Unsafe.Add(ref Unsafe.As<XSaveArea, byte>(ref Unsafe.AsRef(in this)), offset);
 
+    /// <summary>
+    /// The area as 4096 bytes, to store or send: the layout descriptor in bytes 464–511 goes with
+    /// it, so <see cref="FromBytes"/> reads it correctly on any machine.
+    /// </summary>
+    /// <returns>A copy of the page.</returns>
+    public readonly byte[] ToArray() => AsReadOnlySpan().ToArray();
+
+    /// <summary>Copies the area's 4096 bytes to <paramref name="destination"/>.</summary>
+    /// <param name="destination">At least 4096 bytes.</param>
+    public readonly void CopyTo(Span<byte> destination) => AsReadOnlySpan().CopyTo(destination);
+
+    /// <summary>
+    /// Reads an area from bytes written by <see cref="ToArray"/> or any XSAVE image, validated by
+    /// <see cref="XSaveImage.Parse"/>. To restore state from another kind of CPU, use
+    /// <c>XSaveImage.Parse(bytes).ToStandard()</c>; <see cref="Load"/> refuses a foreign layout.
+    /// </summary>
+    /// <param name="bytes">The bytes.</param>
+    /// <returns>The area.</returns>
+    /// <exception cref="InvalidXSaveImageException">The bytes are not a readable image.</exception>
+    public static XSaveArea FromBytes(ReadOnlySpan<byte> bytes) => XSaveImage.Parse(bytes).Area;
+
     // The page's raw bytes stay internal: the public surface is the typed views.
     [UnscopedRef]
     internal Span<byte> AsSpan() => MemoryMarshal.CreateSpan(ref Unsafe.As<XSaveArea, byte>(ref this), Size);

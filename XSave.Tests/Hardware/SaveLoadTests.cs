@@ -141,6 +141,21 @@ public class SaveLoadTests
     }
 
     [Test]
+    public void Saved_state_travels_as_bytes_and_loads_back()
+    {
+        XSaveArea area = _original;
+        area.Legacy.Mxcsr = Cpu.WithRounding(_original.Legacy.Mxcsr, 2);
+        byte[] bytes = area.ToArray();
+        Assert.That(bytes, Has.Length.EqualTo(XSaveArea.Size));
+        XSaveArea back = XSaveArea.FromBytes(bytes);
+        Assert.That(back.ToArray(), Is.EqualTo(bytes));
+        back.Load();
+        Mxcsr live = Cpu.MxcsrControl();
+        _original.Load();
+        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl1));
+    }
+
+    [Test]
     public void LoadUnchecked_restores_a_saved_area()
     {
         XSaveArea area = _original;

@@ -4,13 +4,29 @@ using System;
 using System.Linq;
 using XSave;
 
-// With a file argument: read a saved area or any XSAVE image (NT_X86_XSTATE, FXSAVE, compacted)
-// and show it, on any architecture. Without one: the live state of this thread.
+// With a file argument: read a saved area, any XSAVE image (NT_X86_XSTATE, FXSAVE, compacted) or
+// a Linux core file, on any architecture. Without one: the live state of this thread.
+// "--save FILE" writes the live state to FILE for later (or another machine).
 XSaveArea area = default;
-bool live = args.Length == 0;
+bool live = args.Length == 0 || args[0] == "--save";
 if (!live)
 {
-    XSaveImage image = XSaveImage.Parse(System.IO.File.ReadAllBytes(args[0]));
+    byte[] bytes = System.IO.File.ReadAllBytes(args[0]);
+    if (bytes.AsSpan().StartsWith("\u007FELF"u8))
+    {
+        foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(bytes))
+        {
+            Console.WriteLine($"thread {thread.ThreadId}: {thread.State.Format}, layout {thread.State.Layout.Name}, in use {Features(thread.State.InUse)}");
+            for (int i = 0; i < 16; i++)
+            {
+                Row($"YMM{i}", thread.State.Area.Ymm(i).ToString());
+            }
+        }
+
+        return 0;
+    }
+
+    XSaveImage image = XSaveImage.Parse(bytes);
     area = image.Area;
     Console.WriteLine($"{args[0]}: {image.Format}, {image.Length} bytes, layout {image.Layout.Name}{(image.Dropped != 0 ? $", dropped {Features(image.Dropped)}" : "")}");
     Console.WriteLine();
@@ -23,6 +39,11 @@ else if (!XSaveArea.IsSupported)
 else
 {
     area.Save();
+    if (args.Length == 2)
+    {
+        System.IO.File.WriteAllBytes(args[1], area.ToArray());
+        Console.WriteLine($"Saved this thread's state to {args[1]}.");
+    }
 }
 
 ref LegacyRegion legacy = ref area.Legacy;
