@@ -21,6 +21,7 @@ internal static class LayoutDescriptor
     public const int Offset = 464;
     public const int Length = 48;
     private const uint Magic = 0x314C5358; // "XSL1"
+    private const XFeatures AllComponents = (XFeatures)((1UL << XSaveLayout.ComponentCount) - 1);
 
     public static void Write(XSaveLayout layout, Span<byte> descriptor)
     {
@@ -59,7 +60,16 @@ internal static class LayoutDescriptor
             }
         }
 
-        return XSaveLayout.FromSlots("recorded with the area", slots);
+        XSaveLayout recorded = XSaveLayout.FromSlots("recorded with the area", slots);
+        foreach (XSaveLayout known in XSaveLayout.Known)
+        {
+            if (known.Agrees(recorded, AllComponents))
+            {
+                return known;
+            }
+        }
+
+        return XSaveLayout.Current is { } current && current.Agrees(recorded, AllComponents) ? current : recorded;
     }
 
     private static uint Checksum(ReadOnlySpan<byte> bytes)

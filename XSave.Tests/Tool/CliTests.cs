@@ -1,0 +1,105 @@
+using System.IO;
+using System.Text.Json;
+using NUnit.Framework;
+using XSave.Tests.Support;
+using XSave.Tool;
+
+namespace XSave.Tests.Tool;
+
+/// <summary>The xsave tool, run in-process: help text, errors, JSON.</summary>
+public class CliTests
+{
+    private static (int Exit, string Output, string Errors) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        int exit = Cli.Run(args, output, errors, Style.Plain);
+        return (exit, output.ToString(), errors.ToString());
+    }
+
+    [TestCase]
+    [TestCase("help")]
+    [TestCase("--help")]
+    [TestCase("-h")]
+    public void Help_lists_every_subcommand_and_option(params string[] args)
+    {
+        var (exit, output, errors) = Run(args);
+        Assert.That(exit, Is.Zero);
+        Assert.That(errors, Is.Empty);
+        foreach (string text in new[] { "xsave show", "xsave read FILE", "xsave save FILE", "xsave thunks", "--json", "NO_COLOR", "--version" })
+        {
+            Assert.That(output, Does.Contain(text));
+        }
+    }
+
+    [TestCase("bogus")]
+    [TestCase("read")]
+    [TestCase("save")]
+    public void Unknown_or_incomplete_commands_exit_2_and_point_to_help(params string[] args)
+    {
+        var (exit, output, errors) = Run(args);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(output, Is.Empty);
+        Assert.That(errors, Does.Contain("xsave help"));
+    }
+
+    [Test]
+    public void Reading_a_file_that_is_not_an_image_fails_with_the_reason()
+    {
+        string path = Path.GetTempFileName();
+        File.WriteAllBytes(path, new byte[100]);
+        try
+        {
+            var (exit, _, errors) = Run("read", path);
+            Assert.That(exit, Is.EqualTo(1));
+            Assert.That(errors, Does.Contain("at least 512 bytes"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void Version_is_printed()
+    {
+        var (exit, output, _) = Run("--version");
+        Assert.That(exit, Is.Zero);
+        Assert.That(output.Trim(), Is.EqualTo("0.1.0"));
+    }
+
+    [Test]
+    [RequiresXSave]
+    public void Save_then_read_json_round_trips_through_a_file()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            Assert.That(Run("save", path).Exit, Is.Zero);
+            var (exit, output, errors) = Run("read", path, "--json");
+            Assert.That(exit, Is.Zero, errors);
+            using JsonDocument document = JsonDocument.Parse(output);
+            JsonElement root = document.RootElement;
+            Assert.That(root.GetProperty("format").GetString(), Is.EqualTo("Recorded"));
+            Assert.That(root.GetProperty("layout").GetString(), Is.EqualTo(XSaveLayout.Current!.Name));
+            Assert.That(root.GetProperty("ymm").GetArrayLength(), Is.EqualTo(16));
+            Assert.That(root.GetProperty("st").GetArrayLength(), Is.EqualTo(8));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    [RequiresXSave]
+    public void Show_and_thunks_print_plain_text_when_not_on_a_terminal()
+    {
+        var (exit, output, _) = Run("show");
+        Assert.That(exit, Is.Zero);
+        Assert.That(output, Does.Contain("MXCSR").And.Contain("YMM15").And.Not.Contain("\u001b["));
+        var (thunksExit, listing, _) = Run("thunks");
+        Assert.That(thunksExit, Is.Zero);
+        Assert.That(listing, Does.Contain("xrstor64"));
+    }
+}
