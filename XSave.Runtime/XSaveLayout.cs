@@ -31,27 +31,45 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// <summary>Intel's standard format (also every Intel CPU's CPUID answer to date).</summary>
     public static XSaveLayout Intel { get; } = Create("Intel", new()
     {
-        [2] = new(576, 256), [3] = new(960, 64), [4] = new(1024, 64), [5] = new(1088, 64), [6] = new(1152, 512),
-        [7] = new(1664, 1024), [9] = new(2688, 8), [17] = new(2752, 64), [18] = new(2816, 8192),
+        [2] = new(576, 256),
+        [3] = new(960, 64),
+        [4] = new(1024, 64),
+        [5] = new(1088, 64),
+        [6] = new(1152, 512),
+        [7] = new(1664, 1024),
+        [9] = new(2688, 8),
+        [17] = new(2752, 64),
+        [18] = new(2816, 8192),
     });
 
     /// <summary>Intel with APX, whose R16–R31 reuse the MPX slot at 960 (MPX and APX never coexist).</summary>
     public static XSaveLayout IntelApx { get; } = Create("Intel (APX)", new()
     {
-        [2] = new(576, 256), [5] = new(1088, 64), [6] = new(1152, 512), [7] = new(1664, 1024), [9] = new(2688, 8),
-        [17] = new(2752, 64), [18] = new(2816, 8192), [19] = new(960, 128),
+        [2] = new(576, 256),
+        [5] = new(1088, 64),
+        [6] = new(1152, 512),
+        [7] = new(1664, 1024),
+        [9] = new(2688, 8),
+        [17] = new(2752, 64),
+        [18] = new(2816, 8192),
+        [19] = new(960, 128),
     });
 
     /// <summary>AMD Zen 3 and Zen 4: AVX-512 right after AVX, PKRU at 2432 (seen on this project's machines).</summary>
     public static XSaveLayout AmdZen4 { get; } = Create("AMD Zen 4", new()
     {
-        [2] = new(576, 256), [5] = new(832, 64), [6] = new(896, 512), [7] = new(1408, 1024), [9] = new(2432, 8),
+        [2] = new(576, 256),
+        [5] = new(832, 64),
+        [6] = new(896, 512),
+        [7] = new(1408, 1024),
+        [9] = new(2432, 8),
     });
 
     /// <summary>AMD Zen 2: PKRU right after AVX, at 832.</summary>
     public static XSaveLayout AmdZen2 { get; } = Create("AMD Zen 2", new()
     {
-        [2] = new(576, 256), [9] = new(832, 8),
+        [2] = new(576, 256),
+        [9] = new(832, 8),
     });
 
     /// <summary>The vendor tables this library knows, for recognising an image by its size.</summary>
