@@ -4,7 +4,7 @@ using System.IO;
 namespace XSave.Tool;
 
 /// <summary>Parses the command line and runs one subcommand. Exit codes: 0 done, 1 failed, 2 usage.</summary>
-public static class Cli
+internal static class Cli
 {
     public const string Help = """
         xsave - inspect the x86 extended CPU state (x87, SSE, AVX, AVX-512, PKRU, ...)

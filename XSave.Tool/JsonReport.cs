@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace XSave.Tool;
 
 /// <summary>One JSON object per area, for scripts: numbers as hex strings, registers as hex.</summary>
-public static class JsonReport
+internal static class JsonReport
 {
     public static void Write(TextWriter output, in XSaveArea area, string source, bool live, XSaveImage? image = null)
     {

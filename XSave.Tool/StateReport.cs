@@ -5,7 +5,7 @@ using System.Linq;
 namespace XSave.Tool;
 
 /// <summary>An area as readable tables: control words decoded, registers, components in init state marked.</summary>
-public static class StateReport
+internal static class StateReport
 {
     public static void Write(TextWriter output, Style style, in XSaveArea area, bool live)
     {

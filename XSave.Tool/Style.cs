@@ -3,7 +3,7 @@ using System;
 namespace XSave.Tool;
 
 /// <summary>Headings in colour on a terminal, plain text anywhere else (pipes, files, NO_COLOR).</summary>
-public sealed class Style
+internal sealed class Style
 {
     private readonly bool _colour;
 
