@@ -9,6 +9,9 @@ internal static unsafe partial class Instructions
     [XSaveThunk(XSaveInstruction.XSave, Unchecked = true)]
     internal static partial void XSave64(XSaveArea* area, ulong mask);
 
+    [XSaveThunk(XSaveInstruction.XSaveOpt, Unchecked = true)]
+    internal static partial void XSaveOpt64(XSaveArea* area, ulong mask);
+
     [XSaveThunk(XSaveInstruction.XRstor, Unchecked = true)]
     internal static partial void XRstor64(XSaveArea* area, ulong mask);
 

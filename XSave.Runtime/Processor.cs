@@ -15,6 +15,7 @@ internal static unsafe class Processor
     private static int s_state;
     private static XFeatures s_xcr0;
     private static uint s_mxcsrMask;
+    private static (int Start, int Length)[] s_savedRanges = [];
 
     /// <summary>True on x86-64 when the OS has enabled XSAVE (CPUID.1:ECX.OSXSAVE[bit 27]).</summary>
     public static readonly bool IsXSaveEnabled =
@@ -63,6 +64,20 @@ internal static unsafe class Processor
         }
     }
 
+    /// <summary>
+    /// The byte ranges XSAVE writes for <see cref="XSaveArea.SavedFeatures"/> on this CPU: the
+    /// legacy region (less its software bytes), the header and each saved component's slot. The
+    /// misaligned path copies exactly these, never the whole page and never stale stack bytes.
+    /// </summary>
+    public static ReadOnlySpan<(int Start, int Length)> SavedRanges
+    {
+        get
+        {
+            EnsureReady();
+            return s_savedRanges;
+        }
+    }
+
     public static void ThrowIfXSaveUnavailable()
     {
         if (!IsXSaveEnabled)
@@ -83,7 +98,37 @@ internal static unsafe class Processor
         ThrowIfXSaveUnavailable();
         s_xcr0 = (XFeatures)Instructions.XGetBv(0);
         s_mxcsrMask = ReadMxcsrMask();
+        s_savedRanges = Ranges(s_xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
         System.Threading.Volatile.Write(ref s_state, Ready);
+    }
+
+    private static (int Start, int Length)[] Ranges(XFeatures saved, XSaveLayout? layout)
+    {
+        var ranges = new System.Collections.Generic.List<(int Start, int Length)> { (0, LayoutDescriptor.Offset), (XSaveArea.HeaderOffset, XSaveHeader.Size) };
+        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        {
+            if (((ulong)saved & (1UL << i)) != 0 && layout?.Slot(i) is { } slot && slot.End <= XSaveArea.Size)
+            {
+                ranges.Add((slot.Offset, slot.Size));
+            }
+        }
+
+        ranges.Sort();
+        var merged = new System.Collections.Generic.List<(int Start, int Length)>();
+        foreach (var (start, length) in ranges)
+        {
+            if (merged.Count > 0 && merged[^1].Start + merged[^1].Length >= start)
+            {
+                var last = merged[^1];
+                merged[^1] = (last.Start, Math.Max(last.Start + last.Length, start + length) - last.Start);
+            }
+            else
+            {
+                merged.Add((start, length));
+            }
+        }
+
+        return merged.ToArray();
     }
 
     private static uint ReadMxcsrMask()

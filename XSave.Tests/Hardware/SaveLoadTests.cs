@@ -156,6 +156,28 @@ public class SaveLoadTests
     }
 
     [Test]
+    public void SaveOptimized_in_a_restore_then_save_cycle_keeps_the_state()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        ref XSaveArea context = ref buffer.As<XSaveArea>();
+        context.Save();
+        context.Legacy.Mxcsr = Cpu.WithRounding(context.Legacy.Mxcsr, 1);
+        for (int round = 0; round < 3; round++)
+        {
+            context.Load();            // a fiber switches in ...
+            context.SaveOptimized();   // ... and out, to the same address
+        }
+
+        _original.Load();
+        Assert.Multiple(() =>
+        {
+            Assert.That(context.Legacy.Mxcsr & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl0));
+            Assert.That(context.Header.XCompBv, Is.Zero);
+            Assert.That(context.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes));
+        });
+    }
+
+    [Test]
     public void LoadUnchecked_restores_a_saved_area()
     {
         XSaveArea area = _original;
