@@ -169,11 +169,12 @@ public class SaveLoadTests
         }
 
         _original.Load();
+        XSaveArea saved = context;
         Assert.Multiple(() =>
         {
-            Assert.That(context.Legacy.Mxcsr & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl0));
-            Assert.That(context.Header.XCompBv, Is.Zero);
-            Assert.That(context.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes));
+            Assert.That(saved.Legacy.Mxcsr & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl0));
+            Assert.That(saved.Header.XCompBv, Is.Zero);
+            Assert.That(saved.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes));
         });
     }
 
