@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
@@ -13,6 +14,7 @@ internal static unsafe class Processor
 {
     private const int Uninitialised = 0, Ready = 1;
     private static int s_state;
+    private static Snapshot s_current;
     private static XFeatures s_xcr0;
     private static uint s_mxcsrMask;
     private static (int Start, int Length)[] s_savedRanges = [];
@@ -43,6 +45,29 @@ internal static unsafe class Processor
     public static bool HasXSaveOpt => (s_leafD1 & 1) != 0;
     public static bool HasXSaveC => (s_leafD1 & 2) != 0;
     public static bool HasXGetBv1 => (s_leafD1 & 4) != 0;
+
+    /// <summary>What restores are checked against, in the shape the fast path reads.</summary>
+    internal struct Snapshot
+    {
+        public ulong Xcr0;
+        public uint MxcsrMask;
+        public ulong Descriptor0, Descriptor1, Descriptor2, Descriptor3, Descriptor4, Descriptor5;
+    }
+
+    /// <summary>The snapshot, after the first call has read the CPU (throws where XSAVE cannot run).</summary>
+    public static ref readonly Snapshot Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if (System.Threading.Volatile.Read(ref s_state) != Ready)
+            {
+                EnsureReady();
+            }
+
+            return ref s_current;
+        }
+    }
 
     /// <summary>XCR0, read once with XGETBV.</summary>
     public static XFeatures Xcr0
@@ -99,6 +124,14 @@ internal static unsafe class Processor
         s_xcr0 = (XFeatures)Instructions.XGetBv(0);
         s_mxcsrMask = ReadMxcsrMask();
         s_savedRanges = Ranges(s_xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
+        ReadOnlySpan<ulong> descriptor = MemoryMarshal.Cast<byte, ulong>(LayoutDescriptorBytes.Length == LayoutDescriptor.Length ? LayoutDescriptorBytes : new byte[LayoutDescriptor.Length]);
+        s_current = new Snapshot
+        {
+            Xcr0 = (ulong)s_xcr0,
+            MxcsrMask = s_mxcsrMask,
+            Descriptor0 = descriptor[0], Descriptor1 = descriptor[1], Descriptor2 = descriptor[2],
+            Descriptor3 = descriptor[3], Descriptor4 = descriptor[4], Descriptor5 = descriptor[5],
+        };
         System.Threading.Volatile.Write(ref s_state, Ready);
     }
 

@@ -47,7 +47,7 @@ public unsafe partial struct XSaveArea
             }
 
             // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put things.
-            Processor.LayoutDescriptorBytes.CopyTo(new Span<byte>((byte*)area + LayoutDescriptor.Offset, LayoutDescriptor.Length));
+            RecordLayout(area);
         }
     }
 
@@ -84,7 +84,7 @@ public unsafe partial struct XSaveArea
             // area restorable without disturbing what XSAVEOPT may leave unwritten.
             area->_header.ClearAllButXStateBv();
             Instructions.XSaveOpt64(area, (ulong)SafeFeatures);
-            Processor.LayoutDescriptorBytes.CopyTo(new Span<byte>((byte*)area + LayoutDescriptor.Offset, LayoutDescriptor.Length));
+            RecordLayout(area);
         }
     }
 
@@ -99,8 +99,15 @@ public unsafe partial struct XSaveArea
     public readonly void Load()
     {
         Processor.ThrowIfXSaveUnavailable();
-        RestoreValidation.ThrowIfInvalid(in this, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
-        LoadCore(in this);
+        fixed (XSaveArea* area = &Unsafe.AsRef(in this))
+        {
+            if (!RestoreFastPath.Passes(area))
+            {
+                RestoreValidation.ThrowIfInvalid(in *area, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
+            }
+
+            LoadCore(area);
+        }
     }
 
     /// <summary>
@@ -110,7 +117,10 @@ public unsafe partial struct XSaveArea
     public readonly void LoadUnchecked()
     {
         Processor.ThrowIfXSaveUnavailable();
-        LoadCore(in this);
+        fixed (XSaveArea* area = &Unsafe.AsRef(in this))
+        {
+            LoadCore(area);
+        }
     }
 
     /// <summary>Puts every component of <see cref="SavedFeatures"/> into its init state (loads <see cref="Initial"/>).</summary>
@@ -128,23 +138,38 @@ public unsafe partial struct XSaveArea
     /// <summary>True when XSAVE/XRSTOR can use the area where it lies (64-byte aligned).</summary>
     internal static bool IsAligned(void* area) => ((nuint)area & (Alignment - 1)) == 0;
 
-    private static void LoadCore(in XSaveArea source)
+    private static void LoadCore(XSaveArea* area)
     {
-        fixed (XSaveArea* area = &Unsafe.AsRef(in source))
+        if (IsAligned(area) && !area->_legacy.HasUnsetControlWords)
         {
-            if (IsAligned(area) && !area->_legacy.HasUnsetControlWords)
-            {
-                Instructions.XRstor64(area, (ulong)SafeFeatures);
-                return;
-            }
-
-            // Misaligned, or control words to fill in: restore from an aligned copy of what
-            // XRSTOR reads, never touching the caller's bytes.
-            XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
-            CopyRanges(area, scratch);
-            scratch->_legacy.ApplyInitControlWords();
-            Instructions.XRstor64(scratch, (ulong)SafeFeatures);
+            Instructions.XRstor64(area, (ulong)SafeFeatures);
+            return;
         }
+
+        LoadBounced(area);
+    }
+
+    // Misaligned, or control words to fill in: restore from an aligned copy of what XRSTOR
+    // reads, never touching the caller's bytes. Kept out of line so the direct path stays small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LoadBounced(XSaveArea* area)
+    {
+        XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+        CopyRanges(area, scratch);
+        scratch->_legacy.ApplyInitControlWords();
+        Instructions.XRstor64(scratch, (ulong)SafeFeatures);
+    }
+
+    private static void RecordLayout(XSaveArea* area)
+    {
+        ref readonly Processor.Snapshot cpu = ref Processor.Current;
+        ulong* descriptor = (ulong*)((byte*)area + LayoutDescriptor.Offset);
+        descriptor[0] = cpu.Descriptor0;
+        descriptor[1] = cpu.Descriptor1;
+        descriptor[2] = cpu.Descriptor2;
+        descriptor[3] = cpu.Descriptor3;
+        descriptor[4] = cpu.Descriptor4;
+        descriptor[5] = cpu.Descriptor5;
     }
 
     private static void CopyRanges(XSaveArea* from, XSaveArea* to)

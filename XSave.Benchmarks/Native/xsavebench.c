@@ -1,0 +1,29 @@
+/* The native baselines for XSave.Benchmarks, built with gcc when the benchmarks start:
+ *   *_loop   - inline assembly in a C loop: the physical limit of each instruction pair;
+ *   *_pair   - one pair per call: what a C# user would otherwise P/Invoke into.
+ * The mask is the library's: XSaveArea.SafeFeatures (0xA02FF) in EDX:EAX. */
+#include <stdint.h>
+
+#define MASK 0xA02FFu
+#define PAIR(save, restore) \
+    __asm__ volatile(save " (%0)\n\t" restore " (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory")
+
+void xsave_xrstor_loop(void *area, long n)    { for (long i = 0; i < n; i++) PAIR("xsave64", "xrstor64"); }
+void xsaveopt_xrstor_loop(void *area, long n) { for (long i = 0; i < n; i++) PAIR("xsaveopt64", "xrstor64"); }
+void xsavec_xrstor_loop(void *area, long n)   { for (long i = 0; i < n; i++) PAIR("xsavec64", "xrstor64"); }
+void fxsave_fxrstor_loop(void *area, long n)
+{
+    for (long i = 0; i < n; i++)
+        __asm__ volatile("fxsave64 (%0)\n\tfxrstor64 (%0)" :: "r"(area) : "memory");
+}
+uint64_t xgetbv_loop(long n)
+{
+    uint64_t sum = 0;
+    for (long i = 0; i < n; i++) {
+        uint32_t lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        sum += ((uint64_t)hi << 32) | lo;
+    }
+    return sum;
+}
+void xsave_xrstor_pair(void *area) { PAIR("xsave64", "xrstor64"); }
