@@ -186,7 +186,7 @@ public sealed partial class XSaveThunkGenerator
             source.Line("file static class XSaveThunkPage");
             source.Open();
             source.Line("private static nint s_base;");
-            source.Line("private static readonly object s_gate = new object();");
+            source.Line("private static object? s_gate; // no static initialiser: NativeAOT would check a class constructor on every call");
             source.Line();
             source.Line("public static nint Base");
             source.Open();
@@ -201,6 +201,7 @@ public sealed partial class XSaveThunkGenerator
             source.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
             source.Line("private static nint Map()");
             source.Open();
+            source.Line("global::System.Threading.Interlocked.CompareExchange(ref s_gate, new object(), null);");
             source.Line("lock (s_gate)");
             source.Open();
             source.Line("if (s_base == 0)");

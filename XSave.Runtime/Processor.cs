@@ -17,18 +17,40 @@ internal static unsafe class Processor
     private static Snapshot s_current;
     private static XFeatures s_xcr0;
     private static uint s_mxcsrMask;
-    private static (int Start, int Length)[] s_savedRanges = [];
+    private static (int Start, int Length)[]? s_savedRanges;
+    private static byte[]? s_descriptorBytes;
+    private static int s_leafD1;
+    private static int s_xsaveEnabled; // 0 not asked yet, 1 yes, 2 no
+
+    // No static initialisers in this class: under NativeAOT a class constructor would put a
+    // "has it run?" check in front of every field read on the Save/Load path.
 
     /// <summary>True on x86-64 when the OS has enabled XSAVE (CPUID.1:ECX.OSXSAVE[bit 27]).</summary>
-    public static readonly bool IsXSaveEnabled =
-        RuntimeInformation.ProcessArchitecture == Architecture.X64 && X86Base.IsSupported &&
-        (X86Base.CpuId(1, 0).Ecx & (1 << 27)) != 0;
+    public static bool IsXSaveEnabled
+    {
+        get
+        {
+            int known = s_xsaveEnabled;
+            if (known == 0)
+            {
+                bool enabled = RuntimeInformation.ProcessArchitecture == Architecture.X64 && X86Base.IsSupported &&
+                    (X86Base.CpuId(1, 0).Ecx & (1 << 27)) != 0;
+                s_xsaveEnabled = known = enabled ? 1 : 2;
+            }
 
-    // CPUID.(EAX=0DH,ECX=1).EAX: bit 0 XSAVEOPT, bit 1 XSAVEC, bit 2 XGETBV with ECX=1 (SDM vol. 1 §13.2).
-    private static readonly int s_leafD1 = IsXSaveEnabled ? X86Base.CpuId(0xD, 1).Eax : 0;
+            return known == 1;
+        }
+    }
 
-    /// <summary>This CPU's layout descriptor (bytes 464–511 of every area it saves), or empty off x86.</summary>
-    public static readonly byte[] LayoutDescriptorBytes = DescribeCurrentLayout();
+    /// <summary>This CPU's layout descriptor (bytes 464–511 of every area it saves).</summary>
+    public static byte[] LayoutDescriptorBytes
+    {
+        get
+        {
+            EnsureReady();
+            return s_descriptorBytes!;
+        }
+    }
 
     private static byte[] DescribeCurrentLayout()
     {
@@ -42,9 +64,19 @@ internal static unsafe class Processor
         return bytes;
     }
 
-    public static bool HasXSaveOpt => (s_leafD1 & 1) != 0;
-    public static bool HasXSaveC => (s_leafD1 & 2) != 0;
-    public static bool HasXGetBv1 => (s_leafD1 & 4) != 0;
+    // CPUID.(EAX=0DH,ECX=1).EAX: bit 0 XSAVEOPT, bit 1 XSAVEC, bit 2 XGETBV with ECX=1 (SDM vol. 1 §13.2).
+    public static bool HasXSaveOpt => (LeafD1 & 1) != 0;
+    public static bool HasXSaveC => (LeafD1 & 2) != 0;
+    public static bool HasXGetBv1 => (LeafD1 & 4) != 0;
+
+    private static int LeafD1
+    {
+        get
+        {
+            EnsureReady();
+            return s_leafD1;
+        }
+    }
 
     /// <summary>What restores are checked against, in the shape the fast path reads.</summary>
     internal struct Snapshot
@@ -99,7 +131,7 @@ internal static unsafe class Processor
         get
         {
             EnsureReady();
-            return s_savedRanges;
+            return s_savedRanges!;
         }
     }
 
@@ -121,10 +153,12 @@ internal static unsafe class Processor
         }
 
         ThrowIfXSaveUnavailable();
+        s_leafD1 = X86Base.CpuId(0xD, 1).Eax;
+        s_descriptorBytes = DescribeCurrentLayout();
         s_xcr0 = (XFeatures)Instructions.XGetBv(0);
         s_mxcsrMask = ReadMxcsrMask();
         s_savedRanges = Ranges(s_xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
-        ReadOnlySpan<ulong> descriptor = MemoryMarshal.Cast<byte, ulong>(LayoutDescriptorBytes.Length == LayoutDescriptor.Length ? LayoutDescriptorBytes : new byte[LayoutDescriptor.Length]);
+        ReadOnlySpan<ulong> descriptor = MemoryMarshal.Cast<byte, ulong>(s_descriptorBytes.Length == LayoutDescriptor.Length ? s_descriptorBytes : new byte[LayoutDescriptor.Length]);
         s_current = new Snapshot
         {
             Xcr0 = (ulong)s_xcr0,

@@ -127,7 +127,7 @@ unsafe partial class GlobalType
 file static class XSaveThunkPage
 {
     private static nint s_base;
-    private static readonly object s_gate = new object();
+    private static object? s_gate; // no static initialiser: NativeAOT would check a class constructor on every call
 
     public static nint Base
     {
@@ -142,6 +142,7 @@ file static class XSaveThunkPage
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static nint Map()
     {
+        global::System.Threading.Interlocked.CompareExchange(ref s_gate, new object(), null);
         lock (s_gate)
         {
             if (s_base == 0)
