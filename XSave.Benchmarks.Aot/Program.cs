@@ -45,6 +45,8 @@ unsafe
         ("Save+Load", () => { for (int i = 0; i < Pairs; i++) { aligned->Save(); aligned->Load(); } }),
         ("Save+LoadUnchecked", () => { for (int i = 0; i < Pairs; i++) { aligned->Save(); aligned->LoadUnchecked(); } }),
         ("Save+Load misaligned", () => { for (int i = 0; i < Pairs; i++) { misaligned->Save(); misaligned->Load(); } }),
+        ("Save + raw XRSTOR thunk", () => { for (int i = 0; i < Pairs; i++) { aligned->Save(); BenchmarkThunks.XRstor(aligned); } }),
+        ("raw XSAVE thunk + LoadUnchecked", () => { for (int i = 0; i < Pairs; i++) { BenchmarkThunks.XSave(aligned); aligned->LoadUnchecked(); } }),
         ("raw generated thunks", () => { for (int i = 0; i < Pairs; i++) { BenchmarkThunks.XSave(aligned); BenchmarkThunks.XRstor(aligned); } }),
         ("P/Invoke pair", () => { for (int i = 0; i < Pairs; i++) { NativeBaseline.XSaveXRstorPair(aligned); } }),
         ("P/Invoke pair, SuppressGCTransition", () => { for (int i = 0; i < Pairs; i++) { NativeBaseline.XSaveXRstorPairSuppressed(aligned); } }),
@@ -73,7 +75,7 @@ unsafe
     Console.WriteLine($"{"case",-38} {"median ns/pair",15} {"ratio",7}");
     for (int c = 0; c < cases.Length; c++)
     {
-        int baseline = c < 7 ? 0 : c < 9 ? 7 : 9;
+        int baseline = c < 9 ? 0 : c < 11 ? 9 : 11;
         Console.WriteLine($"{cases[c].Name,-38} {medians[c],15:F1} {medians[c] / medians[baseline],7:F3}");
     }
 

@@ -1,9 +1,15 @@
 // The main job: save this thread's live extended state, print it as tables, restore it, and show
-// the machine code the generator assembled for the thunks that did the work. The tables come
-// from the xsave tool (XSave.Tool), which also reads saved areas, images and core files.
+// the machine code the generator assembled for the thunks that did the work. With a file argument
+// it reads a saved area, an XSAVE image or a Linux core file instead (on any CPU). The tables come
+// from the xsave tool (XSave.Tool).
 using System;
 using XSave;
 using XSave.Tool;
+
+if (args.Length > 0)
+{
+    return Cli.Run(["read", .. args], Console.Out, Console.Error, Style.ForConsole());
+}
 
 if (!XSaveArea.IsSupported)
 {
