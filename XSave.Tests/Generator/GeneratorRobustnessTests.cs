@@ -68,6 +68,10 @@ public class GeneratorRobustnessTests
         Assert.That(GeneratorHarness.Errors(output).Select(e => e.Id).Distinct(), Is.EquivalentTo(GeneratorHarness.Errors(GeneratorHarness.Compile(Source)).Select(e => e.Id).Distinct()));
     }
 
+    [TestCase("unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void Save(XSave.XSaveArea* a")]
+    [TestCase("unsafe partial class C { [XSave.XSaveThunk()] static partial void Save(XSave.XSaveArea* a); }")]
+    [TestCase("unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void Save(Missing* a); }")]
+    [TestCase("unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void (XSave.XSaveArea* a); }")]
     [TestCase("[XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void M(XSave.XSaveArea* a);")]
     [TestCase("unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave, Unchecked = 1)] static partial void M(XSave.XSaveArea* a); }")]
     [TestCase("unsafe partial interface I { [XSave.XSaveThunk(XSave.XSaveInstruction.XSave)] static partial void M(XSave.XSaveArea* a); }")]

@@ -7,16 +7,8 @@ namespace XSave.Tests.Hardware;
 
 /// <summary>The generator's output in a consumer project (this one), run on the real CPU.</summary>
 [RequiresXSave]
-public unsafe class GeneratedThunkTests
+public unsafe class GeneratedThunkTests : RestoresCpuState
 {
-    private XSaveArea _original;
-
-    [SetUp]
-    public void SaveOriginal() => _original.Save();
-
-    [TearDown]
-    public void RestoreOriginal() => _original.Load();
-
     [Test]
     public void XGETBV_thunk_reads_XCR0_and_rejects_registers_that_would_fault()
     {

@@ -6,16 +6,8 @@ namespace XSave.Tests.Hardware;
 
 /// <summary>Save/Load/Clear through the public API, checked on registers managed code never touches (x87, MXCSR).</summary>
 [RequiresXSave]
-public class SaveLoadTests
+public class SaveLoadTests : RestoresCpuState
 {
-    private XSaveArea _original;
-
-    [SetUp]
-    public void SaveOriginal() => _original.Save();
-
-    [TearDown]
-    public void RestoreOriginal() => _original.Load();
-
     [Test]
     public void Enabled_features_are_XCR0_within_what_CPUID_reports_supported()
     {
