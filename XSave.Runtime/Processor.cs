@@ -163,8 +163,12 @@ internal static unsafe class Processor
         {
             Xcr0 = (ulong)s_xcr0,
             MxcsrMask = s_mxcsrMask,
-            Descriptor0 = descriptor[0], Descriptor1 = descriptor[1], Descriptor2 = descriptor[2],
-            Descriptor3 = descriptor[3], Descriptor4 = descriptor[4], Descriptor5 = descriptor[5],
+            Descriptor0 = descriptor[0],
+            Descriptor1 = descriptor[1],
+            Descriptor2 = descriptor[2],
+            Descriptor3 = descriptor[3],
+            Descriptor4 = descriptor[4],
+            Descriptor5 = descriptor[5],
         };
         System.Threading.Volatile.Write(ref s_state, Ready);
     }
