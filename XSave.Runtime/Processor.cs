@@ -15,8 +15,6 @@ internal static unsafe class Processor
     private const int Uninitialised = 0, Ready = 1;
     private static int s_state;
     private static Snapshot s_current;
-    private static XFeatures s_xcr0;
-    private static uint s_mxcsrMask;
     private static (int Start, int Length)[]? s_savedRanges;
     private static byte[]? s_descriptorBytes;
     private static int s_leafD1;
@@ -107,7 +105,7 @@ internal static unsafe class Processor
         get
         {
             EnsureReady();
-            return s_xcr0;
+            return (XFeatures)s_current.Xcr0;
         }
     }
 
@@ -117,7 +115,7 @@ internal static unsafe class Processor
         get
         {
             EnsureReady();
-            return s_mxcsrMask;
+            return s_current.MxcsrMask;
         }
     }
 
@@ -155,14 +153,14 @@ internal static unsafe class Processor
         ThrowIfXSaveUnavailable();
         s_leafD1 = X86Base.CpuId(0xD, 1).Eax;
         s_descriptorBytes = DescribeCurrentLayout();
-        s_xcr0 = (XFeatures)Instructions.XGetBv(0);
-        s_mxcsrMask = ReadMxcsrMask();
-        s_savedRanges = Ranges(s_xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
+        var xcr0 = (XFeatures)Instructions.XGetBv(0);
+        uint mxcsrMask = ReadMxcsrMask();
+        s_savedRanges = Ranges(xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
         ReadOnlySpan<ulong> descriptor = MemoryMarshal.Cast<byte, ulong>(s_descriptorBytes.Length == LayoutDescriptor.Length ? s_descriptorBytes : new byte[LayoutDescriptor.Length]);
         s_current = new Snapshot
         {
-            Xcr0 = (ulong)s_xcr0,
-            MxcsrMask = s_mxcsrMask,
+            Xcr0 = (ulong)xcr0,
+            MxcsrMask = mxcsrMask,
             Descriptor0 = descriptor[0],
             Descriptor1 = descriptor[1],
             Descriptor2 = descriptor[2],

@@ -11,7 +11,6 @@ public sealed class XSaveImage
 {
     private const int LegacyAndHeader = XSaveArea.HeaderOffset + XSaveHeader.Size;
     private const uint LinuxFpxMagic1 = 0x46505853; // FP_XSTATE_MAGIC1, arch/x86/include/uapi/asm/sigcontext.h
-    private static readonly byte[] Zeros = new byte[8192];
 
     private XSaveArea _area;
 
@@ -165,21 +164,10 @@ public sealed class XSaveImage
 
     /// <summary>
     /// The bytes of component <paramref name="component"/> (2–19) as the CPU would load them: its
-    /// slot when XSTATE_BV marks it in use, zeros (its init state) when not. Empty when the
-    /// layout has no slot for it.
+    /// slot when XSTATE_BV marks it in use, zeros (its init state) when not. See <see cref="XSaveArea.GetComponent"/>.
     /// </summary>
     /// <param name="component">The component's bit number.</param>
-    public ReadOnlySpan<byte> Component(int component)
-    {
-        if (Layout.Slot(component) is not { } slot || slot.End > XSaveArea.Size)
-        {
-            return [];
-        }
-
-        return ((ulong)InUse & (1UL << component)) != 0
-            ? _area.AsReadOnlySpan().Slice(slot.Offset, slot.Size)
-            : Zeros.AsSpan(0, slot.Size);
-    }
+    public ReadOnlySpan<byte> Component(int component) => _area.GetComponent(component);
 
     /// <summary>
     /// The same state as a standard-format area in <paramref name="target"/>'s layout (by default
