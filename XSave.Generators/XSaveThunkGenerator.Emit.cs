@@ -112,6 +112,8 @@ public sealed partial class XSaveThunkGenerator
         private static void Method(SourceWriter source, ThunkModel thunk, int offset)
         {
             source.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"XSave.Generators\", \"1.0.0\")]");
+            // Inlined, the call costs what the instruction costs: one indirect call, no wrapper frame.
+            source.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
             source.Line($"{thunk.Modifiers} {thunk.ReturnType} {thunk.Name}({string.Join(", ", thunk.Parameters)})");
             source.Open();
             string entry = $"({PageClass}.Base + 0x{offset:X4})";

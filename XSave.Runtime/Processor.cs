@@ -133,15 +133,20 @@ internal static unsafe class Processor
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ThrowIfXSaveUnavailable()
     {
-        if (!IsXSaveEnabled)
+        if (s_xsaveEnabled != 1 && !IsXSaveEnabled)
         {
-            throw new PlatformNotSupportedException(RuntimeInformation.ProcessArchitecture != Architecture.X64
-                ? $"XSAVE instructions need an x86-64 process; this one is {RuntimeInformation.ProcessArchitecture}. Reading and writing XSaveArea views works everywhere."
-                : "XSAVE is not enabled on this processor (CPUID.1:ECX.OSXSAVE is 0).");
+            ThrowXSaveUnavailable();
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowXSaveUnavailable() =>
+        throw new PlatformNotSupportedException(RuntimeInformation.ProcessArchitecture != Architecture.X64
+            ? $"XSAVE instructions need an x86-64 process; this one is {RuntimeInformation.ProcessArchitecture}. Reading and writing XSaveArea views works everywhere."
+            : "XSAVE is not enabled on this processor (CPUID.1:ECX.OSXSAVE is 0).");
 
     private static void EnsureReady()
     {

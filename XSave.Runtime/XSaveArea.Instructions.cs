@@ -26,6 +26,7 @@ public unsafe partial struct XSaveArea
     /// were), so the result always restores. Bytes 464–511, which the SDM leaves to software,
     /// receive this CPU's layout descriptor, so the area can be read correctly anywhere.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Save()
     {
         Processor.ThrowIfXSaveUnavailable();
@@ -38,17 +39,23 @@ public unsafe partial struct XSaveArea
             }
             else
             {
-                // XSAVE faults on a misaligned area: bounce through aligned stack memory, copying
-                // back only what XSAVE wrote.
-                XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
-                scratch->_header = default;
-                Instructions.XSave64(scratch, (ulong)SafeFeatures);
-                CopyRanges(scratch, area);
+                SaveBounced(area);
             }
 
             // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put things.
             RecordLayout(area);
         }
+    }
+
+    // XSAVE faults on a misaligned area: bounce through aligned stack memory, copying back only
+    // what XSAVE wrote. Out of line so that Save itself stays small enough to inline.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SaveBounced(XSaveArea* area)
+    {
+        XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+        scratch->_header = default;
+        Instructions.XSave64(scratch, (ulong)SafeFeatures);
+        CopyRanges(scratch, area);
     }
 
     /// <summary>
@@ -96,6 +103,7 @@ public unsafe partial struct XSaveArea
     /// </summary>
     /// <exception cref="InvalidXSaveAreaException">The area breaks a restore rule; nothing was loaded and the area is unchanged.</exception>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Load()
     {
         Processor.ThrowIfXSaveUnavailable();
@@ -114,6 +122,7 @@ public unsafe partial struct XSaveArea
     /// <see cref="Load"/> without the validation, for hot paths that only restore areas they saved
     /// themselves. An invalid area raises #GP inside XRSTOR, which ends the process.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void LoadUnchecked()
     {
         Processor.ThrowIfXSaveUnavailable();

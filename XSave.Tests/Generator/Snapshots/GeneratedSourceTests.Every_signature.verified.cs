@@ -9,6 +9,7 @@ namespace Consumer.Cpu
     unsafe partial class State
     {
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void Save(global::XSave.XSaveArea* area)
         {
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
@@ -17,6 +18,7 @@ namespace Consumer.Cpu
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         internal static partial void SaveOptimized(ref global::XSave.XSaveArea area, ulong mask)
         {
             fixed (global::XSave.XSaveArea* __area = &area)
@@ -28,6 +30,7 @@ namespace Consumer.Cpu
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static partial void SaveCompacted(ref global::XSave.XSaveArea area)
         {
             fixed (global::XSave.XSaveArea* __area = &area)
@@ -39,6 +42,7 @@ namespace Consumer.Cpu
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void Restore(in global::XSave.XSaveArea area, ulong mask)
         {
             fixed (global::XSave.XSaveArea* __area = &global::System.Runtime.CompilerServices.Unsafe.AsRef(in area))
@@ -51,12 +55,14 @@ namespace Consumer.Cpu
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void RestoreUnchecked(global::XSave.XSaveArea* area)
         {
             ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0040))(area);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void FxSave(ref global::XSave.LegacyRegion region)
         {
             fixed (global::XSave.LegacyRegion* __area = &region)
@@ -68,6 +74,7 @@ namespace Consumer.Cpu
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void FxRestore(ref readonly global::XSave.LegacyRegion region)
         {
             fixed (global::XSave.LegacyRegion* __area = &global::System.Runtime.CompilerServices.Unsafe.AsRef(in region))
@@ -80,6 +87,7 @@ namespace Consumer.Cpu
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial ulong ReadXcr(uint register)
         {
             global::XSave.XSaveThunkGuards.ValidateXGetBvRegister(register);
@@ -95,6 +103,7 @@ namespace Consumer.Cpu
         unsafe partial struct Nested<T>
         {
             [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             static partial void SaveNested(global::XSave.XSaveArea* @event)
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
@@ -108,6 +117,7 @@ namespace Consumer.Cpu
 unsafe partial class GlobalType
 {
     [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     static unsafe partial void Restore(ref global::XSave.XSaveArea area)
     {
         fixed (global::XSave.XSaveArea* __area = &area)
