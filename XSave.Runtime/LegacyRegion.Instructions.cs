@@ -11,6 +11,7 @@ public unsafe partial struct LegacyRegion
 
     /// <summary>Saves this thread's x87 and SSE state into the region with FXSAVE64. Bytes 464–511 are kept.</summary>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Save()
     {
         ThrowIfNotX64();
@@ -22,12 +23,20 @@ public unsafe partial struct LegacyRegion
             }
             else
             {
-                LegacyRegion* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
-                *scratch = *region;
-                Instructions.FxSave64(scratch);
-                *region = *scratch;
+                SaveBounced(region);
             }
         }
+    }
+
+    // FXSAVE faults on a misaligned region: bounce through aligned stack memory, out of line so
+    // that Save and Load stay small enough to inline.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SaveBounced(LegacyRegion* region)
+    {
+        LegacyRegion* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+        *scratch = *region;
+        Instructions.FxSave64(scratch);
+        *region = *scratch;
     }
 
     /// <summary>
@@ -37,6 +46,7 @@ public unsafe partial struct LegacyRegion
     /// </summary>
     /// <exception cref="InvalidXSaveAreaException">MXCSR sets a bit this CPU reserves; nothing was loaded.</exception>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Load()
     {
         ThrowIfNotX64();
@@ -49,11 +59,17 @@ public unsafe partial struct LegacyRegion
                 return;
             }
 
-            LegacyRegion* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
-            *scratch = *region;
-            scratch->ApplyInitControlWords();
-            Instructions.FxRstor64(scratch);
+            LoadBounced(region);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LoadBounced(LegacyRegion* region)
+    {
+        LegacyRegion* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
+        *scratch = *region;
+        scratch->ApplyInitControlWords();
+        Instructions.FxRstor64(scratch);
     }
 
     internal static bool IsAligned(void* region) => ((nuint)region & (Alignment - 1)) == 0;
