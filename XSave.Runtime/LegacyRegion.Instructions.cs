@@ -14,7 +14,7 @@ public unsafe partial struct LegacyRegion
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Save()
     {
-        ThrowIfNotX64();
+        Processor.ThrowIfNotX64();
         fixed (LegacyRegion* region = &this)
         {
             if (IsAligned(region))
@@ -49,7 +49,7 @@ public unsafe partial struct LegacyRegion
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Load()
     {
-        ThrowIfNotX64();
+        Processor.ThrowIfNotX64();
         RestoreValidation.ThrowIfMxcsrInvalid(in this, Processor.MxcsrMask);
         fixed (LegacyRegion* region = &Unsafe.AsRef(in this))
         {
@@ -73,15 +73,6 @@ public unsafe partial struct LegacyRegion
     }
 
     internal static bool IsAligned(void* region) => ((nuint)region & (Alignment - 1)) == 0;
-
-    private static void ThrowIfNotX64()
-    {
-        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
-        {
-            throw new PlatformNotSupportedException(
-                $"FXSAVE/FXRSTOR need an x86-64 process; this one is {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}.");
-        }
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static LegacyRegion* AlignedScratch(Span<byte> buffer)

@@ -16,7 +16,6 @@ internal static unsafe class Processor
     private static int s_state;
     private static Snapshot s_current;
     private static (int Start, int Length)[]? s_savedRanges;
-    private static byte[]? s_descriptorBytes;
     private static int s_leafD1;
     private static int s_xsaveEnabled; // 0 not asked yet, 1 yes, 2 no
 
@@ -40,27 +39,9 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>This CPU's layout descriptor (bytes 464–511 of every area it saves).</summary>
-    public static byte[] LayoutDescriptorBytes
-    {
-        get
-        {
-            EnsureReady();
-            return s_descriptorBytes!;
-        }
-    }
-
-    private static byte[] DescribeCurrentLayout()
-    {
-        if (XSaveLayout.Current is not { } layout)
-        {
-            return [];
-        }
-
-        byte[] bytes = new byte[LayoutDescriptor.Length];
-        LayoutDescriptor.Write(layout, bytes);
-        return bytes;
-    }
+    /// <summary>This CPU's layout descriptor (bytes 464–511 of every area it saves): a view of <see cref="Snapshot.Descriptor"/>.</summary>
+    public static ReadOnlySpan<byte> LayoutDescriptorBytes =>
+        MemoryMarshal.AsBytes((ReadOnlySpan<ulong>)Current.Descriptor);
 
     // CPUID.(EAX=0DH,ECX=1).EAX: bit 0 XSAVEOPT, bit 1 XSAVEC, bit 2 XGETBV with ECX=1 (SDM vol. 1 §13.2).
     public static bool HasXSaveOpt => (LeafD1 & 1) != 0;
@@ -81,7 +62,14 @@ internal static unsafe class Processor
     {
         public ulong Xcr0;
         public uint MxcsrMask;
-        public ulong Descriptor0, Descriptor1, Descriptor2, Descriptor3, Descriptor4, Descriptor5;
+        public DescriptorWords Descriptor;
+    }
+
+    /// <summary>The 48-byte layout descriptor as six words, the shape the fast path compares.</summary>
+    [InlineArray(LayoutDescriptor.Length / sizeof(ulong))]
+    internal struct DescriptorWords
+    {
+        private ulong _word;
     }
 
     /// <summary>The snapshot, after the first call has read the CPU (throws where XSAVE cannot run).</summary>
@@ -142,6 +130,16 @@ internal static unsafe class Processor
         }
     }
 
+    /// <summary>FXSAVE/FXRSTOR need only x86-64, not XSAVE.</summary>
+    public static void ThrowIfNotX64()
+    {
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            throw new PlatformNotSupportedException(
+                $"FXSAVE/FXRSTOR need an x86-64 process; this one is {RuntimeInformation.ProcessArchitecture}. Reading and writing the views works everywhere.");
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowXSaveUnavailable() =>
         throw new PlatformNotSupportedException(RuntimeInformation.ProcessArchitecture != Architecture.X64
@@ -157,22 +155,15 @@ internal static unsafe class Processor
 
         ThrowIfXSaveUnavailable();
         s_leafD1 = X86Base.CpuId(0xD, 1).Eax;
-        s_descriptorBytes = DescribeCurrentLayout();
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
         uint mxcsrMask = ReadMxcsrMask();
         s_savedRanges = Ranges(xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
-        ReadOnlySpan<ulong> descriptor = MemoryMarshal.Cast<byte, ulong>(s_descriptorBytes.Length == LayoutDescriptor.Length ? s_descriptorBytes : new byte[LayoutDescriptor.Length]);
-        s_current = new Snapshot
+        s_current = new Snapshot { Xcr0 = (ulong)xcr0, MxcsrMask = mxcsrMask };
+        if (XSaveLayout.Current is { } layout)
         {
-            Xcr0 = (ulong)xcr0,
-            MxcsrMask = mxcsrMask,
-            Descriptor0 = descriptor[0],
-            Descriptor1 = descriptor[1],
-            Descriptor2 = descriptor[2],
-            Descriptor3 = descriptor[3],
-            Descriptor4 = descriptor[4],
-            Descriptor5 = descriptor[5],
-        };
+            LayoutDescriptor.Write(layout, MemoryMarshal.AsBytes((Span<ulong>)s_current.Descriptor));
+        }
+
         System.Threading.Volatile.Write(ref s_state, Ready);
     }
 

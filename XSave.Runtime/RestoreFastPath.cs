@@ -15,8 +15,8 @@ internal static unsafe class RestoreFastPath
         byte* b = (byte*)area;
         ref readonly Processor.Snapshot cpu = ref Processor.Current;
         ulong reserved = Read(b, 528) | Read(b, 536) | Read(b, 544) | Read(b, 552) | Read(b, 560) | Read(b, 568);
-        ulong descriptor = (Read(b, 464) ^ cpu.Descriptor0) | (Read(b, 472) ^ cpu.Descriptor1) | (Read(b, 480) ^ cpu.Descriptor2) |
-                           (Read(b, 488) ^ cpu.Descriptor3) | (Read(b, 496) ^ cpu.Descriptor4) | (Read(b, 504) ^ cpu.Descriptor5);
+        ulong descriptor = (Read(b, 464) ^ cpu.Descriptor[0]) | (Read(b, 472) ^ cpu.Descriptor[1]) | (Read(b, 480) ^ cpu.Descriptor[2]) |
+                           (Read(b, 488) ^ cpu.Descriptor[3]) | (Read(b, 496) ^ cpu.Descriptor[4]) | (Read(b, 504) ^ cpu.Descriptor[5]);
         return ((Read(b, 512) & ~cpu.Xcr0) | Read(b, 520) | reserved | descriptor | (*(uint*)(b + 24) & ~cpu.MxcsrMask)) == 0;
     }
 

@@ -171,14 +171,15 @@ public unsafe partial struct XSaveArea
 
     private static void RecordLayout(XSaveArea* area)
     {
-        ref readonly Processor.Snapshot cpu = ref Processor.Current;
+        // Six word stores, not a memmove call: this is on Save's hot path.
+        ref readonly Processor.DescriptorWords words = ref Processor.Current.Descriptor;
         ulong* descriptor = (ulong*)((byte*)area + LayoutDescriptor.Offset);
-        descriptor[0] = cpu.Descriptor0;
-        descriptor[1] = cpu.Descriptor1;
-        descriptor[2] = cpu.Descriptor2;
-        descriptor[3] = cpu.Descriptor3;
-        descriptor[4] = cpu.Descriptor4;
-        descriptor[5] = cpu.Descriptor5;
+        descriptor[0] = words[0];
+        descriptor[1] = words[1];
+        descriptor[2] = words[2];
+        descriptor[3] = words[3];
+        descriptor[4] = words[4];
+        descriptor[5] = words[5];
     }
 
     private static void CopyRanges(XSaveArea* from, XSaveArea* to)

@@ -17,11 +17,7 @@ public static unsafe class XSaveThunkGuards
     {
         if (instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor)
         {
-            if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
-            {
-                throw new PlatformNotSupportedException("FXSAVE/FXRSTOR need an x86-64 process.");
-            }
-
+            Processor.ThrowIfNotX64();
             return;
         }
 

@@ -47,7 +47,7 @@ public class SaveLoadTests : RestoresCpuState
         XSaveArea area = default;
         area.AsSpan()[464..512].Fill(0xA5);
         area.Save();
-        Assert.That(area.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes));
+        Assert.That(area.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()));
         Assert.That(area.Layout!.Agrees(XSaveLayout.Current!, XSaveArea.SavedFeatures), Is.True);
     }
 
@@ -166,7 +166,7 @@ public class SaveLoadTests : RestoresCpuState
         {
             Assert.That(saved.Legacy.Mxcsr & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl0));
             Assert.That(saved.Header.XCompBv, Is.Zero);
-            Assert.That(saved.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes));
+            Assert.That(saved.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()));
         });
     }
 
@@ -214,7 +214,7 @@ public class SaveLoadTests : RestoresCpuState
         {
             Assert.That(live & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl0));
             Assert.That(after, Is.EqualTo(before), "Load never writes the caller's area");
-            Assert.That(after[464..512], Is.EqualTo(Processor.LayoutDescriptorBytes), "layout recorded on every path");
+            Assert.That(after[464..512], Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()), "layout recorded on every path");
             Assert.That(BitConverter.ToUInt64(after, 520), Is.Zero, "XCOMP_BV");
         });
     }
