@@ -58,11 +58,15 @@ unsafe
         ("LegacyRegion Save+Load", () => { for (int i = 0; i < Pairs; i++) { aligned->Legacy.Save(); aligned->Legacy.Load(); } }),
     ];
 
-    long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
     double[][] samples = cases.Select(_ => new double[Samples]).ToArray();
+    int[] order = Enumerable.Range(0, cases.Length).ToArray();
+    var random = new Random(20261126);
+    long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
     for (int s = 0; s < Samples; s++)
     {
-        for (int c = 0; c < cases.Length; c++)
+        // A fresh order every round: no case always runs after the same neighbour.
+        random.Shuffle(order);
+        foreach (int c in order)
         {
             long t = Stopwatch.GetTimestamp();
             cases[c].Run();
@@ -77,7 +81,7 @@ unsafe
     Console.WriteLine($"{"case",-38} {"median ns/pair",15} {"ratio",7}");
     for (int c = 0; c < cases.Length; c++)
     {
-        int baseline = c < 11 ? 0 : c < 13 ? 11 : 13;
+        int baseline = c < cases.Length - 4 ? 0 : c < cases.Length - 2 ? cases.Length - 4 : cases.Length - 2;
         Console.WriteLine($"{cases[c].Name,-38} {medians[c],15:F1} {medians[c] / medians[baseline],7:F3}");
     }
 

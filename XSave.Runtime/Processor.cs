@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace XSave;
@@ -63,6 +64,29 @@ internal static unsafe class Processor
         public ulong Xcr0;
         public uint MxcsrMask;
         public DescriptorWords Descriptor;
+
+        /// <summary>Bits of header bytes 0–15 a restore must not see set: XSTATE_BV outside XCR0, any of XCOMP_BV.</summary>
+        public Vector128<ulong> HeaderRejects;
+
+        /// <summary>Bits of legacy bytes 16–31 a restore must not see set: MXCSR (bytes 24–27) outside MXCSR_MASK.</summary>
+        public Vector128<uint> MxcsrRejects;
+
+        public static Snapshot Create(XFeatures xcr0, uint mxcsrMask, XSaveLayout? layout)
+        {
+            var snapshot = new Snapshot
+            {
+                Xcr0 = (ulong)xcr0,
+                MxcsrMask = mxcsrMask,
+                HeaderRejects = Vector128.Create(~(ulong)xcr0, ulong.MaxValue),
+                MxcsrRejects = Vector128.Create(0, 0, ~mxcsrMask, 0),
+            };
+            if (layout is not null)
+            {
+                LayoutDescriptor.Write(layout, MemoryMarshal.AsBytes((Span<ulong>)snapshot.Descriptor));
+            }
+
+            return snapshot;
+        }
     }
 
     /// <summary>The 48-byte layout descriptor as six words, the shape the fast path compares.</summary>
@@ -78,11 +102,7 @@ internal static unsafe class Processor
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            if (System.Threading.Volatile.Read(ref s_state) != Ready)
-            {
-                EnsureReady();
-            }
-
+            EnsureReady();
             return ref s_current;
         }
     }
@@ -146,7 +166,21 @@ internal static unsafe class Processor
             ? $"XSAVE instructions need an x86-64 process; this one is {RuntimeInformation.ProcessArchitecture}. Reading and writing XSaveArea views works everywhere."
             : "XSAVE is not enabled on this processor (CPUID.1:ECX.OSXSAVE is 0).");
 
-    private static void EnsureReady()
+    /// <summary>
+    /// Reads the CPU on the first call (throwing where XSAVE cannot run); after that, one load and
+    /// compare — which is why the hot paths use it in place of <see cref="ThrowIfXSaveUnavailable"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void EnsureReady()
+    {
+        if (System.Threading.Volatile.Read(ref s_state) != Ready)
+        {
+            ReadProcessor();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReadProcessor()
     {
         if (System.Threading.Volatile.Read(ref s_state) == Ready)
         {
@@ -158,11 +192,7 @@ internal static unsafe class Processor
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
         uint mxcsrMask = ReadMxcsrMask();
         s_savedRanges = Ranges(xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
-        s_current = new Snapshot { Xcr0 = (ulong)xcr0, MxcsrMask = mxcsrMask };
-        if (XSaveLayout.Current is { } layout)
-        {
-            LayoutDescriptor.Write(layout, MemoryMarshal.AsBytes((Span<ulong>)s_current.Descriptor));
-        }
+        s_current = Snapshot.Create(xcr0, mxcsrMask, XSaveLayout.Current);
 
         System.Threading.Volatile.Write(ref s_state, Ready);
     }

@@ -29,21 +29,22 @@ public unsafe partial struct XSaveArea
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Save()
     {
-        Processor.ThrowIfXSaveUnavailable();
+        // One check of the snapshot stands for "XSAVE can run here" too: it throws where it cannot.
+        ref readonly Processor.Snapshot cpu = ref Processor.Current;
         fixed (XSaveArea* area = &this)
         {
+            // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put
+            // things. Before the instruction, not after: stores behind XSAVE cost more here.
+            RecordLayout(area, in cpu);
             if (IsAligned(area))
             {
                 area->_header = default;
-                Instructions.XSave64(area, (ulong)SafeFeatures);
+                Instructions.XSave64(area);
             }
             else
             {
                 SaveBounced(area);
             }
-
-            // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put things.
-            RecordLayout(area);
         }
     }
 
@@ -54,7 +55,7 @@ public unsafe partial struct XSaveArea
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         scratch->_header = default;
-        Instructions.XSave64(scratch, (ulong)SafeFeatures);
+        Instructions.XSave64(scratch);
         CopyRanges(scratch, area);
     }
 
@@ -73,7 +74,7 @@ public unsafe partial struct XSaveArea
     /// <exception cref="PlatformNotSupportedException">Not x86-64, XSAVE not enabled, or no XSAVEOPT.</exception>
     public void SaveOptimized()
     {
-        Processor.ThrowIfXSaveUnavailable();
+        ref readonly Processor.Snapshot cpu = ref Processor.Current;
         if (!Processor.HasXSaveOpt)
         {
             throw new PlatformNotSupportedException("This CPU does not implement XSAVEOPT (CPUID.(EAX=0DH,ECX=1):EAX[0]).");
@@ -90,8 +91,8 @@ public unsafe partial struct XSaveArea
             // XCOMP_BV and the reserved bytes are not component data: clearing them keeps the
             // area restorable without disturbing what XSAVEOPT may leave unwritten.
             area->_header.ClearAllButXStateBv();
-            Instructions.XSaveOpt64(area, (ulong)SafeFeatures);
-            RecordLayout(area);
+            RecordLayout(area, in cpu);
+            Instructions.XSaveOpt64(area);
         }
     }
 
@@ -106,10 +107,10 @@ public unsafe partial struct XSaveArea
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Load()
     {
-        Processor.ThrowIfXSaveUnavailable();
+        ref readonly Processor.Snapshot cpu = ref Processor.Current;
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            if (!RestoreFastPath.Passes(area))
+            if (!RestoreFastPath.Passes(area, in cpu))
             {
                 RestoreValidation.ThrowIfInvalid(in *area, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
             }
@@ -125,7 +126,7 @@ public unsafe partial struct XSaveArea
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void LoadUnchecked()
     {
-        Processor.ThrowIfXSaveUnavailable();
+        Processor.EnsureReady(); // throws where XSAVE cannot run
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
             LoadCore(area);
@@ -141,17 +142,18 @@ public unsafe partial struct XSaveArea
         scratch->_header = default;
         scratch->_legacy.Fcw = (X87ControlWord)LegacyRegion.InitFcw;
         scratch->_legacy.Mxcsr = (Mxcsr)LegacyRegion.InitMxcsr;
-        Instructions.XRstor64(scratch, (ulong)SafeFeatures);
+        Instructions.XRstor64(scratch);
     }
 
     /// <summary>True when XSAVE/XRSTOR can use the area where it lies (64-byte aligned).</summary>
     internal static bool IsAligned(void* area) => ((nuint)area & (Alignment - 1)) == 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadCore(XSaveArea* area)
     {
         if (IsAligned(area) && !area->_legacy.HasUnsetControlWords)
         {
-            Instructions.XRstor64(area, (ulong)SafeFeatures);
+            Instructions.XRstor64(area);
             return;
         }
 
@@ -166,20 +168,16 @@ public unsafe partial struct XSaveArea
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         CopyRanges(area, scratch);
         scratch->_legacy.ApplyInitControlWords();
-        Instructions.XRstor64(scratch, (ulong)SafeFeatures);
+        Instructions.XRstor64(scratch);
     }
 
-    private static void RecordLayout(XSaveArea* area)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RecordLayout(XSaveArea* area, in Processor.Snapshot cpu)
     {
-        // Six word stores, not a memmove call: this is on Save's hot path.
-        ref readonly Processor.DescriptorWords words = ref Processor.Current.Descriptor;
-        ulong* descriptor = (ulong*)((byte*)area + LayoutDescriptor.Offset);
-        descriptor[0] = words[0];
-        descriptor[1] = words[1];
-        descriptor[2] = words[2];
-        descriptor[3] = words[3];
-        descriptor[4] = words[4];
-        descriptor[5] = words[5];
+        // One 48-byte struct copy (vector moves), not a memmove call and not element indexing:
+        // NativeAOT leaves the compiler's inline-array indexer as a call per element, and this is
+        // on Save's hot path.
+        *(Processor.DescriptorWords*)((byte*)area + LayoutDescriptor.Offset) = cpu.Descriptor;
     }
 
     private static void CopyRanges(XSaveArea* from, XSaveArea* to)
