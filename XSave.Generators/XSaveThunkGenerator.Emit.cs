@@ -196,7 +196,12 @@ public sealed partial class XSaveThunkGenerator
             source.Line("get");
             source.Open();
             source.Line("nint address = global::System.Threading.Volatile.Read(ref s_base);");
-            source.Line("return address != 0 ? address : Map();");
+            source.Line("if (address == 0)");
+            source.Open();
+            source.Line("address = Map(); // written so: the conditional form compiled to a branch and a jump on every call");
+            source.Close();
+            source.Line();
+            source.Line("return address;");
             source.Close();
             source.Close();
             source.Line();

@@ -83,7 +83,6 @@ public static class ExecutableMemory
             throw new ArgumentException("There is no code to map.", nameof(code));
         }
 
-        string who = owner.Length > 0 ? $"the thunks of {owner}" : "XSave thunks";
         nint address;
         try
         {
@@ -91,14 +90,17 @@ public static class ExecutableMemory
         }
         catch (Exception e) when (e is not ExecutableMemoryUnavailableException)
         {
-            throw new ExecutableMemoryUnavailableException($"Executable memory for {who} was refused: {e.Message}", e);
+            throw new ExecutableMemoryUnavailableException($"Executable memory for {Who(owner)} was refused: {e.Message}", e);
         }
 
         if (address == 0)
         {
-            throw new ExecutableMemoryUnavailableException($"Executable memory for {who} was refused: {s_allocator.GetType().Name} returned a null address.");
+            throw new ExecutableMemoryUnavailableException($"Executable memory for {Who(owner)} was refused: {s_allocator.GetType().Name} returned a null address.");
         }
 
         return address;
     }
+
+    // Only on failure: the message is not built on the success path.
+    private static string Who(string owner) => owner.Length > 0 ? $"the thunks of {owner}" : "XSave thunks";
 }

@@ -50,9 +50,14 @@ public unsafe partial struct LegacyRegion
     public readonly void Load()
     {
         Processor.ThrowIfNotX64();
-        RestoreValidation.ThrowIfMxcsrInvalid(in this, Processor.MxcsrMask);
+        uint mxcsrMask = Processor.MxcsrMask;
         fixed (LegacyRegion* region = &Unsafe.AsRef(in this))
         {
+            if ((region->_mxcsr & ~mxcsrMask) != 0)
+            {
+                RestoreValidation.ThrowIfMxcsrInvalid(in *region, mxcsrMask); // out of line: it builds the message
+            }
+
             if (IsAligned(region) && !region->HasUnsetControlWords)
             {
                 Instructions.FxRstor64(region);

@@ -12,12 +12,19 @@ internal sealed unsafe partial class OperatingSystemAllocator
     private const int ProtRead = 0x1, ProtWrite = 0x2, ProtExec = 0x4;
     private const int MapPrivate = 0x02;
 
+    // Looked up on the first mapping and kept: each lookup is a dlsym walk of the process's symbols.
+    private static nint s_mmap, s_mprotect, s_munmap;
+
     private static nint MapPosix(ReadOnlySpan<byte> code)
     {
-        nint process = NativeLibrary.GetMainProgramHandle();
-        var mmap = (delegate* unmanaged<nint, nuint, int, int, int, nint, nint>)Export(process, "mmap");
-        var mprotect = (delegate* unmanaged<nint, nuint, int, int>)Export(process, "mprotect");
-        var munmap = (delegate* unmanaged<nint, nuint, int>)Export(process, "munmap");
+        if (System.Threading.Volatile.Read(ref s_munmap) == 0)
+        {
+            ResolveExports();
+        }
+
+        var mmap = (delegate* unmanaged<nint, nuint, int, int, int, nint, nint>)s_mmap;
+        var mprotect = (delegate* unmanaged<nint, nuint, int, int>)s_mprotect;
+        var munmap = (delegate* unmanaged<nint, nuint, int>)s_munmap;
 
         nuint length = PageRoundUp(code.Length);
         int anonymous = OperatingSystem.IsLinux() ? 0x20 : 0x1000; // MAP_ANONYMOUS: Linux 0x20, BSD/macOS 0x1000
@@ -36,6 +43,14 @@ internal sealed unsafe partial class OperatingSystemAllocator
         }
 
         return page;
+    }
+
+    private static void ResolveExports()
+    {
+        nint process = NativeLibrary.GetMainProgramHandle();
+        s_mmap = Export(process, "mmap");
+        s_mprotect = Export(process, "mprotect");
+        System.Threading.Volatile.Write(ref s_munmap, Export(process, "munmap")); // last: it marks the set complete
     }
 
     private static nint Export(nint process, string name) =>

@@ -17,6 +17,7 @@ internal static unsafe class Processor
     private static int s_state;
     private static Snapshot s_current;
     private static (int Start, int Length)[]? s_savedRanges;
+    private static (int Component, int Start, int Length)[]? s_savedSlots;
     private static int s_leafD1;
     private static int s_xsaveEnabled; // 0 not asked yet, 1 yes, 2 no
 
@@ -141,6 +142,19 @@ internal static unsafe class Processor
         }
     }
 
+    /// <summary>
+    /// The slots of the saved components past the header (AVX onwards), each with its XSTATE_BV
+    /// bit: the misaligned restore copies only those XRSTOR will read.
+    /// </summary>
+    public static ReadOnlySpan<(int Component, int Start, int Length)> SavedSlots
+    {
+        get
+        {
+            EnsureReady();
+            return s_savedSlots!;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ThrowIfXSaveUnavailable()
     {
@@ -191,21 +205,33 @@ internal static unsafe class Processor
         s_leafD1 = X86Base.CpuId(0xD, 1).Eax;
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
         uint mxcsrMask = ReadMxcsrMask();
-        s_savedRanges = Ranges(xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
+        s_savedSlots = Slots(xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
+        s_savedRanges = Ranges(s_savedSlots);
         s_current = Snapshot.Create(xcr0, mxcsrMask, XSaveLayout.Current);
 
         System.Threading.Volatile.Write(ref s_state, Ready);
     }
 
-    private static (int Start, int Length)[] Ranges(XFeatures saved, XSaveLayout? layout)
+    private static (int Component, int Start, int Length)[] Slots(XFeatures saved, XSaveLayout? layout)
     {
-        var ranges = new System.Collections.Generic.List<(int Start, int Length)> { (0, LayoutDescriptor.Offset), (XSaveArea.HeaderOffset, XSaveHeader.Size) };
+        var slots = new System.Collections.Generic.List<(int Component, int Start, int Length)>();
         for (int i = 2; i < XSaveLayout.ComponentCount; i++)
         {
             if (((ulong)saved & (1UL << i)) != 0 && layout?.Slot(i) is { } slot && slot.End <= XSaveArea.Size)
             {
-                ranges.Add((slot.Offset, slot.Size));
+                slots.Add((i, slot.Offset, slot.Size));
             }
+        }
+
+        return slots.ToArray();
+    }
+
+    private static (int Start, int Length)[] Ranges((int Component, int Start, int Length)[] slots)
+    {
+        var ranges = new System.Collections.Generic.List<(int Start, int Length)> { (0, LayoutDescriptor.Offset), (XSaveArea.HeaderOffset, XSaveHeader.Size) };
+        foreach (var (_, start, length) in slots)
+        {
+            ranges.Add((start, length));
         }
 
         ranges.Sort();

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace XSave;
 
@@ -34,16 +35,16 @@ public unsafe partial struct XSaveArea
         fixed (XSaveArea* area = &this)
         {
             // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put
-            // things. Before the instruction, not after: stores behind XSAVE cost more here.
-            RecordLayout(area, in cpu);
+            // things, and reset the header (XSAVE leaves XCOMP_BV and the reserved bytes as they
+            // were). Before the instruction, not after: stores behind XSAVE cost more here.
             if (IsAligned(area))
             {
-                area->_header = default;
+                PrepareForSave(area, in cpu, resetXStateBv: true);
                 Instructions.XSave64(area);
             }
             else
             {
-                SaveBounced(area);
+                SaveBounced(area, in cpu);
             }
         }
     }
@@ -51,12 +52,13 @@ public unsafe partial struct XSaveArea
     // XSAVE faults on a misaligned area: bounce through aligned stack memory, copying back only
     // what XSAVE wrote. Out of line so that Save itself stays small enough to inline.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SaveBounced(XSaveArea* area)
+    private static void SaveBounced(XSaveArea* area, in Processor.Snapshot cpu)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
-        scratch->_header = default;
+        PrepareForSave(scratch, in cpu, resetXStateBv: true);
         Instructions.XSave64(scratch);
         CopyRanges(scratch, area);
+        Unsafe.CopyBlockUnaligned((byte*)area + LayoutDescriptor.Offset, (byte*)scratch + LayoutDescriptor.Offset, LayoutDescriptor.Length);
     }
 
     /// <summary>
@@ -72,12 +74,13 @@ public unsafe partial struct XSaveArea
     /// </para>
     /// </summary>
     /// <exception cref="PlatformNotSupportedException">Not x86-64, XSAVE not enabled, or no XSAVEOPT.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SaveOptimized()
     {
         ref readonly Processor.Snapshot cpu = ref Processor.Current;
         if (!Processor.HasXSaveOpt)
         {
-            throw new PlatformNotSupportedException("This CPU does not implement XSAVEOPT (CPUID.(EAX=0DH,ECX=1):EAX[0]).");
+            ThrowNoXSaveOpt();
         }
 
         fixed (XSaveArea* area = &this)
@@ -90,11 +93,14 @@ public unsafe partial struct XSaveArea
 
             // XCOMP_BV and the reserved bytes are not component data: clearing them keeps the
             // area restorable without disturbing what XSAVEOPT may leave unwritten.
-            area->_header.ClearAllButXStateBv();
-            RecordLayout(area, in cpu);
+            PrepareForSave(area, in cpu, resetXStateBv: false);
             Instructions.XSaveOpt64(area);
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNoXSaveOpt() =>
+        throw new PlatformNotSupportedException("This CPU does not implement XSAVEOPT (CPUID.(EAX=0DH,ECX=1):EAX[0]).");
 
     /// <summary>
     /// Restores this thread's extended state from the area with XRSTOR64, after checking every
@@ -160,24 +166,58 @@ public unsafe partial struct XSaveArea
         LoadBounced(area);
     }
 
-    // Misaligned, or control words to fill in: restore from an aligned copy of what XRSTOR
-    // reads, never touching the caller's bytes. Kept out of line so the direct path stays small.
+    // Misaligned, or control words to fill in: restore from an aligned copy of only what XRSTOR
+    // reads, never touching the caller's bytes (the scratch bytes XRSTOR ignores stay unwritten).
+    // Out of line so the direct path stays small.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void LoadBounced(XSaveArea* area)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
-        CopyRanges(area, scratch);
+        CopyWhatXRstorReads(area, scratch);
         scratch->_legacy.ApplyInitControlWords();
         Instructions.XRstor64(scratch);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RecordLayout(XSaveArea* area, in Processor.Snapshot cpu)
+    /// <summary>
+    /// Copies the legacy region, the header and the components whose XSTATE_BV bit is set: all
+    /// XRSTOR reads (it initialises the other components without reading them).
+    /// </summary>
+    internal static void CopyWhatXRstorReads(XSaveArea* from, XSaveArea* to)
     {
-        // One 48-byte struct copy (vector moves), not a memmove call and not element indexing:
-        // NativeAOT leaves the compiler's inline-array indexer as a call per element, and this is
-        // on Save's hot path.
-        *(Processor.DescriptorWords*)((byte*)area + LayoutDescriptor.Offset) = cpu.Descriptor;
+        Buffer.MemoryCopy(from, to, LayoutDescriptor.Offset, LayoutDescriptor.Offset);
+        to->_header = from->_header;
+        ulong present = (ulong)to->_header.XStateBv; // the copy's: what XRSTOR will act on
+        foreach (var (component, start, length) in Processor.SavedSlots)
+        {
+            if ((present & (1UL << component)) != 0)
+            {
+                Buffer.MemoryCopy((byte*)from + start, (byte*)to + start, length, length);
+            }
+        }
+    }
+
+    // The stores in front of XSAVE are 16 bytes wide, in an order where no two neighbours touch:
+    // the JIT merges adjacent stores (a struct copy, `= default`, or these in address order) into
+    // 32-byte YMM moves, which leave the AVX upper state in use, so XSAVE and XRSTOR would move 256
+    // more bytes each and the area would record the library's YMM0 rather than the caller's.
+    // (Element indexing is no better: NativeAOT compiles the inline-array indexer as a call.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrepareForSave(XSaveArea* area, in Processor.Snapshot cpu, bool resetXStateBv)
+    {
+        ref readonly ulong words = ref cpu.Descriptor[0];
+        byte* descriptor = (byte*)area + LayoutDescriptor.Offset, header = (byte*)area + HeaderOffset;
+        Vector128.LoadUnsafe(in words).Store((ulong*)descriptor);
+        Vector128<byte>.Zero.Store(header + 16);
+        Vector128.LoadUnsafe(in words, 2).Store((ulong*)(descriptor + 16));
+        Vector128<byte>.Zero.Store(header + 32);
+        Vector128.LoadUnsafe(in words, 4).Store((ulong*)(descriptor + 32));
+        Vector128<byte>.Zero.Store(header + 48);
+        if (resetXStateBv)
+        {
+            *(ulong*)header = 0;
+        }
+
+        *(ulong*)(header + 8) = 0; // XCOMP_BV
     }
 
     private static void CopyRanges(XSaveArea* from, XSaveArea* to)

@@ -32,13 +32,6 @@ public struct XSaveHeader
     /// <summary>The components laid out in a compacted area (XCOMP_BV without bit 63).</summary>
     public readonly XFeatures CompactedFeatures => (XFeatures)(_xcompBv & ~CompactedFormat);
 
-    /// <summary>Zeroes XCOMP_BV and the reserved bytes, keeping XSTATE_BV.</summary>
-    internal void ClearAllButXStateBv()
-    {
-        _xcompBv = 0;
-        _reserved2 = _reserved3 = _reserved4 = _reserved5 = _reserved6 = _reserved7 = 0;
-    }
-
     /// <summary>The offset within the area of the first non-zero reserved header byte (528–575), or -1.</summary>
     internal readonly int FirstNonZeroReservedByte()
     {

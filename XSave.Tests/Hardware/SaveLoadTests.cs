@@ -276,4 +276,34 @@ public class SaveLoadTests : RestoresCpuState
         Assert.That(back.Mxcsr & ~(Mxcsr)0x3F, Is.EqualTo(Mxcsr.AllExceptionMasks));
         Assert.That((ushort)back.Fcw, Is.EqualTo(0x037F));
     }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public unsafe void The_misaligned_restore_copies_a_component_only_when_XSTATE_BV_marks_it(bool avxPresent)
+    {
+        if ((XSaveArea.SavedFeatures & XFeatures.Avx) == 0)
+        {
+            Assert.Ignore("Needs AVX enabled in XCR0.");
+        }
+
+        using var source = new AlignedBuffer(XSaveArea.Size, 8);
+        using var scratch = new AlignedBuffer(XSaveArea.Size);
+        var from = (XSaveArea*)source.Pointer;
+        var to = (XSaveArea*)scratch.Pointer;
+        from->Save();
+        from->Header.XStateBv = avxPresent ? from->Header.XStateBv | XFeatures.Avx : from->Header.XStateBv & ~XFeatures.Avx;
+        new Span<byte>((byte*)from + 576, 256).Fill(0xA5); // YMM upper halves (standard offset)
+        new Span<byte>(to, XSaveArea.Size).Fill(0xEE);
+
+        XSaveArea.CopyWhatXRstorReads(from, to);
+
+        byte[] expectedAvx = new byte[256];
+        expectedAvx.AsSpan().Fill(avxPresent ? (byte)0xA5 : (byte)0xEE);
+        Assert.Multiple(() =>
+        {
+            Assert.That(new Span<byte>(to, 464).ToArray(), Is.EqualTo(new Span<byte>(from, 464).ToArray()), "legacy region");
+            Assert.That(new Span<byte>((byte*)to + 512, 64).ToArray(), Is.EqualTo(new Span<byte>((byte*)from + 512, 64).ToArray()), "header");
+            Assert.That(new Span<byte>((byte*)to + 576, 256).ToArray(), Is.EqualTo(expectedAvx), "AVX slot: copied only when marked present");
+        });
+    }
 }

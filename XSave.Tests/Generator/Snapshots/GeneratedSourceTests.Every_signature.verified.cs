@@ -145,7 +145,12 @@ file static class XSaveThunkPage
         get
         {
             nint address = global::System.Threading.Volatile.Read(ref s_base);
-            return address != 0 ? address : Map();
+            if (address == 0)
+            {
+                address = Map(); // written so: the conditional form compiled to a branch and a jump on every call
+            }
+
+            return address;
         }
     }
 
