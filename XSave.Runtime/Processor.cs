@@ -67,7 +67,10 @@ internal static unsafe class Processor
         public DescriptorWords Descriptor;
 
         /// <summary>Bits of header bytes 0–15 a restore must not see set: XSTATE_BV outside XCR0, any of XCOMP_BV.</summary>
-        public Vector128<ulong> HeaderRejects;
+        public Vector128<ulong> RestoreHeaderRejects;
+
+        /// <summary>Bits of header bytes 0–15 that Save must clear: XSTATE_BV outside what XSAVE writes (XCR0 within the safe set), any of XCOMP_BV.</summary>
+        public Vector128<ulong> SaveHeaderRejects;
 
         /// <summary>Bits of legacy bytes 16–31 a restore must not see set: MXCSR (bytes 24–27) outside MXCSR_MASK.</summary>
         public Vector128<uint> MxcsrRejects;
@@ -78,7 +81,8 @@ internal static unsafe class Processor
             {
                 Xcr0 = (ulong)xcr0,
                 MxcsrMask = mxcsrMask,
-                HeaderRejects = Vector128.Create(~(ulong)xcr0, ulong.MaxValue),
+                RestoreHeaderRejects = Vector128.Create(~(ulong)xcr0, ulong.MaxValue),
+                SaveHeaderRejects = Vector128.Create(~(ulong)(xcr0 & XSaveArea.SafeFeatures), ulong.MaxValue),
                 MxcsrRejects = Vector128.Create(0, 0, ~mxcsrMask, 0),
             };
             if (layout is not null)

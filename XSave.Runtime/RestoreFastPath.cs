@@ -6,26 +6,34 @@ namespace XSave;
 /// <summary>
 /// The common case of restore validation in a handful of loads and compares: a standard-format
 /// area saved on this CPU. Anything else — compacted, no or another descriptor, a rule broken —
-/// falls to <see cref="RestoreValidation"/>, which decides and explains.
+/// falls to <see cref="RestoreValidation"/>, which decides and explains. Save asks the same
+/// question of the header and descriptor before deciding whether to rewrite them.
 /// </summary>
 internal static unsafe class RestoreFastPath
 {
-    // 16-byte lanes rather than words: half the instructions, and next to XRSTOR every one counts.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Passes(XSaveArea* area, in Processor.Snapshot cpu)
+    public static bool Passes(XSaveArea* area, in Processor.Snapshot cpu) =>
+        (Differences(area, in cpu, cpu.RestoreHeaderRejects) | (Read(area, 16) & cpu.MxcsrRejects.AsUInt64())) == Vector128<ulong>.Zero;
+
+    /// <summary>True when bytes 464–575 already hold what Save would write there before XSAVE.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HeaderAndLayoutAsSaved(XSaveArea* area, in Processor.Snapshot cpu) =>
+        Differences(area, in cpu, cpu.SaveHeaderRejects) == Vector128<ulong>.Zero;
+
+    // Non-zero where the descriptor differs from this CPU's, header bytes 0–15 set a bit in
+    // `headerRejects`, or header bytes 16–63 are not zero. 16-byte lanes rather than words: half
+    // the instructions, and next to XSAVE/XRSTOR every one counts.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Differences(XSaveArea* area, in Processor.Snapshot cpu, Vector128<ulong> headerRejects)
     {
-        byte* b = (byte*)area;
         ref readonly ulong descriptor = ref cpu.Descriptor[0];
-        Vector128<ulong> failed =
-            (Read(b, 464) ^ Vector128.LoadUnsafe(in descriptor)) |
-            (Read(b, 480) ^ Vector128.LoadUnsafe(in descriptor, 2)) |
-            (Read(b, 496) ^ Vector128.LoadUnsafe(in descriptor, 4)) |
-            (Read(b, 512) & cpu.HeaderRejects) |
-            Read(b, 528) | Read(b, 544) | Read(b, 560) |
-            (Read(b, 16) & cpu.MxcsrRejects.AsUInt64());
-        return failed == Vector128<ulong>.Zero;
+        return (Read(area, 464) ^ Vector128.LoadUnsafe(in descriptor)) |
+               (Read(area, 480) ^ Vector128.LoadUnsafe(in descriptor, 2)) |
+               (Read(area, 496) ^ Vector128.LoadUnsafe(in descriptor, 4)) |
+               (Read(area, 512) & headerRejects) |
+               Read(area, 528) | Read(area, 544) | Read(area, 560);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> Read(byte* bytes, int offset) => Vector128.Load((ulong*)(bytes + offset));
+    private static Vector128<ulong> Read(XSaveArea* area, int offset) => Vector128.Load((ulong*)((byte*)area + offset));
 }

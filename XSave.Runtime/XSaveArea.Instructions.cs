@@ -36,10 +36,16 @@ public unsafe partial struct XSaveArea
         {
             // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put
             // things, and reset the header (XSAVE leaves XCOMP_BV and the reserved bytes as they
-            // were). Before the instruction, not after: stores behind XSAVE cost more here.
+            // were). Before the instruction, not after: stores behind XSAVE cost more here. An
+            // area saved here before already holds those bytes, and checking is cheaper than
+            // storing (docs/benchmarks.md).
             if (IsAligned(area))
             {
-                PrepareForSave(area, in cpu, resetXStateBv: true);
+                if (!RestoreFastPath.HeaderAndLayoutAsSaved(area, in cpu))
+                {
+                    PrepareForSave(area, in cpu, resetXStateBv: true);
+                }
+
                 Instructions.XSave64(area);
             }
             else
@@ -91,9 +97,14 @@ public unsafe partial struct XSaveArea
                 return;
             }
 
-            // XCOMP_BV and the reserved bytes are not component data: clearing them keeps the
-            // area restorable without disturbing what XSAVEOPT may leave unwritten.
-            PrepareForSave(area, in cpu, resetXStateBv: false);
+            // XCOMP_BV, the reserved bytes and XSTATE_BV bits XSAVEOPT does not write are not
+            // component data: clearing them keeps the area restorable without disturbing what
+            // XSAVEOPT may leave unwritten.
+            if (!RestoreFastPath.HeaderAndLayoutAsSaved(area, in cpu))
+            {
+                PrepareForSave(area, in cpu, resetXStateBv: false);
+            }
+
             Instructions.XSaveOpt64(area);
         }
     }
@@ -212,10 +223,9 @@ public unsafe partial struct XSaveArea
         Vector128<byte>.Zero.Store(header + 32);
         Vector128.LoadUnsafe(in words, 4).Store((ulong*)(descriptor + 32));
         Vector128<byte>.Zero.Store(header + 48);
-        if (resetXStateBv)
-        {
-            *(ulong*)header = 0;
-        }
+        // XSAVE writes XSTATE_BV for every component it saves and leaves the other bits as
+        // they were; XSAVEOPT keeps the bits of what it saved, so only the others are cleared.
+        *(ulong*)header = resetXStateBv ? 0 : *(ulong*)header & cpu.Xcr0 & (ulong)SafeFeatures;
 
         *(ulong*)(header + 8) = 0; // XCOMP_BV
     }

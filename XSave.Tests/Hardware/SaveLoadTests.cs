@@ -41,6 +41,42 @@ public class SaveLoadTests : RestoresCpuState
         area.Load();
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public unsafe void Save_into_a_saved_area_rewrites_any_changed_header_or_descriptor_bit(bool optimized)
+    {
+        // Save skips those stores when the bytes already hold what it would write: any one bit
+        // changed since must still be put back.
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        ref XSaveArea area = ref buffer.As<XSaveArea>();
+        byte[] descriptor = Processor.LayoutDescriptorBytes.ToArray();
+        var wrong = new System.Collections.Generic.List<int>();
+        for (int bit = LayoutDescriptor.Offset * 8; bit < (XSaveArea.HeaderOffset + XSaveHeader.Size) * 8; bit++)
+        {
+            area.Save();
+            area.AsSpan()[bit / 8] ^= (byte)(1 << (bit % 8));
+            if (optimized)
+            {
+                area.SaveOptimized();
+            }
+            else
+            {
+                area.Save();
+            }
+
+            Span<byte> bytes = area.AsSpan();
+            bool normal = bytes[464..512].SequenceEqual(descriptor) &&
+                          (area.Header.XStateBv & ~XSaveArea.SavedFeatures) == XFeatures.None &&
+                          bytes[520..576].IndexOfAnyExcept((byte)0) == -1;
+            if (!normal)
+            {
+                wrong.Add(bit);
+            }
+        }
+
+        Assert.That(wrong, Is.Empty, "bits (area offset × 8 + bit) that survived a Save");
+    }
+
     [Test]
     public void Save_records_this_CPU_layout_in_the_bytes_reserved_for_software()
     {
