@@ -127,12 +127,15 @@ public unsafe partial struct XSaveArea
         ref readonly Processor.Snapshot cpu = ref Processor.Current;
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            if (!RestoreFastPath.Passes(area, in cpu))
+            // The common case straight through: aligned, passing the fast checks, control words set.
+            if (IsAligned(area) && RestoreFastPath.Passes(area, in cpu) && !area->_legacy.HasUnsetControlWords)
             {
-                RestoreValidation.ThrowIfInvalid(in *area, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
+                Instructions.XRstor64(area);
             }
-
-            LoadCore(area);
+            else
+            {
+                LoadBounced(area, validate: true);
+            }
         }
     }
 
@@ -174,29 +177,44 @@ public unsafe partial struct XSaveArea
             return;
         }
 
-        LoadBounced(area);
+        LoadBounced(area, validate: false);
     }
 
-    // Misaligned, or control words to fill in: restore from an aligned copy of only what XRSTOR
-    // reads, never touching the caller's bytes (the scratch bytes XRSTOR ignores stay unwritten).
-    // Out of line so the direct path stays small.
+    // Everything but the direct path (misaligned, control words to fill in, anything the fast
+    // checks do not pass): copy what XRSTOR reads to aligned stack memory, then check and restore
+    // that copy, so the checks and the instruction see the same bytes and the caller's are never
+    // touched. Out of line so the direct path stays small.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LoadBounced(XSaveArea* area)
+    private static void LoadBounced(XSaveArea* area, bool validate)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         CopyWhatXRstorReads(area, scratch);
+        if (validate && !RestoreFastPath.Passes(scratch, in Processor.Current))
+        {
+            RestoreValidation.ThrowIfInvalid(in *scratch, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
+        }
+
         scratch->_legacy.ApplyInitControlWords();
         Instructions.XRstor64(scratch);
     }
 
     /// <summary>
-    /// Copies the legacy region, the header and the components whose XSTATE_BV bit is set: all
-    /// XRSTOR reads (it initialises the other components without reading them).
+    /// Copies what XRSTOR and the checks before it read: the legacy region with its software
+    /// bytes (the layout descriptor), the header, and the components whose XSTATE_BV bit is set
+    /// (XRSTOR initialises the others without reading them). A compacted area's components are
+    /// packed from byte 576 on, so there everything up to the page's end is copied.
     /// </summary>
     internal static void CopyWhatXRstorReads(XSaveArea* from, XSaveArea* to)
     {
-        Buffer.MemoryCopy(from, to, LayoutDescriptor.Offset, LayoutDescriptor.Offset);
+        Buffer.MemoryCopy(from, to, HeaderOffset, HeaderOffset);
         to->_header = from->_header;
+        if (to->_header.IsCompacted)
+        {
+            const int Components = HeaderOffset + XSaveHeader.Size;
+            Buffer.MemoryCopy((byte*)from + Components, (byte*)to + Components, Size - Components, Size - Components);
+            return;
+        }
+
         ulong present = (ulong)to->_header.XStateBv; // the copy's: what XRSTOR will act on
         foreach (var (component, start, length) in Processor.SavedSlots)
         {

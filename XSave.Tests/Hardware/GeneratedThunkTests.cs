@@ -40,17 +40,19 @@ public unsafe class GeneratedThunkTests : RestoresCpuState
         });
     }
 
-    [Test]
-    public void Compacted_save_restores_through_Load()
+    [TestCase(0)]
+    [TestCase(8)]
+    public void Compacted_save_restores_through_Load(int misalignment)
     {
-        using var buffer = new AlignedBuffer(XSaveArea.Size);
-        XSaveArea* area = (XSaveArea*)buffer.Pointer;
-        area->Legacy.Mxcsr = 0;
+        using var aligned = new AlignedBuffer(XSaveArea.Size);
+        using var buffer = new AlignedBuffer(XSaveArea.Size, misalignment);
+        XSaveArea* saved = (XSaveArea*)aligned.Pointer, area = (XSaveArea*)buffer.Pointer;
         XSaveArea changed = _original;
         changed.Legacy.Mxcsr = Cpu.WithRounding(_original.Legacy.Mxcsr, 3);
         changed.Load();
-        TestThunks.SaveCompacted(area);
+        TestThunks.SaveCompacted(saved);
         _original.Load();
+        *area = *saved; // a compacted image anywhere in memory: the misaligned copy takes the bounce path
 
         Assert.That(area->Header.IsCompacted, Is.True);
         Assert.That(area->Header.CompactedFeatures & ~XSaveArea.SavedFeatures, Is.EqualTo(XFeatures.None));

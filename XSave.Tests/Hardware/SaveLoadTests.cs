@@ -337,7 +337,7 @@ public class SaveLoadTests : RestoresCpuState
         expectedAvx.AsSpan().Fill(avxPresent ? (byte)0xA5 : (byte)0xEE);
         Assert.Multiple(() =>
         {
-            Assert.That(new Span<byte>(to, 464).ToArray(), Is.EqualTo(new Span<byte>(from, 464).ToArray()), "legacy region");
+            Assert.That(new Span<byte>(to, 512).ToArray(), Is.EqualTo(new Span<byte>(from, 512).ToArray()), "legacy region and layout descriptor");
             Assert.That(new Span<byte>((byte*)to + 512, 64).ToArray(), Is.EqualTo(new Span<byte>((byte*)from + 512, 64).ToArray()), "header");
             Assert.That(new Span<byte>((byte*)to + 576, 256).ToArray(), Is.EqualTo(expectedAvx), "AVX slot: copied only when marked present");
         });

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using NUnit.Framework;
+using XSave.Tests.Support;
 
 namespace XSave.Tests.Validation;
 
@@ -28,11 +29,10 @@ public unsafe class RestoreFastPathTests
 
     private static bool Passes(in XSaveArea area)
     {
-        fixed (XSaveArea* pointer = &area)
-        {
-            Processor.Snapshot cpu = Cpu;
-            return RestoreFastPath.Passes(pointer, in cpu);
-        }
+        using var aligned = new AlignedBuffer(XSaveArea.Size); // the fast path's precondition
+        aligned.As<XSaveArea>() = area;
+        Processor.Snapshot cpu = Cpu;
+        return RestoreFastPath.Passes((XSaveArea*)aligned.Pointer, in cpu);
     }
 
     private static bool ValidatorAccepts(in XSaveArea area)
