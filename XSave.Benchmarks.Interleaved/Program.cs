@@ -10,7 +10,11 @@ using System.Runtime.InteropServices;
 using XSave;
 using XSave.Benchmarks;
 
-const int Pairs = 256, Samples = 301;
+const int Pairs = 256;
+// Arguments: [rounds] [csv]. CI passes a few rounds for a dry run; the CSV has BenchmarkDotNet's
+// column names, so docs/scripts/benchmark_chart.py draws it too.
+int rounds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 301;
+string? csvPath = args.Length > 1 ? args[1] : null;
 // NativeAOT compiles nothing at run time (IsDynamicCodeSupported is false under `dotnet run` too, as PublishAot is set).
 string runtime = System.Runtime.JitInfo.GetCompiledMethodCount() > 0 ? "JIT" : "NativeAOT";
 
@@ -46,6 +50,7 @@ unsafe
     misaligned->Save();
 
     const string Asm = "inline asm XSAVE+XRSTOR", AsmOpt = "inline asm XSAVEOPT+XRSTOR", AsmFx = "inline asm FXSAVE+FXRSTOR";
+    string Group(string baseline) => $"{runtime}: {baseline["inline asm ".Length..]}";
     (string Name, string Baseline, Action Run)[] cases =
     [
         (Asm, Asm, () => NativeBaseline.XSaveXRstorLoop(aligned, Pairs)),
@@ -79,11 +84,11 @@ unsafe
         }
     }
 
-    double[][] samples = cases.Select(_ => new double[Samples]).ToArray();
+    double[][] samples = cases.Select(_ => new double[rounds]).ToArray();
     int[] order = Enumerable.Range(0, cases.Length).ToArray();
     var random = new Random(20261126);
     long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-    for (int s = 0; s < Samples; s++)
+    for (int s = 0; s < rounds; s++)
     {
         // A fresh order every round: no case always runs after the same neighbour.
         random.Shuffle(order);
@@ -118,5 +123,17 @@ unsafe
     Console.WriteLine($"target: validation, Load / LoadUnchecked {Ratio("Save+Load", "Save+LoadUnchecked"),6:F3}  (<= 1.02)");
     Console.WriteLine($"target: misaligned / aligned             {Ratio("Save+Load misaligned", "Save+Load"),6:F3}  (<= 1.5)");
     Console.WriteLine($"target: Save+Load / P/Invoke pair        {Ratio("Save+Load", "P/Invoke pair"),6:F3}  (<= 1)");
-    Console.WriteLine($"managed bytes allocated over {Samples * cases.Length * Pairs} pairs: {allocated}");
+    Console.WriteLine($"managed bytes allocated over {rounds * cases.Length * Pairs} pairs: {allocated}");
+
+    if (csvPath is not null)
+    {
+        var csv = new System.Text.StringBuilder("Method,Categories,Mean,Ratio\n");
+        foreach (var (name, baseline, _) in cases)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"\"{name}\",{Group(baseline)},{Quantile(Of(name), 0.5):F1} ns,{Ratio(name, baseline):F3}\n");
+        }
+
+        System.IO.File.WriteAllText(csvPath, csv.ToString());
+    }
 }

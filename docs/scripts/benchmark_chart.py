@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Draws docs/benchmarks.svg from BenchmarkDotNet's CSV report: one bar per benchmark, its ratio
-to the category's inline-assembly baseline, grouped by category. Standard library only.
+"""Draws a chart from BenchmarkDotNet's CSV report (or the interleaved benchmark's CSV, which uses
+the same column names): one bar per benchmark, its ratio to the category's inline-assembly
+baseline, grouped by category. Standard library only.
 
 usage: python3 docs/scripts/benchmark_chart.py XSave.Benchmarks/BenchmarkDotNet.Artifacts/results/XSave.Benchmarks.PairBenchmarks-report.csv docs/benchmarks.svg
+       python3 docs/scripts/benchmark_chart.py interleaved.csv docs/benchmarks-interleaved.svg
 """
 import csv
 import sys
@@ -32,7 +34,7 @@ def main(source, target):
         svg.append(f'<text x="10" y="{y + 12}" font-weight="bold">{escape(category)}</text>')
         y += 20
         for method, mean, ratio in items:
-            colour = "#4e79a7" if "InlineAsm" in method else "#59a14f" if ratio <= 1.05 else "#f28e2b"
+            colour = "#4e79a7" if "inlineasm" in method.lower().replace(" ", "") else "#59a14f" if ratio <= 1.05 else "#f28e2b"
             svg.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(method)}</text>')
             svg.append(f'<rect x="{left}" y="{y + 2}" width="{ratio * scale:.1f}" height="{bar - 6}" fill="{colour}"/>')
             svg.append(f'<text x="{left + ratio * scale + 6:.1f}" y="{y + 15}">{ratio:.2f}x  ({mean:.0f} ns)</text>')
