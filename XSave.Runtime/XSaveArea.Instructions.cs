@@ -227,9 +227,10 @@ public unsafe partial struct XSaveArea
 
     // The stores in front of XSAVE are 16 bytes wide, in an order where no two neighbours touch:
     // the JIT merges adjacent stores (a struct copy, `= default`, or these in address order) into
-    // 32-byte YMM moves, which leave the AVX upper state in use, so XSAVE and XRSTOR would move 256
-    // more bytes each and the area would record the library's YMM0 rather than the caller's.
-    // (Element indexing is no better: NativeAOT compiles the inline-array indexer as a call.)
+    // 32-byte YMM moves. A processor that tracks the AVX state by instruction (the SDM lets
+    // XINUSE[2] stay 1 with zero upper halves, until VZEROUPPER) would then save AVX as in use:
+    // 256 more bytes each way, and an area that says AVX where the caller had none. (Element
+    // indexing is no better: NativeAOT compiles the inline-array indexer as a call.)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrepareForSave(XSaveArea* area, in Processor.Snapshot cpu, bool resetXStateBv)
     {
