@@ -1,8 +1,8 @@
-// The pair comparison as medians of interleaved samples, under the JIT (dotnet run) or NativeAOT
-// (dotnet publish). Every round runs each case once, in a fresh random order, so that the host's
-// drift (this guest's speed moves by 15% between minutes) hits all cases alike; a ratio is then
-// taken between medians of the same run. BenchmarkDotNet runs cases one after another, so on a
-// drifting host its ratios carry that drift; this is the measurement the targets are judged by.
+// The pair comparison under the JIT (dotnet run) or NativeAOT (dotnet publish). Every round runs
+// each case once, in a fresh random order, and a ratio is the median of the per-round ratios:
+// both sides measured microseconds apart. This guest's speed differs by up to 20% between
+// processes and drifts within one; BenchmarkDotNet runs cases one after another, so its ratios
+// carry that. This is the measurement the targets are judged by (docs/benchmarks.md).
 using System;
 using System.Diagnostics;
 using System.Linq;
