@@ -69,7 +69,8 @@ public unsafe partial struct XSaveArea
 
     /// <summary>
     /// Saves like <see cref="Save"/> but with XSAVEOPT64, which may skip writing components the
-    /// thread has not modified since the last XRSTOR from this same area — 4–9% cheaper per save+restore pair here (docs/benchmarks.md).
+    /// thread has not modified since the last XRSTOR from this same area — 4–9% off a
+    /// save+restore pair here (docs/benchmarks.md).
     /// <para>
     /// The contract (Intel SDM vol. 1 §13.9): the skipped components keep whatever the area held,
     /// so it is correct <b>only if the area has not been modified since it was last restored
