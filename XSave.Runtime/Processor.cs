@@ -16,7 +16,6 @@ internal static unsafe class Processor
     private const int Uninitialised = 0, Ready = 1;
     private static int s_state;
     private static Snapshot s_current;
-    private static (int Start, int Length)[]? s_savedRanges;
     private static (int Component, int Start, int Length)[]? s_savedSlots;
     private static int s_leafD1;
     private static int s_xsaveEnabled; // 0 not asked yet, 1 yes, 2 no
@@ -133,22 +132,9 @@ internal static unsafe class Processor
     }
 
     /// <summary>
-    /// The byte ranges XSAVE writes for <see cref="XSaveArea.SavedFeatures"/> on this CPU: the
-    /// legacy region (less its software bytes), the header and each saved component's slot. The
-    /// misaligned path copies exactly these, never the whole page and never stale stack bytes.
-    /// </summary>
-    public static ReadOnlySpan<(int Start, int Length)> SavedRanges
-    {
-        get
-        {
-            EnsureReady();
-            return s_savedRanges!;
-        }
-    }
-
-    /// <summary>
     /// The slots of the saved components past the header (AVX onwards), each with its XSTATE_BV
-    /// bit: the misaligned restore copies only those XRSTOR will read.
+    /// bit: the misaligned paths copy exactly these (never the whole page, never stale stack
+    /// bytes), the restore only those XRSTOR will read.
     /// </summary>
     public static ReadOnlySpan<(int Component, int Start, int Length)> SavedSlots
     {
@@ -210,7 +196,6 @@ internal static unsafe class Processor
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
         uint mxcsrMask = ReadMxcsrMask();
         s_savedSlots = Slots(xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
-        s_savedRanges = Ranges(s_savedSlots);
         s_current = Snapshot.Create(xcr0, mxcsrMask, XSaveLayout.Current);
 
         System.Threading.Volatile.Write(ref s_state, Ready);
@@ -228,32 +213,6 @@ internal static unsafe class Processor
         }
 
         return slots.ToArray();
-    }
-
-    private static (int Start, int Length)[] Ranges((int Component, int Start, int Length)[] slots)
-    {
-        var ranges = new System.Collections.Generic.List<(int Start, int Length)> { (0, LayoutDescriptor.Offset), (XSaveArea.HeaderOffset, XSaveHeader.Size) };
-        foreach (var (_, start, length) in slots)
-        {
-            ranges.Add((start, length));
-        }
-
-        ranges.Sort();
-        var merged = new System.Collections.Generic.List<(int Start, int Length)>();
-        foreach (var (start, length) in ranges)
-        {
-            if (merged.Count > 0 && merged[^1].Start + merged[^1].Length >= start)
-            {
-                var last = merged[^1];
-                merged[^1] = (last.Start, Math.Max(last.Start + last.Length, start + length) - last.Start);
-            }
-            else
-            {
-                merged.Add((start, length));
-            }
-        }
-
-        return merged.ToArray();
     }
 
     private static uint ReadMxcsrMask()

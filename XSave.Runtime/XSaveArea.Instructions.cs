@@ -63,8 +63,8 @@ public unsafe partial struct XSaveArea
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         PrepareForSave(scratch, in cpu, resetXStateBv: true);
         Instructions.XSave64(scratch);
-        CopyRanges(scratch, area);
-        Unsafe.CopyBlockUnaligned((byte*)area + LayoutDescriptor.Offset, (byte*)scratch + LayoutDescriptor.Offset, LayoutDescriptor.Length);
+        area->_header = scratch->_header;
+        CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures); // XSAVE writes every saved component
     }
 
     /// <summary>
@@ -128,15 +128,7 @@ public unsafe partial struct XSaveArea
         ref readonly Processor.Snapshot cpu = ref Processor.Current;
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            // The common case straight through: aligned, passing the fast checks, control words set.
-            if (IsAligned(area) && RestoreFastPath.Passes(area, in cpu) && !area->_legacy.HasUnsetControlWords)
-            {
-                Instructions.XRstor64(area);
-            }
-            else
-            {
-                LoadBounced(area, validate: true);
-            }
+            LoadCore(area, in cpu, validate: true);
         }
     }
 
@@ -147,10 +139,10 @@ public unsafe partial struct XSaveArea
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void LoadUnchecked()
     {
-        Processor.EnsureReady(); // throws where XSAVE cannot run
+        ref readonly Processor.Snapshot cpu = ref Processor.Current;
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            LoadCore(area);
+            LoadCore(area, in cpu, validate: false);
         }
     }
 
@@ -169,16 +161,19 @@ public unsafe partial struct XSaveArea
     /// <summary>True when XSAVE/XRSTOR can use the area where it lies (64-byte aligned).</summary>
     internal static bool IsAligned(void* area) => ((nuint)area & (Alignment - 1)) == 0;
 
+    // The common case straight through: aligned, passing the fast checks (when validating),
+    // control words set. `validate` is a constant at both call sites, so the check folds away.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadCore(XSaveArea* area)
+    private static void LoadCore(XSaveArea* area, in Processor.Snapshot cpu, bool validate)
     {
-        if (IsAligned(area) && !area->_legacy.HasUnsetControlWords)
+        if (IsAligned(area) && (!validate || RestoreFastPath.Passes(area, in cpu)) && !area->_legacy.HasUnsetControlWords)
         {
             Instructions.XRstor64(area);
-            return;
         }
-
-        LoadBounced(area, validate: false);
+        else
+        {
+            LoadBounced(area, validate);
+        }
     }
 
     // Everything but the direct path (misaligned, control words to fill in, anything the fast
@@ -190,9 +185,10 @@ public unsafe partial struct XSaveArea
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         CopyWhatXRstorReads(area, scratch);
-        if (validate && !RestoreFastPath.Passes(scratch, in Processor.Current))
+        ref readonly Processor.Snapshot cpu = ref Processor.Current;
+        if (validate && !RestoreFastPath.Passes(scratch, in cpu))
         {
-            RestoreValidation.ThrowIfInvalid(in *scratch, SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
+            RestoreValidation.ThrowIfInvalid(in *scratch, SafeFeatures, (XFeatures)cpu.Xcr0, cpu.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
         }
 
         scratch->_legacy.ApplyInitControlWords();
@@ -207,19 +203,25 @@ public unsafe partial struct XSaveArea
     /// </summary>
     internal static void CopyWhatXRstorReads(XSaveArea* from, XSaveArea* to)
     {
-        Buffer.MemoryCopy(from, to, HeaderOffset, HeaderOffset);
         to->_header = from->_header;
         if (to->_header.IsCompacted)
         {
             const int Components = HeaderOffset + XSaveHeader.Size;
+            Buffer.MemoryCopy(from, to, HeaderOffset, HeaderOffset);
             Buffer.MemoryCopy((byte*)from + Components, (byte*)to + Components, Size - Components, Size - Components);
             return;
         }
 
-        ulong present = (ulong)to->_header.XStateBv; // the copy's: what XRSTOR will act on
+        CopyLegacyAndSlots(from, to, (ulong)to->_header.XStateBv); // the copy's XSTATE_BV: what XRSTOR will act on
+    }
+
+    /// <summary>The legacy region with the layout descriptor, and the standard-format slots of <paramref name="components"/> that this CPU saves.</summary>
+    private static void CopyLegacyAndSlots(XSaveArea* from, XSaveArea* to, ulong components)
+    {
+        Buffer.MemoryCopy(from, to, HeaderOffset, HeaderOffset);
         foreach (var (component, start, length) in Processor.SavedSlots)
         {
-            if ((present & (1UL << component)) != 0)
+            if ((components & (1UL << component)) != 0)
             {
                 Buffer.MemoryCopy((byte*)from + start, (byte*)to + start, length, length);
             }
@@ -248,14 +250,6 @@ public unsafe partial struct XSaveArea
         *(ulong*)header = resetXStateBv ? 0 : *(ulong*)header & cpu.Xcr0 & (ulong)SafeFeatures;
 
         *(ulong*)(header + 8) = 0; // XCOMP_BV
-    }
-
-    private static void CopyRanges(XSaveArea* from, XSaveArea* to)
-    {
-        foreach (var (start, length) in Processor.SavedRanges)
-        {
-            Buffer.MemoryCopy((byte*)from + start, (byte*)to + start, length, length);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
