@@ -40,6 +40,12 @@ internal static unsafe partial class NativeBaseline
     [UnmanagedCallConv(CallConvs = [typeof(CallConvSuppressGCTransition)])]
     public static partial void XSaveXRstorPairSuppressed(void* area);
 
+    [LibraryImport(Library, EntryPoint = "xsave64_one")]
+    public static partial void XSave64(void* area);
+
+    [LibraryImport(Library, EntryPoint = "xrstor64_one")]
+    public static partial void XRstor64(void* area);
+
     private static nint Build()
     {
         string source = Path.Combine(Path.GetTempPath(), $"xsavebench-{Environment.ProcessId}.c");

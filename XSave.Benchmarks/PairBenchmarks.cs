@@ -17,6 +17,7 @@ public unsafe class PairBenchmarks
     private XSaveArea* _aligned;
     private XSaveArea* _misaligned;
     private byte* _block;
+    private XSaveContext _context = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -27,6 +28,8 @@ public unsafe class PairBenchmarks
         _misaligned = (XSaveArea*)(_block + XSaveArea.Size + 8);
         _aligned->Save();
         _misaligned->Save();
+        _context = new XSaveContext();
+        _context.Save();
     }
 
     [GlobalCleanup]
@@ -69,6 +72,17 @@ public unsafe class PairBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Pairs), BenchmarkCategory("XSAVE+XRSTOR")]
+    public void Context_Save_Restore()
+    {
+        XSaveContext context = _context;
+        for (int i = 0; i < Pairs; i++)
+        {
+            context.Save();
+            context.Restore();
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Pairs), BenchmarkCategory("XSAVE+XRSTOR")]
     public void RawThunks()
     {
         for (int i = 0; i < Pairs; i++)
@@ -84,6 +98,16 @@ public unsafe class PairBenchmarks
         for (int i = 0; i < Pairs; i++)
         {
             NativeBaseline.XSaveXRstorPair(_aligned);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Pairs), BenchmarkCategory("XSAVE+XRSTOR")]
+    public void PInvoke_SaveThenRestore()
+    {
+        for (int i = 0; i < Pairs; i++)
+        {
+            NativeBaseline.XSave64(_aligned);
+            NativeBaseline.XRstor64(_aligned);
         }
     }
 

@@ -1,6 +1,8 @@
 /* The native baselines for XSave.Benchmarks, built with gcc when the benchmarks start:
  *   *_loop   - inline assembly in a C loop: the physical limit of each instruction pair;
- *   *_pair   - one pair per call: what a C# user would otherwise P/Invoke into.
+ *   *_pair   - one pair per call: the cheapest P/Invoke alternative (one transition);
+ *   xsave64_one, xrstor64_one - one instruction per call: what a C# user with separate save
+ *              and restore operations would otherwise P/Invoke into.
  * The mask is the library's: XSaveArea.SafeFeatures (0xA02FF) in EDX:EAX. */
 #include <stdint.h>
 
@@ -27,3 +29,5 @@ uint64_t xgetbv_loop(long n)
     return sum;
 }
 void xsave_xrstor_pair(void *area) { PAIR("xsave64", "xrstor64"); }
+void xsave64_one(void *area)  { __asm__ volatile("xsave64 (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory"); }
+void xrstor64_one(void *area) { __asm__ volatile("xrstor64 (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory"); }

@@ -23,6 +23,7 @@ public class PortabilityTests
             Assert.That(Assert.Throws<PlatformNotSupportedException>(() => area[0].Load())!.Message, Does.Contain("x86-64"));
             Assert.That(Assert.Throws<PlatformNotSupportedException>(() => XSaveArea.Clear())!.Message, Does.Contain("x86-64"));
             Assert.That(Assert.Throws<PlatformNotSupportedException>(() => area[0].Legacy.Save())!.Message, Does.Contain("x86-64"));
+            Assert.That(Assert.Throws<PlatformNotSupportedException>(() => new XSaveContext())!.Message, Does.Contain("x86-64"));
             Assert.That(Assert.Throws<PlatformNotSupportedException>(() => ExecutableMemory.Map(new byte[] { 0xC3 }))!.Message, Does.Contain("x86-64"));
             Assert.That(XSaveLayout.Current, Is.Null);
         });
