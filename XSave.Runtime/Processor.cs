@@ -17,26 +17,40 @@ internal static unsafe class Processor
     private static int s_state;
     private static Snapshot s_current;
     private static (int Component, int Start, int Length)[]? s_savedSlots;
-    private static int s_leafD1;
-    private static int s_xsaveEnabled; // 0 not asked yet, 1 yes, 2 no
+    private static int s_leafD1; // CPUID.(0DH,1).EAX with bit 31 set once read (bits 5–31 are reserved)
+    private static int s_leaf1;  // 0 not asked yet; else Leaf1Read | XSAVE supported (1) | enabled by the OS (2)
+    private const int Leaf1Read = 0x100;
 
     // No static initialisers in this class: under NativeAOT a class constructor would put a
     // "has it run?" check in front of every field read on the Save/Load path.
 
+    // Every CPUID is a VM exit in a guest (6–10 µs here, docs/benchmarks.md), and the first call
+    // in a process pays for each one: leaves are read once, and only when something needs them.
+
     /// <summary>True on x86-64 when the OS has enabled XSAVE (CPUID.1:ECX.OSXSAVE[bit 27]).</summary>
-    public static bool IsXSaveEnabled
+    public static bool IsXSaveEnabled => (Leaf1 & 2) != 0;
+
+    /// <summary>True on x86-64 when the processor implements XSAVE and so CPUID leaf 0DH (CPUID.1:ECX.XSAVE[bit 26]).</summary>
+    public static bool IsXSaveImplemented => (Leaf1 & 1) != 0;
+
+    private static int Leaf1
     {
         get
         {
-            int known = s_xsaveEnabled;
+            int known = s_leaf1;
             if (known == 0)
             {
-                bool enabled = RuntimeInformation.ProcessArchitecture == Architecture.X64 && X86Base.IsSupported &&
-                    (X86Base.CpuId(1, 0).Ecx & (1 << 27)) != 0;
-                s_xsaveEnabled = known = enabled ? 1 : 2;
+                known = Leaf1Read;
+                if (RuntimeInformation.ProcessArchitecture == Architecture.X64 && X86Base.IsSupported)
+                {
+                    int ecx = X86Base.CpuId(1, 0).Ecx;
+                    known |= ((ecx >> 26) & 1) | (((ecx >> 27) & 1) << 1);
+                }
+
+                s_leaf1 = known;
             }
 
-            return known == 1;
+            return known;
         }
     }
 
@@ -53,8 +67,14 @@ internal static unsafe class Processor
     {
         get
         {
-            EnsureReady();
-            return s_leafD1;
+            int known = s_leafD1;
+            if (known == 0)
+            {
+                ThrowIfXSaveUnavailable();
+                s_leafD1 = known = X86Base.CpuId(0xD, 1).Eax | int.MinValue;
+            }
+
+            return known;
         }
     }
 
@@ -148,7 +168,7 @@ internal static unsafe class Processor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ThrowIfXSaveUnavailable()
     {
-        if (s_xsaveEnabled != 1 && !IsXSaveEnabled)
+        if (!IsXSaveEnabled)
         {
             ThrowXSaveUnavailable();
         }
@@ -192,7 +212,6 @@ internal static unsafe class Processor
         }
 
         ThrowIfXSaveUnavailable();
-        s_leafD1 = X86Base.CpuId(0xD, 1).Eax;
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
         uint mxcsrMask = ReadMxcsrMask();
         s_savedSlots = Slots(xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
 namespace XSave;
@@ -202,7 +201,8 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
 
     private static XSaveLayout? ReadCurrent()
     {
-        if (RuntimeInformation.ProcessArchitecture != Architecture.X64 || !X86Base.IsSupported || X86Base.CpuId(0, 0).Eax < 0xD)
+        // XSAVE implemented means leaf 0DH exists: no CPUID leaf 0 (each CPUID is a VM exit in a guest).
+        if (!Processor.IsXSaveImplemented)
         {
             return null;
         }
