@@ -46,6 +46,9 @@ internal static unsafe partial class NativeBaseline
     [LibraryImport(Library, EntryPoint = "xrstor64_one")]
     public static partial void XRstor64(void* area);
 
+    [LibraryImport(Library, EntryPoint = "map_read_execute")]
+    public static partial void* MapReadExecute(void* code, nuint length);
+
     private static nint Build()
     {
         string source = Path.Combine(Path.GetTempPath(), $"xsavebench-{Environment.ProcessId}.c");

@@ -2,9 +2,12 @@
  *   *_loop   - inline assembly in a C loop: the physical limit of each instruction pair;
  *   *_pair   - one pair per call: the cheapest P/Invoke alternative (one transition);
  *   xsave64_one, xrstor64_one - one instruction per call: what a C# user with separate save
- *              and restore operations would otherwise P/Invoke into.
+ *              and restore operations would otherwise P/Invoke into;
+ *   map_read_execute - the thunk mapping done in C (mmap, copy, mprotect): its floor.
  * The mask is the library's: XSaveArea.SafeFeatures (0xA02FF) in EDX:EAX. */
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #define MASK 0xA02FFu
 #define PAIR(save, restore) \
@@ -31,3 +34,15 @@ uint64_t xgetbv_loop(long n)
 void xsave_xrstor_pair(void *area) { PAIR("xsave64", "xrstor64"); }
 void xsave64_one(void *area)  { __asm__ volatile("xsave64 (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory"); }
 void xrstor64_one(void *area) { __asm__ volatile("xrstor64 (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory"); }
+void *map_read_execute(const void *code, size_t n)
+{
+    void *page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        return 0;
+    memcpy(page, code, n);
+    if (mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0) {
+        munmap(page, 4096);
+        return 0;
+    }
+    return page;
+}
