@@ -42,7 +42,7 @@ public sealed unsafe class XSaveContext
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
     public XSaveContext()
     {
-        ref readonly Processor.Snapshot cpu = ref Processor.Current; // throws where XSAVE cannot run
+        Processor.EnsureReady(); // throws where XSAVE cannot run, and reads the layout descriptor below
         _memory = GC.AllocateArray<byte>(XSaveArea.Size + XSaveArea.Alignment - 1, pinned: true);
         fixed (byte* start = _memory)
         {
