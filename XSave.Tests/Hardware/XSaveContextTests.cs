@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using NUnit.Framework;
 using XSave.Tests.Support;
@@ -114,5 +115,35 @@ public class XSaveContextTests : RestoresCpuState
 
         copy.Load(); // a copy is an ordinary area: the checked restore accepts it
         Assert.That(Rounding(), Is.EqualTo(Mxcsr.RoundingControl0));
+    }
+
+    [Test]
+    public unsafe void A_context_keeps_its_address_and_state_across_compacting_collections()
+    {
+        object?[] garbage = new object?[1000];
+        for (int i = 0; i < garbage.Length; i++)
+        {
+            garbage[i] = new byte[100];
+        }
+
+        var context = new XSaveContext();
+        nint before = (nint)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area));
+        WithRounding(3).Load();
+        context.Save();
+        _original.Load();
+
+        // Free what sits below the context's memory and compact: an ordinary array would move.
+        Array.Clear(garbage);
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+
+        context.Restore();
+        Mxcsr rounding = Rounding();
+        _original.Load();
+        Assert.Multiple(() =>
+        {
+            Assert.That((nint)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area)), Is.EqualTo(before), "the memory did not move");
+            Assert.That(rounding, Is.EqualTo(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1));
+        });
     }
 }
