@@ -17,9 +17,10 @@ internal static unsafe class Processor
     private static int s_state;
     private static Snapshot s_current;
     private static (int Component, int Start, int Length)[]? s_savedSlots;
-    private static int s_leafD1; // CPUID.(0DH,1).EAX with bit 31 set once read (bits 5–31 are reserved)
-    private static int s_leaf1;  // 0 not asked yet; else Leaf1Read | XSAVE supported (1) | enabled by the OS (2)
-    private const int Leaf1Read = 0x100;
+    // Cached CPUID answers; 0 means not read yet, so each carries Read (bit 31) once it is.
+    private static int s_leaf1;  // XSAVE implemented (bit 0), enabled by the OS (bit 1)
+    private static int s_leafD1; // CPUID.(0DH,1).EAX (bits 5–31 are reserved)
+    private const int Read = int.MinValue;
 
     // No static initialisers in this class: under NativeAOT a class constructor would put a
     // "has it run?" check in front of every field read on the Save/Load path.
@@ -40,7 +41,7 @@ internal static unsafe class Processor
             int known = s_leaf1;
             if (known == 0)
             {
-                known = Leaf1Read;
+                known = Read;
                 if (RuntimeInformation.ProcessArchitecture == Architecture.X64 && X86Base.IsSupported)
                 {
                     int ecx = X86Base.CpuId(1, 0).Ecx;
@@ -71,7 +72,7 @@ internal static unsafe class Processor
             if (known == 0)
             {
                 ThrowIfXSaveUnavailable();
-                s_leafD1 = known = X86Base.CpuId(0xD, 1).Eax | int.MinValue;
+                s_leafD1 = known = X86Base.CpuId(0xD, 1).Eax | Read;
             }
 
             return known;
