@@ -7,7 +7,7 @@ namespace XSave;
 /// How an area remembers the layout of the CPU that wrote it: 48 bytes in the legacy region's
 /// bytes 464–511, which the SDM leaves to software and no instruction writes (Linux keeps its own
 /// descriptor there in signal frames). Copying the area copies the descriptor, so a state read on
-/// another machine is never misread, and <see cref="XSaveArea.Load"/> refuses it on a CPU whose
+/// another machine is never misread, and <see cref="XSaveArea.Load()"/> refuses it on a CPU whose
 /// layout differs.
 /// <code>
 /// 464  u32  magic "XSL1"

@@ -41,10 +41,11 @@ public unsafe partial struct LegacyRegion
 
     /// <summary>
     /// Restores this thread's x87 and SSE state from the region with FXRSTOR64, after checking
-    /// MXCSR against the CPU's MXCSR_MASK. Zero FCW/MXCSR beside a zero MXCSR_MASK (a region no
-    /// save wrote) load as their init values, as in <see cref="XSaveArea.Load"/>.
+    /// MXCSR against the CPU's MXCSR_MASK and refusing unmasked SSE or x87 exceptions
+    /// (<see cref="RestoreRule"/>). Zero FCW/MXCSR beside a zero MXCSR_MASK (a region no save
+    /// wrote) load as their init values, as in <see cref="XSaveArea.Load()"/>.
     /// </summary>
-    /// <exception cref="InvalidXSaveAreaException">MXCSR sets a bit this CPU reserves; nothing was loaded.</exception>
+    /// <exception cref="InvalidXSaveAreaException">The region breaks a restore rule; nothing was loaded.</exception>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Load()
@@ -53,27 +54,41 @@ public unsafe partial struct LegacyRegion
         uint mxcsrMask = Processor.MxcsrMask;
         fixed (LegacyRegion* region = &Unsafe.AsRef(in this))
         {
-            if ((region->_mxcsr & ~mxcsrMask) != 0)
-            {
-                RestoreValidation.ThrowIfMxcsrInvalid(in *region, mxcsrMask); // out of line: it builds the message
-            }
-
-            if (IsAligned(region) && !region->HasUnsetControlWords)
+            // One test for the common case: MXCSR within the CPU's mask, every exception masked.
+            uint mxcsr = region->_mxcsr, fcw = region->_fcw;
+            bool safe = ((mxcsr & ~mxcsrMask) | (~mxcsr & (uint)Mxcsr.AllExceptionMasks) | (~fcw & (uint)X87ControlWord.AllExceptionMasks)) == 0;
+            if (safe && IsAligned(region))
             {
                 Instructions.FxRstor64(region);
                 return;
             }
 
-            LoadBounced(region);
+            LoadBounced(region, mxcsrMask, RestoreHazards.None);
         }
     }
 
+    /// <summary><see cref="Load()"/>, accepting the hazards named in <paramref name="allowed"/>; MXCSR's reserved bits are still checked.</summary>
+    /// <param name="allowed">The hazards the caller accepts.</param>
+    /// <exception cref="InvalidXSaveAreaException">The region breaks a restore rule; nothing was loaded.</exception>
+    /// <exception cref="PlatformNotSupportedException">The process is not x86-64.</exception>
+    public readonly void Load(RestoreHazards allowed)
+    {
+        Processor.ThrowIfNotX64();
+        fixed (LegacyRegion* region = &Unsafe.AsRef(in this))
+        {
+            LoadBounced(region, Processor.MxcsrMask, allowed);
+        }
+    }
+
+    // Everything but the direct path: a copy with unset control words filled in is checked and
+    // restored, so the checks judge what FXRSTOR loads and the caller's bytes are never touched.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LoadBounced(LegacyRegion* region)
+    private static void LoadBounced(LegacyRegion* region, uint mxcsrMask, RestoreHazards allowed)
     {
         LegacyRegion* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         *scratch = *region;
         scratch->ApplyInitControlWords();
+        RestoreValidation.ThrowIfInvalid(in *scratch, mxcsrMask, allowed);
         Instructions.FxRstor64(scratch);
     }
 

@@ -7,11 +7,15 @@ namespace XSave;
 /// <summary>
 /// Reads the extended state of every thread from a Linux x86-64 ELF core file: each thread's
 /// <c>NT_PRSTATUS</c> note (its id) is followed by its <c>NT_X86_XSTATE</c> note (its XSAVE image).
-/// Plain C#: cores from x86 machines can be read on any host.
+/// Linux 6.x also writes one <c>NT_X86_XSAVE_LAYOUT</c> note, the kernel's own statement of where
+/// each component lies; when present it locates every thread's components, else the layout is
+/// inferred from XCR0 and the image's size (<see cref="XSaveImage.Parse"/>). Plain C#: cores from
+/// x86 machines can be read on any host.
 /// </summary>
 public static class LinuxCoreFile
 {
-    private const uint NtPrStatus = 1, NtX86XState = 0x202; // include/uapi/linux/elf.h
+    private const uint NtPrStatus = 1, NtX86XState = 0x202, NtX86XSaveLayout = 0x205; // include/uapi/linux/elf.h
+    private const int LayoutEntrySize = 16;                  // struct x86_xfeat_component: type, size, offset, flags (u32 each)
     private const int PrStatusPidOffset = 32;                // struct elf_prstatus: pr_pid after siginfo, cursig, sigpend, sighold
 
     /// <summary>One thread's state in a core file.</summary>
@@ -36,7 +40,7 @@ public static class LinuxCoreFile
 
         ulong phoff = BinaryPrimitives.ReadUInt64LittleEndian(core[32..]);
         int phentsize = BinaryPrimitives.ReadUInt16LittleEndian(core[54..]), phnum = BinaryPrimitives.ReadUInt16LittleEndian(core[56..]);
-        var threads = new List<ThreadState>();
+        var notes = new CoreNotes();
         for (int i = 0; i < phnum; i++)
         {
             ReadOnlySpan<byte> header = Slice(core, phoff + ((ulong)i * (ulong)phentsize), 56, "program header");
@@ -45,14 +49,64 @@ public static class LinuxCoreFile
                 continue; // not PT_NOTE
             }
 
-            ReadNotes(Slice(core, BinaryPrimitives.ReadUInt64LittleEndian(header[8..]), BinaryPrimitives.ReadUInt64LittleEndian(header[32..]), "PT_NOTE segment"), threads);
+            ulong segment = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
+            ReadNotes(Slice(core, segment, BinaryPrimitives.ReadUInt64LittleEndian(header[32..]), "PT_NOTE segment"), (int)segment, notes);
+        }
+
+        // The layout note follows the threads' notes: parse the images once every note is read.
+        var threads = new List<ThreadState>(notes.States.Count);
+        foreach (var (threadId, offset, length) in notes.States)
+        {
+            threads.Add(new ThreadState(threadId, XSaveImage.Parse(core.Slice(offset, length), notes.Layout)));
         }
 
         return threads;
     }
 
-    private static void ReadNotes(ReadOnlySpan<byte> notes, List<ThreadState> threads)
+    /// <summary>
+    /// The layout an <c>NT_X86_XSAVE_LAYOUT</c> note states: one entry per enabled component
+    /// past the legacy region, four u32 each (feature, size, offset, flags).
+    /// </summary>
+    /// <param name="description">The note's description.</param>
+    /// <exception cref="InvalidXSaveImageException">The note is not a whole number of entries, or an entry puts a component inside the legacy region or header.</exception>
+    public static XSaveLayout ReadLayoutNote(ReadOnlySpan<byte> description)
     {
+        if (description.Length % LayoutEntrySize != 0)
+        {
+            throw new InvalidXSaveImageException("NT_X86_XSAVE_LAYOUT", $"The layout note has {description.Length} bytes, not a whole number of {LayoutEntrySize}-byte entries.");
+        }
+
+        var slots = new ComponentSlot[XSaveLayout.ComponentCount];
+        for (; !description.IsEmpty; description = description[LayoutEntrySize..])
+        {
+            uint feature = BinaryPrimitives.ReadUInt32LittleEndian(description), size = BinaryPrimitives.ReadUInt32LittleEndian(description[4..]);
+            uint offset = BinaryPrimitives.ReadUInt32LittleEndian(description[8..]);
+            if (feature < 2 || feature >= XSaveLayout.ComponentCount)
+            {
+                continue; // the legacy region's components, or ones no view reads
+            }
+
+            if (size == 0 || offset < XSaveArea.HeaderOffset + XSaveHeader.Size || offset + (ulong)size > int.MaxValue)
+            {
+                throw new InvalidXSaveImageException("NT_X86_XSAVE_LAYOUT", $"The layout note puts component {feature} at offset {offset} with size {size}: not a slot past the XSAVE header.");
+            }
+
+            slots[feature] = new ComponentSlot((int)offset, (int)size);
+        }
+
+        return XSaveLayout.FromSlots("the kernel's layout note (NT_X86_XSAVE_LAYOUT)", slots);
+    }
+
+    private sealed class CoreNotes
+    {
+        public List<(int ThreadId, int Offset, int Length)> States { get; } = [];
+
+        public XSaveLayout? Layout { get; set; }
+    }
+
+    private static void ReadNotes(ReadOnlySpan<byte> notes, int segmentOffset, CoreNotes found)
+    {
+        int consumed = 0;
         int threadId = 0;
         while (notes.Length >= 12)
         {
@@ -71,10 +125,15 @@ public static class LinuxCoreFile
             }
             else if (type == NtX86XState)
             {
-                threads.Add(new ThreadState(threadId, XSaveImage.Parse(description)));
+                found.States.Add((threadId, segmentOffset + consumed + (int)descriptionStart, description.Length));
+            }
+            else if (type == NtX86XSaveLayout)
+            {
+                found.Layout = ReadLayoutNote(description);
             }
 
             notes = notes[(int)end..];
+            consumed += (int)end;
         }
     }
 

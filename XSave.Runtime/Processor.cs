@@ -7,16 +7,17 @@ using System.Runtime.Intrinsics.X86;
 namespace XSave;
 
 /// <summary>
-/// What the running processor and OS allow. CPUID only answers yes/no questions here (is XSAVE
-/// enabled, does XSAVEC exist); what is enabled comes from XCR0 itself, and no size or offset is
-/// ever taken from CPUID (it may lie, e.g. inside an SGX enclave).
+/// The running processor, read once into a <see cref="CpuProfile"/>. What is enabled comes from
+/// XCR0 itself; CPUID answers yes/no questions (is XSAVE enabled, does XSAVEC exist) and locates
+/// components through leaf 0DH, whose answers are checked before use (it may lie, e.g. inside an
+/// SGX enclave): no size is ever taken from it.
 /// </summary>
 internal static unsafe class Processor
 {
     private const int Uninitialised = 0, Ready = 1;
     private static int s_state;
     private static Snapshot s_current;
-    private static (int Component, int Start, int Length)[]? s_savedSlots;
+    private static CpuProfile? s_profile;
     // Cached CPUID answers; 0 means not read yet, so each carries Read (bit 31) once it is.
     private static int s_leaf1;  // XSAVE implemented (bit 0), enabled by the OS (bit 1)
     private static int s_leafD1; // CPUID.(0DH,1).EAX (bits 5–31 are reserved)
@@ -55,16 +56,29 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>This CPU's layout descriptor (bytes 464–511 of every area it saves): a view of <see cref="Snapshot.Descriptor"/>.</summary>
-    public static ReadOnlySpan<byte> LayoutDescriptorBytes =>
-        MemoryMarshal.AsBytes((ReadOnlySpan<ulong>)Current.Descriptor);
+    /// <summary>This CPU's layout descriptor (bytes 464–511 of every area it saves).</summary>
+    public static ReadOnlySpan<byte> LayoutDescriptorBytes => Profile.Descriptor;
+
+    /// <summary>This CPU's standard layout from CPUID leaf 0DH, or null where there is no XSAVE.</summary>
+    public static XSaveLayout? LiveLayout => Leaf0D.Value.Layout;
+
+    /// <summary>The profile every decision reads, after the first call has read the CPU (throws where XSAVE cannot run).</summary>
+    public static CpuProfile Profile
+    {
+        get
+        {
+            EnsureReady();
+            return s_profile!;
+        }
+    }
 
     // CPUID.(EAX=0DH,ECX=1).EAX: bit 0 XSAVEOPT, bit 1 XSAVEC, bit 2 XGETBV with ECX=1 (SDM vol. 1 §13.2).
-    public static bool HasXSaveOpt => (LeafD1 & 1) != 0;
-    public static bool HasXSaveC => (LeafD1 & 2) != 0;
-    public static bool HasXGetBv1 => (LeafD1 & 4) != 0;
+    public static bool HasXSaveOpt => (LiveLeafD1Eax & 1) != 0;
+    public static bool HasXSaveC => (LiveLeafD1Eax & 2) != 0;
+    public static bool HasXGetBv1 => (LiveLeafD1Eax & 4) != 0;
 
-    private static int LeafD1
+    /// <summary>CPUID.(0DH,1).EAX of this CPU, read when first asked (not by every first Save).</summary>
+    public static int LiveLeafD1Eax
     {
         get
         {
@@ -92,24 +106,39 @@ internal static unsafe class Processor
         /// <summary>Bits of header bytes 0–15 that Save must clear: XSTATE_BV outside what XSAVE writes (XCR0 within the safe set), any of XCOMP_BV.</summary>
         public Vector128<ulong> SaveHeaderRejects;
 
-        /// <summary>Bits of legacy bytes 16–31 a restore must not see set: MXCSR (bytes 24–27) outside MXCSR_MASK.</summary>
+        /// <summary>FCW's exception masks in legacy bytes 0–15: each must be set.</summary>
+        public Vector128<ulong> FcwMasks;
+
+        /// <summary>MXCSR's exception masks in legacy bytes 16–31: each must be set.</summary>
+        public Vector128<uint> MxcsrMasks;
+
+        /// <summary>Bits of legacy bytes 16–31 a restore must not see differ from <see cref="MxcsrMasks"/>: the masks, and MXCSR bits outside MXCSR_MASK.</summary>
         public Vector128<uint> MxcsrRejects;
 
-        public static Snapshot Create(XFeatures xcr0, uint mxcsrMask, XSaveLayout? layout)
+        /// <summary>Where PKRU lies in a standard-format area, and the bits of it that lock key 0 (0 where PKRU is not enabled: nothing to check).</summary>
+        public int PkruOffset;
+        public uint PkruKeyZeroBits;
+
+        public static Snapshot Create(CpuProfile cpu)
         {
+            ulong xcr0 = (ulong)cpu.Xcr0;
             var snapshot = new Snapshot
             {
-                Xcr0 = (ulong)xcr0,
-                MxcsrMask = mxcsrMask,
-                RestoreHeaderRejects = Vector128.Create(~(ulong)xcr0, ulong.MaxValue),
-                SaveHeaderRejects = Vector128.Create(~(ulong)(xcr0 & XSaveArea.SafeFeatures), ulong.MaxValue),
-                MxcsrRejects = Vector128.Create(0, 0, ~mxcsrMask, 0),
+                Xcr0 = xcr0,
+                MxcsrMask = cpu.MxcsrMask,
+                RestoreHeaderRejects = Vector128.Create(~xcr0, ulong.MaxValue),
+                SaveHeaderRejects = Vector128.Create(~(xcr0 & (ulong)XSaveArea.SafeFeatures), ulong.MaxValue),
+                FcwMasks = Vector128.Create((ulong)X87ControlWord.AllExceptionMasks, 0),
+                MxcsrMasks = Vector128.Create(0, 0, (uint)Mxcsr.AllExceptionMasks, 0),
+                MxcsrRejects = Vector128.Create(0, 0, ~cpu.MxcsrMask | (uint)Mxcsr.AllExceptionMasks, 0),
             };
-            if (layout is not null)
+            if (cpu.Layout?.Slot(9) is { } pkru && (xcr0 & (ulong)XFeatures.Pkru) != 0)
             {
-                LayoutDescriptor.Write(layout, MemoryMarshal.AsBytes((Span<ulong>)snapshot.Descriptor));
+                snapshot.PkruOffset = pkru.Offset;
+                snapshot.PkruKeyZeroBits = KeyZeroBits;
             }
 
+            cpu.Descriptor.CopyTo(MemoryMarshal.AsBytes((Span<ulong>)snapshot.Descriptor));
             return snapshot;
         }
     }
@@ -152,19 +181,11 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>
-    /// The slots of the saved components past the header (AVX onwards), each with its XSTATE_BV
-    /// bit: the misaligned paths copy exactly these (never the whole page, never stale stack
-    /// bytes), the restore only those XRSTOR will read.
-    /// </summary>
-    public static ReadOnlySpan<(int Component, int Start, int Length)> SavedSlots
-    {
-        get
-        {
-            EnsureReady();
-            return s_savedSlots!;
-        }
-    }
+    /// <summary>PKRU bits 0–1: access-disable and write-disable for key 0, the key of every page nobody gave another.</summary>
+    public const uint KeyZeroBits = 3;
+
+    /// <summary>See <see cref="CpuProfile.SavedSlots"/>.</summary>
+    public static ReadOnlySpan<(int Component, int Start, int Length)> SavedSlots => Profile.SavedSlots;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ThrowIfXSaveUnavailable()
@@ -214,25 +235,42 @@ internal static unsafe class Processor
 
         ThrowIfXSaveUnavailable();
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
-        uint mxcsrMask = ReadMxcsrMask();
-        s_savedSlots = Slots(xcr0 & XSaveArea.SafeFeatures, XSaveLayout.Current);
-        s_current = Snapshot.Create(xcr0, mxcsrMask, XSaveLayout.Current);
+        var (layout, aligned64) = Leaf0D.Value;
+        s_profile = new CpuProfile("this CPU", xcr0, ReadMxcsrMask(), leafD1Eax: null, layout, aligned64);
+        s_current = Snapshot.Create(s_profile);
 
         System.Threading.Volatile.Write(ref s_state, Ready);
     }
 
-    private static (int Component, int Start, int Length)[] Slots(XFeatures saved, XSaveLayout? layout)
+    // CPUID leaf 0DH, read once and only where XSAVE is implemented (leaf 1 says so: no leaf 0,
+    // each CPUID being a VM exit in a guest). A class of its own so its initialiser runs on first
+    // use, not in front of every read of the fields above.
+    private static class Leaf0D
     {
-        var slots = new System.Collections.Generic.List<(int Component, int Start, int Length)>();
-        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
-        {
-            if (((ulong)saved & (1UL << i)) != 0 && layout?.Slot(i) is { } slot && slot.End <= XSaveArea.Size)
-            {
-                slots.Add((i, slot.Offset, slot.Size));
-            }
-        }
+        public static readonly (XSaveLayout? Layout, XFeatures Aligned64) Value = Read();
 
-        return slots.ToArray();
+        private static (XSaveLayout?, XFeatures) Read()
+        {
+            if (!IsXSaveImplemented)
+            {
+                return (null, XFeatures.None);
+            }
+
+            var supportedLeaf = X86Base.CpuId(0xD, 0);
+            var supported = (XFeatures)((uint)supportedLeaf.Eax | ((ulong)(uint)supportedLeaf.Edx << 32));
+            Span<CpuidComponent> subleaves = stackalloc CpuidComponent[XSaveLayout.ComponentCount];
+            for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+            {
+                if (((ulong)supported & (1UL << i)) != 0)
+                {
+                    var leaf = X86Base.CpuId(0xD, i);
+                    subleaves[i] = new CpuidComponent(leaf.Eax, leaf.Ebx, (uint)leaf.Ecx);
+                }
+            }
+
+            CpuProfile read = CpuProfile.FromCpuid("this CPU", supported, 0, 0, supported, subleaves);
+            return (read.Layout, read.Aligned64);
+        }
     }
 
     private static uint ReadMxcsrMask()
@@ -241,7 +279,6 @@ internal static unsafe class Processor
         LegacyRegion* region = (LegacyRegion*)(((nuint)buffer + 15) & ~(nuint)15);
         region->MxcsrMask = 0;
         Instructions.FxSave64(region);
-        uint mask = (uint)region->MxcsrMask;
-        return mask == 0 ? 0xFFBF : mask;
+        return (uint)region->MxcsrMask; // 0 means the default: CpuProfile applies it
     }
 }

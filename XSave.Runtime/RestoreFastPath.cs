@@ -5,8 +5,10 @@ namespace XSave;
 
 /// <summary>
 /// The common case of restore validation in a handful of loads and compares: a standard-format
-/// area saved on this CPU. Anything else — compacted, no or another descriptor, a rule broken —
-/// falls to <see cref="RestoreValidation"/>, which decides and explains. Save asks the same
+/// area saved on this CPU, exception masks set, key 0 open. Anything else — compacted, no or
+/// another descriptor, a rule broken — falls to <see cref="RestoreValidation"/>, which decides
+/// and explains. It is stricter than the rules (FCW and PKRU are checked even where XSTATE_BV
+/// would initialise them): what it passes, they pass. Save asks the same
 /// question of the header and descriptor before deciding whether to rewrite them. Callers have
 /// checked that the area is 64-byte aligned: aligned loads let SSE code read the area straight
 /// into the compare instructions.
@@ -15,7 +17,10 @@ internal static unsafe class RestoreFastPath
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Passes(XSaveArea* area, in Processor.Snapshot cpu) =>
-        (Differences(area, in cpu, cpu.RestoreHeaderRejects) | (Read(area, 16) & cpu.MxcsrRejects.AsUInt64())) == Vector128<ulong>.Zero;
+        (Differences(area, in cpu, cpu.RestoreHeaderRejects) |
+         ((Read(area, 0) ^ cpu.FcwMasks) & cpu.FcwMasks) |
+         ((Read(area, 16) ^ cpu.MxcsrMasks.AsUInt64()) & cpu.MxcsrRejects.AsUInt64())) == Vector128<ulong>.Zero &&
+        (*(uint*)((byte*)area + cpu.PkruOffset) & cpu.PkruKeyZeroBits) == 0;
 
     /// <summary>True when bytes 464–575 already hold what Save would write there before XSAVE.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -2,7 +2,8 @@ namespace XSave;
 
 /// <summary>
 /// A rule an area must satisfy before XRSTOR/FXRSTOR may run: each one, broken, would raise #GP
-/// (which ends the process) or make the restore read past the page.
+/// (which ends the process), make the restore read past the page, or load a state the managed
+/// thread cannot run in. The last three can be waived with <see cref="RestoreHazards"/>.
 /// </summary>
 public enum RestoreRule
 {
@@ -30,4 +31,23 @@ public enum RestoreRule
     /// elsewhere than this CPU does: XRSTOR would load the wrong bytes. Convert it first.
     /// </summary>
     LayoutMismatch,
+    /// <summary>
+    /// MXCSR must mask every SSE exception (bits 7–12 set): the runtime and the JIT execute SSE
+    /// floating-point code of their own, and the first one that raises an unmasked exception ends
+    /// the process with SIGFPE. Waived by <see cref="RestoreHazards.UnmaskedSseExceptions"/>.
+    /// </summary>
+    MxcsrExceptionUnmasked,
+    /// <summary>
+    /// FCW must mask every x87 exception (bits 0–5 set) when the x87 state is loaded: an unmasked
+    /// one ends the process at the next x87 instruction that raises it, or at the very next x87
+    /// instruction if FSW already records it (libm executes x87 code). Waived by
+    /// <see cref="RestoreHazards.UnmaskedX87Exceptions"/>.
+    /// </summary>
+    X87ExceptionUnmasked,
+    /// <summary>
+    /// A loaded PKRU must not deny access to or writes through protection key 0 (bits 0–1 clear):
+    /// every page is key 0 unless pkey_mprotect said otherwise, so the thread's next memory
+    /// access would fault. Waived by <see cref="RestoreHazards.KeyZeroLocked"/>.
+    /// </summary>
+    PkruLocksKeyZero,
 }

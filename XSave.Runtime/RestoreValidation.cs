@@ -3,10 +3,12 @@ using System;
 namespace XSave;
 
 /// <summary>
-/// The checks that stand between a caller's bytes and XRSTOR/FXRSTOR. They are pure functions of
-/// the area and of what the CPU allows, so they run (and are tested) on any architecture. The
-/// rules are those of Intel SDM vol. 1 §13.8.1 and §13.8.2, as re-checked on this project's
-/// machines (docs/xrstor-faults.md).
+/// The checks that stand between a caller's bytes and XRSTOR/FXRSTOR: the rules whose violation
+/// would fault (Intel SDM vol. 1 §13.8.1 and §13.8.2, re-checked on real CPUs: docs/xsave-behaviour.md),
+/// and those whose violation leaves a state the managed thread cannot run in. They are pure
+/// functions of the area and of what the CPU allows, so they run (and are tested) on any
+/// architecture. They judge the bytes as given: <see cref="XSaveArea.Load()"/> first gives unset
+/// (zero) FCW and MXCSR their init values.
 /// </summary>
 public static class RestoreValidation
 {
@@ -14,32 +16,23 @@ public static class RestoreValidation
 
     /// <summary>
     /// Throws <see cref="InvalidXSaveAreaException"/> if XRSTOR of <paramref name="area"/> with
-    /// <paramref name="mask"/> would fault on a CPU with the given XCR0, MXCSR_MASK and XSAVEC support.
+    /// <paramref name="mask"/> would fault on a CPU with the given XCR0, MXCSR_MASK and XSAVEC
+    /// support, or would load a state the thread cannot run in (unless <paramref name="allowed"/> says so).
     /// </summary>
     /// <param name="area">The area about to be restored.</param>
     /// <param name="mask">The requested-feature mask (EDX:EAX) of the restore.</param>
     /// <param name="xcr0">The CPU's XCR0.</param>
     /// <param name="mxcsrMask">The CPU's MXCSR_MASK.</param>
     /// <param name="compactedSupported">Whether the CPU has XSAVEC (and so XRSTOR of the compacted format).</param>
-    /// <param name="cpuLayout">The CPU's standard layout; when given, an area recording a different layout for a component it restores is rejected.</param>
-    public static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, XFeatures xcr0, uint mxcsrMask, bool compactedSupported, XSaveLayout? cpuLayout = null)
-    {
-        Span<byte> descriptor = stackalloc byte[LayoutDescriptor.Length];
-        if (cpuLayout is null)
-        {
-            descriptor = [];
-        }
-        else
-        {
-            LayoutDescriptor.Write(cpuLayout, descriptor);
-        }
+    /// <param name="cpuLayout">The CPU's standard layout; when given, an area recording a different layout for a component it restores is rejected. PKRU is located with it (else with the area's own layout).</param>
+    /// <param name="allowed">The hazards the caller accepts.</param>
+    public static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, XFeatures xcr0, uint mxcsrMask, bool compactedSupported, XSaveLayout? cpuLayout = null, RestoreHazards allowed = RestoreHazards.None) =>
+        ThrowIfInvalid(in area, mask, new CpuProfile("given", xcr0, mxcsrMask, compactedSupported ? 2 : 0, cpuLayout, XFeatures.None), allowed);
 
-        ThrowIfInvalid(in area, mask, xcr0, mxcsrMask, compactedSupported, descriptor);
-    }
-
-    /// <summary>The hot-path form: the CPU's layout as its precomputed descriptor bytes (empty: not checked).</summary>
-    internal static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, XFeatures xcr0, uint mxcsrMask, bool compactedSupported, ReadOnlySpan<byte> cpuDescriptor)
+    /// <summary>The same checks against a CPU profile (the running CPU's, or a recorded one).</summary>
+    internal static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, CpuProfile cpu, RestoreHazards allowed)
     {
+        XFeatures xcr0 = cpu.Xcr0;
         ref readonly XSaveHeader header = ref area.ReadOnlyHeader;
         XFeatures xstateBv = header.XStateBv;
         if ((xstateBv & ~xcr0) != 0)
@@ -60,7 +53,7 @@ public static class RestoreValidation
         else
         {
             XFeatures laidOut = header.CompactedFeatures;
-            if (!compactedSupported)
+            if (!cpu.HasXSaveC)
             {
                 throw Fail(RestoreRule.CompactedFormatUnsupported, "XCOMP_BV", xcompBv,
                     $"XCOMP_BV = 0x{xcompBv:X} marks the compacted format, which this CPU cannot restore (no XSAVEC); XRSTOR would raise #GP.");
@@ -93,24 +86,44 @@ public static class RestoreValidation
                 $"XSAVE header byte {reserved - XSaveArea.HeaderOffset} (area byte {reserved}) is 0x{value:X2}; header bytes 16–63 are reserved and must be 0, or XRSTOR raises #GP.");
         }
 
-        if (!header.IsCompacted && !cpuDescriptor.IsEmpty)
+        XFeatures restored = mask & xcr0;
+        if (!header.IsCompacted && !cpu.Descriptor.IsEmpty)
         {
-            ThrowIfLayoutDiffers(in area, xstateBv & mask & xcr0, cpuDescriptor);
+            ThrowIfLayoutDiffers(in area, xstateBv & restored, cpu);
         }
 
-        // XRSTOR loads MXCSR whenever the mask requests SSE or AVX (SDM vol. 1 §13.8.1).
-        if ((mask & xcr0 & (XFeatures.Sse | XFeatures.Avx)) != 0)
+        // XRSTOR loads MXCSR whenever the mask requests SSE or AVX (SDM vol. 1 §13.8.1), and FCW
+        // with the rest of the x87 state only when XSTATE_BV marks it (else it initialises it).
+        bool loadsMxcsr = (restored & (XFeatures.Sse | XFeatures.Avx)) != 0;
+        if (loadsMxcsr)
         {
-            ThrowIfMxcsrInvalid(in area.ReadOnlyLegacy, mxcsrMask);
+            ThrowIfMxcsrReserved(area.ReadOnlyLegacy.Mxcsr, cpu.MxcsrMask);
+        }
+
+        ThrowIfHazardous(in area.ReadOnlyLegacy, loadsMxcsr, (xstateBv & restored & XFeatures.X87) != 0, allowed);
+        if ((xstateBv & restored & XFeatures.Pkru) != 0 && (allowed & RestoreHazards.KeyZeroLocked) == 0)
+        {
+            ThrowIfPkruLocksKeyZero(in area, cpu);
         }
     }
 
-    /// <summary>Throws if FXRSTOR (or XRSTOR) would fault on MXCSR: a bit set outside <paramref name="mxcsrMask"/>.</summary>
+    /// <summary>
+    /// Throws <see cref="InvalidXSaveAreaException"/> if FXRSTOR of <paramref name="region"/> would
+    /// fault on MXCSR (a bit set outside <paramref name="mxcsrMask"/>), or would unmask an SSE or
+    /// x87 exception (unless <paramref name="allowed"/> says so).
+    /// </summary>
     /// <param name="region">The legacy region about to be restored.</param>
     /// <param name="mxcsrMask">The running CPU's MXCSR_MASK (the region's own field is ignored, as the CPU ignores it).</param>
-    public static void ThrowIfMxcsrInvalid(in LegacyRegion region, uint mxcsrMask)
+    /// <param name="allowed">The hazards the caller accepts.</param>
+    public static void ThrowIfInvalid(in LegacyRegion region, uint mxcsrMask, RestoreHazards allowed = RestoreHazards.None)
     {
-        uint mxcsr = (uint)region.Mxcsr;
+        ThrowIfMxcsrReserved(region.Mxcsr, mxcsrMask);
+        ThrowIfHazardous(in region, loadsMxcsr: true, loadsX87: true, allowed);
+    }
+
+    private static void ThrowIfMxcsrReserved(Mxcsr value, uint mxcsrMask)
+    {
+        uint mxcsr = (uint)value;
         if ((mxcsr & ~mxcsrMask) != 0)
         {
             throw Fail(RestoreRule.MxcsrReservedBits, "MXCSR", mxcsr,
@@ -118,15 +131,48 @@ public static class RestoreValidation
         }
     }
 
-    private static void ThrowIfLayoutDiffers(in XSaveArea area, XFeatures restored, ReadOnlySpan<byte> cpuDescriptor)
+    private static void ThrowIfHazardous(in LegacyRegion region, bool loadsMxcsr, bool loadsX87, RestoreHazards allowed)
+    {
+        uint mxcsr = (uint)region.Mxcsr, mxcsrMasks = (uint)Mxcsr.AllExceptionMasks;
+        if (loadsMxcsr && (mxcsr & mxcsrMasks) != mxcsrMasks && (allowed & RestoreHazards.UnmaskedSseExceptions) == 0)
+        {
+            throw Fail(RestoreRule.MxcsrExceptionUnmasked, "MXCSR", mxcsr,
+                $"MXCSR = 0x{mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~mxcsr & mxcsrMasks:X}): the runtime's next floating-point operation that raises one would end the process with SIGFPE. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions if the code that runs next handles the trap.");
+        }
+
+        ushort fcw = (ushort)region.Fcw, fcwMasks = (ushort)X87ControlWord.AllExceptionMasks;
+        if (loadsX87 && (fcw & fcwMasks) != fcwMasks && (allowed & RestoreHazards.UnmaskedX87Exceptions) == 0)
+        {
+            throw Fail(RestoreRule.X87ExceptionUnmasked, "FCW", fcw,
+                $"FCW = 0x{fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~fcw & fcwMasks:X}): the next x87 instruction that raises one (libm uses x87) would end the process with SIGFPE. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions if the code that runs next handles the trap.");
+        }
+    }
+
+    private static void ThrowIfPkruLocksKeyZero(in XSaveArea area, CpuProfile cpu)
+    {
+        if (cpu.PkruSlot(in area) is not { } slot)
+        {
+            throw Fail(RestoreRule.PkruLocksKeyZero, "PKRU", 0,
+                "XSTATE_BV marks PKRU in use, but neither the CPU's layout nor the area's says where it lies, so its key-0 bits cannot be checked.");
+        }
+
+        uint pkru = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(area.AsReadOnlySpan().Slice(slot.Offset, 4));
+        if ((pkru & Processor.KeyZeroBits) != 0)
+        {
+            throw Fail(RestoreRule.PkruLocksKeyZero, "PKRU", pkru,
+                $"PKRU = 0x{pkru:X8} (area byte {slot.Offset}) sets bit(s) 0x{pkru & Processor.KeyZeroBits:X} for protection key 0, the key of every page not given another with pkey_mprotect: the thread's next memory access would fault. Clear bits 0–1, or pass RestoreHazards.KeyZeroLocked if the code that runs next touches only pages of other keys.");
+        }
+    }
+
+    private static void ThrowIfLayoutDiffers(in XSaveArea area, XFeatures restored, CpuProfile cpu)
     {
         ReadOnlySpan<byte> recorded = area.AsReadOnlySpan().Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length);
-        if (recorded.SequenceEqual(cpuDescriptor) || LayoutDescriptor.Read(recorded) is not { } areaLayout)
+        if (recorded.SequenceEqual(cpu.Descriptor) || LayoutDescriptor.Read(recorded) is not { } areaLayout)
         {
             return; // saved here, or no layout recorded (the CPU's own is assumed, as XRSTOR does)
         }
 
-        XSaveLayout cpuLayout = LayoutDescriptor.Read(cpuDescriptor)!;
+        XSaveLayout cpuLayout = cpu.Layout!;
         for (int i = 2; i < XSaveLayout.ComponentCount; i++)
         {
             if (((ulong)restored & (1UL << i)) != 0 && areaLayout.Slot(i)?.Offset != cpuLayout.Slot(i)?.Offset)

@@ -74,7 +74,7 @@ public unsafe partial struct XSaveArea
     /// <para>
     /// The contract (Intel SDM vol. 1 §13.9): the skipped components keep whatever the area held,
     /// so it is correct <b>only if the area has not been modified since it was last restored
-    /// (<see cref="Load"/>) at this same address</b>, and no other area was restored in between
+    /// (<see cref="Load()"/>) at this same address</b>, and no other area was restored in between
     /// on this thread. Use it for the save half of a save/restore cycle on one fixed area, such as
     /// a fiber's context; use <see cref="Save"/> anywhere else. A misaligned area falls back to a
     /// full save (the optimisation needs the same address).
@@ -116,9 +116,10 @@ public unsafe partial struct XSaveArea
 
     /// <summary>
     /// Restores this thread's extended state from the area with XRSTOR64, after checking every
-    /// rule whose violation would fault. An MXCSR of 0 beside an MXCSR_MASK of 0 (which no save
-    /// writes: <c>default(XSaveArea)</c> or a hand-built area) loads as the init value 0x1F80
-    /// rather than unmasking every SSE exception; FCW likewise loads as 0x037F.
+    /// rule whose violation would fault, and refusing a state the thread cannot run in (an
+    /// unmasked SSE or x87 exception, a PKRU that locks key 0: <see cref="RestoreRule"/>). An
+    /// MXCSR of 0 beside an MXCSR_MASK of 0 (which no save writes: <c>default(XSaveArea)</c> or a
+    /// hand-built area) loads as the init value 0x1F80; FCW likewise loads as 0x037F.
     /// </summary>
     /// <exception cref="InvalidXSaveAreaException">The area breaks a restore rule; nothing was loaded and the area is unchanged.</exception>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
@@ -133,7 +134,24 @@ public unsafe partial struct XSaveArea
     }
 
     /// <summary>
-    /// <see cref="Load"/> without the validation, for hot paths that only restore areas they saved
+    /// <see cref="Load()"/>, accepting the hazards named in <paramref name="allowed"/>: for code
+    /// that really means to run with unmasked floating-point exceptions or a locked key 0. Every
+    /// rule whose violation would fault is still checked.
+    /// </summary>
+    /// <param name="allowed">The hazards the caller accepts.</param>
+    /// <exception cref="InvalidXSaveAreaException">The area breaks a restore rule; nothing was loaded and the area is unchanged.</exception>
+    /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
+    public readonly void Load(RestoreHazards allowed)
+    {
+        Processor.EnsureReady();
+        fixed (XSaveArea* area = &Unsafe.AsRef(in this))
+        {
+            LoadBounced(area, validate: true, allowed);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Load()"/> without the validation, for hot paths that only restore areas they saved
     /// themselves. An invalid area raises #GP inside XRSTOR, which ends the process.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -172,7 +190,7 @@ public unsafe partial struct XSaveArea
         }
         else
         {
-            LoadBounced(area, validate);
+            LoadBounced(area, validate, RestoreHazards.None);
         }
     }
 
@@ -181,17 +199,16 @@ public unsafe partial struct XSaveArea
     // that copy, so the checks and the instruction see the same bytes and the caller's are never
     // touched. Out of line so the direct path stays small.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void LoadBounced(XSaveArea* area, bool validate)
+    private static void LoadBounced(XSaveArea* area, bool validate, RestoreHazards allowed)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         CopyWhatXRstorReads(area, scratch);
-        ref readonly Processor.Snapshot cpu = ref Processor.Current;
-        if (validate && !RestoreFastPath.Passes(scratch, in cpu))
+        scratch->_legacy.ApplyInitControlWords(); // before the checks: they judge what XRSTOR will load
+        if (validate && !RestoreFastPath.Passes(scratch, in Processor.Current))
         {
-            RestoreValidation.ThrowIfInvalid(in *scratch, SafeFeatures, (XFeatures)cpu.Xcr0, cpu.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
+            RestoreValidation.ThrowIfInvalid(in *scratch, SafeFeatures, Processor.Profile, allowed);
         }
 
-        scratch->_legacy.ApplyInitControlWords();
         Instructions.XRstor64(scratch);
     }
 

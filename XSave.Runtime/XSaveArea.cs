@@ -82,7 +82,7 @@ public partial struct XSaveArea
     /// <summary>
     /// Reads an area from bytes written by <see cref="ToArray"/> or any XSAVE image, validated by
     /// <see cref="XSaveImage.Parse"/>. To restore state from another kind of CPU, use
-    /// <c>XSaveImage.Parse(bytes).ToStandard()</c>; <see cref="Load"/> refuses a foreign layout.
+    /// <c>XSaveImage.Parse(bytes).ToStandard()</c>; <see cref="Load()"/> refuses a foreign layout.
     /// </summary>
     /// <param name="bytes">The bytes.</param>
     /// <returns>The area.</returns>

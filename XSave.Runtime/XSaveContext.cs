@@ -17,12 +17,12 @@ namespace XSave;
 /// context is: a restore racing a save on another thread could read a mixture of two images (and
 /// a mixed AMX tile configuration is one XRSTOR refuses). Contrast <see cref="XSaveArea"/>, whose
 /// bytes the caller owns, so <see cref="XSaveArea.Save"/> has to normalise them and
-/// <see cref="XSaveArea.Load"/> has to check them.
+/// <see cref="XSaveArea.Load()"/> has to check them.
 /// </para>
 /// <para>
 /// A new context holds the init state (FCW 0x037F, MXCSR 0x1F80, XSTATE_BV 0): restoring it
 /// before any save starts a fiber from a clean state. To put an existing area's state into a
-/// context, load the area (<see cref="XSaveArea.Load"/>, which checks it) and save the context.
+/// context, load the area (<see cref="XSaveArea.Load()"/>, which checks it) and save the context.
 /// </para>
 /// <para>
 /// XSAVEOPT is not offered here: it is only correct while nothing wrote the memory since the

@@ -171,7 +171,7 @@ public sealed class XSaveImage
 
     /// <summary>
     /// The same state as a standard-format area in <paramref name="target"/>'s layout (by default
-    /// this CPU's): what <see cref="XSaveArea.Load"/> needs when the image came from another CPU
+    /// this CPU's): what <see cref="XSaveArea.Load()"/> needs when the image came from another CPU
     /// or is compacted. Components in their init state stay in it.
     /// </summary>
     /// <param name="target">The layout of the CPU that will restore it.</param>

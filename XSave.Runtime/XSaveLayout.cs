@@ -54,8 +54,8 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
         [19] = new(960, 128),
     });
 
-    /// <summary>AMD Zen 3 and Zen 4: AVX-512 right after AVX, PKRU at 2432 (seen on this project's machines).</summary>
-    public static XSaveLayout AmdZen4 { get; } = Create("AMD Zen 4", new()
+    /// <summary>AMD Zen 3 and Zen 4: AVX-512 right after AVX (Zen 4), PKRU at 2432 (docs/layouts.md).</summary>
+    public static XSaveLayout AmdZen4 { get; } = Create("AMD Zen 3/4", new()
     {
         [2] = new(576, 256),
         [5] = new(832, 64),
@@ -64,11 +64,14 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
         [9] = new(2432, 8),
     });
 
-    /// <summary>AMD Zen 2: PKRU right after AVX, at 832.</summary>
+    /// <summary>
+    /// AMD Zen 2: PKRU right after AVX, at 832, in a slot CPUID reports as 64 bytes (of which
+    /// PKRU uses 8), so the kernel's image for XCR0 0x207 is 896 bytes.
+    /// </summary>
     public static XSaveLayout AmdZen2 { get; } = Create("AMD Zen 2", new()
     {
         [2] = new(576, 256),
-        [9] = new(832, 8),
+        [9] = new(832, 64),
     });
 
     /// <summary>The vendor tables this library knows, for recognising an image by its size.</summary>
@@ -78,7 +81,7 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// The running CPU's layout, from CPUID leaf 0DH, or null off x86. Offsets are only used to
     /// read and place components; a slot CPUID puts past the page is treated as absent.
     /// </summary>
-    public static XSaveLayout? Current { get; } = ReadCurrent();
+    public static XSaveLayout? Current => Processor.LiveLayout;
 
     /// <summary>The slot of <paramref name="component"/>, or null when this layout has none (or it is in the legacy region).</summary>
     /// <param name="component">The component's bit number, 0–19.</param>
@@ -199,33 +202,69 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
         return new XSaveLayout(name, array);
     }
 
-    private static XSaveLayout? ReadCurrent()
+    /// <summary>
+    /// The layout CPUID leaf 0DH describes. Real processors have answered offset 0 or size 0 for
+    /// a component they support: such an answer locates nothing. It is replaced by the vendor
+    /// table that agrees with every usable answer, and the layout's name says so; with no such
+    /// table the component has no slot. A slot CPUID puts past the page is never followed.
+    /// </summary>
+    internal static XSaveLayout FromCpuid(XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves)
     {
-        // XSAVE implemented means leaf 0DH exists: no CPUID leaf 0 (each CPUID is a VM exit in a guest).
-        if (!Processor.IsXSaveImplemented)
-        {
-            return null;
-        }
-
         var slots = new ComponentSlot[ComponentCount];
-        var supported = X86Base.CpuId(0xD, 0);
-        ulong user = (uint)supported.Eax | ((ulong)(uint)supported.Edx << 32);
+        var unusable = new List<int>();
+        var reports = new List<string>();
         for (int i = 2; i < ComponentCount; i++)
         {
-            if ((user & (1UL << i)) == 0)
+            if (((ulong)supported & (1UL << i)) == 0)
             {
                 continue;
             }
 
-            var leaf = X86Base.CpuId(0xD, i);
-            int size = leaf.Eax, offset = leaf.Ebx;
-            // CPUID can lie (SGX, hypervisors): a slot that leaves the page is ignored, never followed.
-            if (size > 0 && offset >= XSaveArea.HeaderOffset + XSaveHeader.Size && (long)offset + size <= XSaveArea.Size)
+            CpuidComponent leaf = i < subleaves.Length ? subleaves[i] : default;
+            if (leaf.Size <= 0 || leaf.Offset < XSaveArea.HeaderOffset + XSaveHeader.Size)
             {
-                slots[i] = new ComponentSlot(offset, size);
+                unusable.Add(i);
+                reports.Add($"component {i} at offset {leaf.Offset}, size {leaf.Size}");
+            }
+            else if ((long)leaf.Offset + leaf.Size <= XSaveArea.Size)
+            {
+                slots[i] = new ComponentSlot(leaf.Offset, leaf.Size);
             }
         }
 
-        return new XSaveLayout("CPUID of this machine", slots);
+        const string Name = "CPUID leaf 0DH";
+        if (unusable.Count == 0)
+        {
+            return new XSaveLayout(Name, slots);
+        }
+
+        var cpuid = new XSaveLayout(Name, slots);
+        XFeatures answered = supported & ~Mask(unusable);
+        string reported = string.Join("; ", reports);
+        foreach (XSaveLayout known in Known)
+        {
+            if (known.Agrees(cpuid, answered) && unusable.TrueForAll(i => known.Slot(i) is not null))
+            {
+                foreach (int i in unusable)
+                {
+                    slots[i] = known._slots[i];
+                }
+
+                return new XSaveLayout($"{Name}, corrected from the {known.Name} table (CPUID reported {reported})", slots);
+            }
+        }
+
+        return new XSaveLayout($"{Name}, with no slot where CPUID reported {reported}", slots);
+    }
+
+    private static XFeatures Mask(List<int> components)
+    {
+        XFeatures mask = XFeatures.None;
+        foreach (int i in components)
+        {
+            mask |= (XFeatures)(1UL << i);
+        }
+
+        return mask;
     }
 }

@@ -53,16 +53,16 @@ public static unsafe class XSaveThunkGuards
         }
     }
 
-    /// <summary>Throws <see cref="InvalidXSaveAreaException"/> if XRSTOR of <paramref name="area"/> with <paramref name="mask"/> would fault.</summary>
+    /// <summary>Throws <see cref="InvalidXSaveAreaException"/> if XRSTOR of <paramref name="area"/> with <paramref name="mask"/> would fault or load a hazard (<see cref="RestoreHazards"/>).</summary>
     /// <param name="area">The area about to be restored.</param>
     /// <param name="mask">The requested-feature mask, already limited to <see cref="XSaveArea.SafeFeatures"/>.</param>
     public static void ValidateRestore(XSaveArea* area, ulong mask) =>
-        RestoreValidation.ThrowIfInvalid(in *area, (XFeatures)mask & XSaveArea.SafeFeatures, Processor.Xcr0, Processor.MxcsrMask, Processor.HasXSaveC, Processor.LayoutDescriptorBytes);
+        RestoreValidation.ThrowIfInvalid(in *area, (XFeatures)mask & XSaveArea.SafeFeatures, Processor.Profile, RestoreHazards.None);
 
-    /// <summary>Throws <see cref="InvalidXSaveAreaException"/> if FXRSTOR of <paramref name="region"/> would fault.</summary>
+    /// <summary>Throws <see cref="InvalidXSaveAreaException"/> if FXRSTOR of <paramref name="region"/> would fault or load a hazard.</summary>
     /// <param name="region">The region about to be restored.</param>
     public static void ValidateFxRestore(LegacyRegion* region) =>
-        RestoreValidation.ThrowIfMxcsrInvalid(in *region, Processor.MxcsrMask);
+        RestoreValidation.ThrowIfInvalid(in *region, Processor.MxcsrMask);
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless XGETBV can read <paramref name="register"/> on this CPU.</summary>
     /// <param name="register">The XCR number: 0 (XCR0), or 1 (XINUSE) where CPUID.(0DH,1):EAX[2] says so.</param>

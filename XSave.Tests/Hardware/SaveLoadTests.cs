@@ -158,14 +158,49 @@ public class SaveLoadTests : RestoresCpuState
     }
 
     [Test]
-    public void Zero_MXCSR_loads_as_given_when_the_area_came_from_a_save()
+    public void Zero_MXCSR_from_a_save_is_refused_and_loads_exactly_when_the_caller_allows_it()
     {
         XSaveArea area = _original;
-        area.Legacy.Mxcsr = 0;
-        area.Load();
-        Mxcsr live = Cpu.MxcsrControl();
+        area.Legacy.Mxcsr = 0; // MXCSR_MASK is set: not "unset", but every SSE exception unmasked
+        var refused = Assert.Throws<InvalidXSaveAreaException>(() => area.Load());
+        Assert.That(refused!.Rule, Is.EqualTo(RestoreRule.MxcsrExceptionUnmasked));
+        Assert.That(Cpu.MxcsrControl(), Is.EqualTo(_original.Legacy.Mxcsr & ~(Mxcsr)0x3F), "nothing was loaded");
+
+        area.Load(RestoreHazards.UnmaskedSseExceptions);
+        Mxcsr live = Cpu.MxcsrControl(); // XSAVE only: no floating-point work between the two restores
         _original.Load();
         Assert.That(live, Is.EqualTo((Mxcsr)0), "an area with MXCSR_MASK set is loaded exactly");
+    }
+
+    [Test]
+    public void Unmasked_FCW_is_refused_and_loads_exactly_when_the_caller_allows_it()
+    {
+        XSaveArea area = _original;
+        area.Header.XStateBv |= XFeatures.X87;
+        area.Legacy.Fcw = (X87ControlWord)0x037B; // ZM clear
+        Assert.That(Assert.Throws<InvalidXSaveAreaException>(() => area.Load())!.Rule, Is.EqualTo(RestoreRule.X87ExceptionUnmasked));
+
+        area.Load(RestoreHazards.UnmaskedX87Exceptions); // managed code runs no x87 instruction
+        XSaveArea live = Cpu.Saved();
+        _original.Load();
+        Assert.That(live.Legacy.Fcw, Is.EqualTo((X87ControlWord)0x037B));
+    }
+
+    [Test]
+    public void FXRSTOR_refuses_unmasked_exceptions_and_loads_them_when_allowed()
+    {
+        LegacyRegion region = default;
+        region.Save();
+        region.Fcw = (X87ControlWord)0x037E; // IM clear
+        Assert.That(Assert.Throws<InvalidXSaveAreaException>(() => region.Load())!.Rule, Is.EqualTo(RestoreRule.X87ExceptionUnmasked));
+        region.Fcw = (X87ControlWord)0x037F;
+        region.Mxcsr &= ~Mxcsr.InvalidOperationMask;
+        Assert.That(Assert.Throws<InvalidXSaveAreaException>(() => region.Load())!.Rule, Is.EqualTo(RestoreRule.MxcsrExceptionUnmasked));
+
+        region.Load(RestoreHazards.UnmaskedSseExceptions);
+        Mxcsr live = Cpu.MxcsrControl();
+        _original.Load();
+        Assert.That(live & Mxcsr.InvalidOperationMask, Is.EqualTo((Mxcsr)0));
     }
 
     [Test]

@@ -12,34 +12,51 @@ namespace XSave.Tests.Validation;
 /// </summary>
 public unsafe class RestoreFastPathTests
 {
-    private const XFeatures Xcr0 = XFeatures.X87 | XFeatures.Sse | XFeatures.Avx;
     private const uint CpuMxcsrMask = 0xFFFF;
-    private static readonly XSaveLayout CpuLayout = XSaveLayout.Intel;
-    private static readonly Processor.Snapshot Cpu = Processor.Snapshot.Create(Xcr0, CpuMxcsrMask, CpuLayout);
+    private const uint DefaultPkru = 0x55555554; // Linux's: every key but 0 access-disabled
 
-    /// <summary>What Save writes on the CPU above: this layout recorded, XSTATE_BV within XCR0.</summary>
-    private static XSaveArea SavedArea()
+    /// <summary>The CPUs these tests model: with and without PKRU, in two vendors' layouts.</summary>
+    public static IEnumerable<TestCaseData> Cpus()
+    {
+        yield return new TestCaseData(XFeatures.X87 | XFeatures.Sse | XFeatures.Avx, XSaveLayout.Intel).SetArgDisplayNames("x87 SSE AVX");
+        yield return new TestCaseData(XFeatures.X87 | XFeatures.Sse | XFeatures.Avx | XFeatures.Pkru, XSaveLayout.AmdZen4).SetArgDisplayNames("AMD Zen 3, PKRU at 2432");
+        yield return new TestCaseData((XFeatures)0x2E7, XSaveLayout.Intel).SetArgDisplayNames("Intel AVX-512, PKRU at 2688");
+    }
+
+    private static Processor.Snapshot Snapshot(XFeatures xcr0, XSaveLayout layout) =>
+        Processor.Snapshot.Create(Profile(xcr0, layout));
+
+    private static CpuProfile Profile(XFeatures xcr0, XSaveLayout layout) =>
+        new("modelled", xcr0, CpuMxcsrMask, leafD1Eax: 2, layout, XFeatures.None);
+
+    /// <summary>What Save writes on such a CPU: its layout recorded, XSTATE_BV = XCR0, PKRU as Linux sets it.</summary>
+    private static XSaveArea SavedArea(XFeatures xcr0, XSaveLayout layout)
     {
         XSaveArea area = XSaveArea.Initial;
         area.Legacy.MxcsrMask = (Mxcsr)CpuMxcsrMask;
-        area.Header.XStateBv = Xcr0;
-        area.RecordLayout(CpuLayout);
+        area.Header.XStateBv = xcr0;
+        area.RecordLayout(layout);
+        if (xcr0.HasFlag(XFeatures.Pkru))
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[layout.Slot(9)!.Value.Offset..], DefaultPkru);
+        }
+
         return area;
     }
 
-    private static bool Passes(in XSaveArea area)
+    private static bool Passes(in XSaveArea area, XFeatures xcr0, XSaveLayout layout)
     {
         using var aligned = new AlignedBuffer(XSaveArea.Size); // the fast path's precondition
         aligned.As<XSaveArea>() = area;
-        Processor.Snapshot cpu = Cpu;
+        Processor.Snapshot cpu = Snapshot(xcr0, layout);
         return RestoreFastPath.Passes((XSaveArea*)aligned.Pointer, in cpu);
     }
 
-    private static bool ValidatorAccepts(in XSaveArea area)
+    private static bool ValidatorAccepts(in XSaveArea area, XFeatures xcr0, XSaveLayout layout)
     {
         try
         {
-            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, compactedSupported: true, CpuLayout);
+            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Profile(xcr0, layout), RestoreHazards.None);
             return true;
         }
         catch (InvalidXSaveAreaException)
@@ -48,28 +65,28 @@ public unsafe class RestoreFastPathTests
         }
     }
 
-    [Test]
-    public void An_area_as_Save_writes_it_takes_the_fast_path()
+    [TestCaseSource(nameof(Cpus))]
+    public void An_area_as_Save_writes_it_takes_the_fast_path(XFeatures xcr0, XSaveLayout layout)
     {
-        XSaveArea area = SavedArea();
+        XSaveArea area = SavedArea(xcr0, layout);
         Assert.Multiple(() =>
         {
-            Assert.That(ValidatorAccepts(in area), Is.True);
-            Assert.That(Passes(in area), Is.True);
+            Assert.That(ValidatorAccepts(in area, xcr0, layout), Is.True);
+            Assert.That(Passes(in area, xcr0, layout), Is.True);
         });
     }
 
-    [Test]
-    public void No_single_bit_flip_passes_the_fast_path_where_the_validator_rejects()
+    [TestCaseSource(nameof(Cpus))]
+    public void No_single_bit_flip_passes_the_fast_path_where_the_validator_rejects(XFeatures xcr0, XSaveLayout layout)
     {
         var wronglyPassed = new List<string>();
         var fastPathRejected = new List<int>();
         int validatorRejected = 0;
-        for (int bit = 0; bit < (XSaveArea.HeaderOffset + XSaveHeader.Size) * 8; bit++)
+        foreach (int bit in FlippedBits(xcr0, layout))
         {
-            XSaveArea area = SavedArea();
+            XSaveArea area = SavedArea(xcr0, layout);
             area.AsSpan()[bit / 8] ^= (byte)(1 << (bit % 8));
-            bool passes = Passes(in area), accepted = ValidatorAccepts(in area);
+            bool passes = Passes(in area, xcr0, layout), accepted = ValidatorAccepts(in area, xcr0, layout);
             validatorRejected += accepted ? 0 : 1;
             if (passes && !accepted)
             {
@@ -86,16 +103,43 @@ public unsafe class RestoreFastPathTests
         {
             Assert.That(wronglyPassed, Is.Empty, "the fast path passed areas the validator rejects");
             Assert.That(validatorRejected, Is.GreaterThan(0), "the flips reached the validator's rules");
-            Assert.That(fastPathRejected, Is.EquivalentTo(ExpectedFastPathRejections()), "the fast path reads exactly the fields it checks");
+            Assert.That(fastPathRejected, Is.EquivalentTo(ExpectedFastPathRejections(xcr0, layout)), "the fast path reads exactly the fields it checks");
         });
     }
 
-    /// <summary>The bits the fast path looks at: MXCSR outside the mask, the descriptor, XSTATE_BV outside XCR0, the rest of the header.</summary>
-    private static IEnumerable<int> ExpectedFastPathRejections()
+    /// <summary>Every bit of the legacy region and header, and of PKRU where the CPU has it.</summary>
+    private static IEnumerable<int> FlippedBits(XFeatures xcr0, XSaveLayout layout)
     {
+        for (int bit = 0; bit < (XSaveArea.HeaderOffset + XSaveHeader.Size) * 8; bit++)
+        {
+            yield return bit;
+        }
+
+        if (xcr0.HasFlag(XFeatures.Pkru))
+        {
+            int pkru = layout.Slot(9)!.Value.Offset * 8;
+            for (int bit = pkru; bit < pkru + 32; bit++)
+            {
+                yield return bit;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bits the fast path looks at: FCW's exception masks, MXCSR's exception masks and bits
+    /// outside the CPU's mask, the descriptor, XSTATE_BV outside XCR0, the rest of the header,
+    /// PKRU's key-0 bits.
+    /// </summary>
+    private static IEnumerable<int> ExpectedFastPathRejections(XFeatures xcr0, XSaveLayout layout)
+    {
+        for (int bit = 0; bit < 6; bit++)
+        {
+            yield return bit;
+        }
+
         for (int bit = 0; bit < 32; bit++)
         {
-            if ((CpuMxcsrMask & (1u << bit)) == 0)
+            if ((CpuMxcsrMask & (1u << bit)) == 0 || ((uint)Mxcsr.AllExceptionMasks & (1u << bit)) != 0)
             {
                 yield return 24 * 8 + bit;
             }
@@ -108,7 +152,7 @@ public unsafe class RestoreFastPathTests
 
         for (int bit = 0; bit < 64; bit++)
         {
-            if (((ulong)Xcr0 & (1UL << bit)) == 0)
+            if (((ulong)xcr0 & (1UL << bit)) == 0)
             {
                 yield return XSaveArea.HeaderOffset * 8 + bit;
             }
@@ -117,6 +161,13 @@ public unsafe class RestoreFastPathTests
         for (int bit = (XSaveArea.HeaderOffset + 8) * 8; bit < (XSaveArea.HeaderOffset + XSaveHeader.Size) * 8; bit++)
         {
             yield return bit;
+        }
+
+        if (xcr0.HasFlag(XFeatures.Pkru))
+        {
+            int pkru = layout.Slot(9)!.Value.Offset * 8;
+            yield return pkru;
+            yield return pkru + 1;
         }
     }
 }

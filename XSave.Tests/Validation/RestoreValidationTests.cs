@@ -5,14 +5,17 @@ using XSave.Tests.Support;
 namespace XSave.Tests.Validation;
 
 /// <summary>
-/// One test per #GP rule: the area is rejected before XRSTOR with an exception naming the field
-/// and the rule, nothing is loaded, and the caller's bytes are unchanged. Every bad area carries
-/// RC = toward zero, so a load that slipped through would show in the live MXCSR.
+/// One test per restore rule: the area is rejected before XRSTOR with an exception naming the
+/// field and the rule, nothing is loaded, and the caller's bytes are unchanged. Every bad area
+/// carries RC = toward zero, so a load that slipped through would show in the live MXCSR. The
+/// offline checks use this CPU where XSAVE runs (so an area saved here is judged by the CPU that
+/// wrote it, whatever it enables), else a modelled x87/SSE/AVX CPU.
 /// </summary>
 public class RestoreValidationTests
 {
-    private const XFeatures Xcr0 = XFeatures.X87 | XFeatures.Sse | XFeatures.Avx;
-    private const uint CpuMxcsrMask = 0xFFFF;
+    private static XFeatures Xcr0 => XSaveArea.IsSupported ? XSaveArea.EnabledFeatures : XFeatures.X87 | XFeatures.Sse | XFeatures.Avx;
+
+    private static uint CpuMxcsrMask => XSaveArea.IsSupported ? Processor.MxcsrMask : 0xFFFF;
 
     private static XSaveArea GoodArea()
     {
@@ -25,7 +28,7 @@ public class RestoreValidationTests
     private static void AssertRejected(XSaveArea bad, RestoreRule rule, string field, bool onThisCpu = true)
     {
         var offline = Assert.Throws<InvalidXSaveAreaException>(
-            () => RestoreValidation.ThrowIfInvalid(in bad, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, compactedSupported: true));
+            () => RestoreValidation.ThrowIfInvalid(in bad, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, compactedSupported: true, XSaveLayout.Current));
         Assert.Multiple(() =>
         {
             Assert.That(offline!.Rule, Is.EqualTo(rule));
@@ -144,9 +147,9 @@ public class RestoreValidationTests
         bad.Legacy.Mxcsr |= Mxcsr.MisalignedExceptionMask; // bit 17: allowed only where the CPU's mask says so
         bad.Legacy.MxcsrMask = (Mxcsr)uint.MaxValue;        // the image's own claim is ignored, as XRSTOR ignores it
         var ex = Assert.Throws<InvalidXSaveAreaException>(
-            () => RestoreValidation.ThrowIfInvalid(in bad, XSaveArea.SafeFeatures, Xcr0, 0xFFFF, true));
+            () => RestoreValidation.ThrowIfInvalid(in bad, XSaveArea.SafeFeatures, Xcr0, 0xFFFF, true, XSaveLayout.Current));
         Assert.That(ex!.Rule, Is.EqualTo(RestoreRule.MxcsrReservedBits));
-        Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in bad, XSaveArea.SafeFeatures, Xcr0, 0x2FFFF, true));
+        Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in bad, XSaveArea.SafeFeatures, Xcr0, 0x2FFFF, true, XSaveLayout.Current));
     }
 
     [Test]
@@ -169,5 +172,110 @@ public class RestoreValidationTests
         var ex = Assert.Throws<InvalidXSaveAreaException>(() => region[0].Load());
         Assert.That(ex!.Rule, Is.EqualTo(RestoreRule.MxcsrReservedBits));
         Assert.That(Cpu.MxcsrControl(), Is.EqualTo(live));
+    }
+
+    [TestCase(7)]
+    [TestCase(9)]
+    [TestCase(12)]
+    public void MXCSR_with_an_unmasked_exception_is_rejected(int maskBit)
+    {
+        XSaveArea bad = GoodArea();
+        bad.Legacy.Mxcsr &= ~(Mxcsr)(1u << maskBit);
+        AssertRejected(bad, RestoreRule.MxcsrExceptionUnmasked, "MXCSR");
+    }
+
+    [TestCase(0)]
+    [TestCase(2)]
+    [TestCase(5)]
+    public void FCW_with_an_unmasked_exception_is_rejected_when_the_x87_state_is_loaded(int maskBit)
+    {
+        XSaveArea bad = GoodArea();
+        bad.Header.XStateBv |= XFeatures.X87;
+        bad.Legacy.Fcw &= ~(X87ControlWord)(1 << maskBit);
+        AssertRejected(bad, RestoreRule.X87ExceptionUnmasked, "FCW");
+    }
+
+    [Test]
+    public void FCW_is_not_checked_when_XSTATE_BV_initialises_the_x87_state()
+    {
+        XSaveArea area = GoodArea();
+        area.Header.XStateBv &= ~XFeatures.X87; // XRSTOR loads FCW 0x037F instead
+        area.Legacy.Fcw = (X87ControlWord)0x0C40; // every exception unmasked
+        Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, true, XSaveLayout.Current));
+    }
+
+    [Test]
+    public void A_hazard_the_caller_allows_passes_and_the_others_still_do_not()
+    {
+        XSaveArea area = GoodArea();
+        area.Header.XStateBv |= XFeatures.X87;
+        area.Legacy.Mxcsr &= ~Mxcsr.ZeroDivideMask;
+        area.Legacy.Fcw &= ~X87ControlWord.ZeroDivideMask;
+        var onlySse = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(
+            in area, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, true, XSaveLayout.Current, RestoreHazards.UnmaskedSseExceptions));
+        Assert.Multiple(() =>
+        {
+            Assert.That(onlySse!.Rule, Is.EqualTo(RestoreRule.X87ExceptionUnmasked));
+            Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(
+                in area, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, true, XSaveLayout.Current, RestoreHazards.UnmaskedSseExceptions | RestoreHazards.UnmaskedX87Exceptions));
+        });
+    }
+
+    /// <summary>PKRU on modelled CPUs (two vendors' offsets, both formats); on this CPU too where it enables PKRU.</summary>
+    [TestCase(1u)]
+    [TestCase(2u)]
+    [TestCase(0xFFFFFFFFu)]
+    public void PKRU_that_locks_key_0_is_rejected_in_every_layout(uint pkru)
+    {
+        const XFeatures Zen3 = XFeatures.X87 | XFeatures.Sse | XFeatures.Avx | XFeatures.Pkru;
+        foreach (XSaveLayout layout in new[] { XSaveLayout.AmdZen4, XSaveLayout.Intel, XSaveLayout.AmdZen2 })
+        {
+            XSaveArea standard = PkruArea(layout, Zen3, pkru);
+            var ex = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in standard, XSaveArea.SafeFeatures, Zen3, 0xFFFF, true, layout));
+            Assert.Multiple(() =>
+            {
+                Assert.That(ex!.Rule, Is.EqualTo(RestoreRule.PkruLocksKeyZero), layout.Name);
+                Assert.That(ex.Field, Is.EqualTo("PKRU"));
+                Assert.That(ex.Message, Does.Contain($"area byte {layout.Slot(9)!.Value.Offset}"));
+                Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in standard, XSaveArea.SafeFeatures, Zen3, 0xFFFF, true, layout, RestoreHazards.KeyZeroLocked));
+                Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in standard, XSaveArea.SafeFeatures & ~XFeatures.Pkru, Zen3, 0xFFFF, true, layout), "not restored: not checked");
+            });
+        }
+
+        XSaveArea compacted = XSaveImage.Parse(PkruArea(XSaveLayout.AmdZen4, Zen3, pkru).ToArray()).ToCompacted();
+        var fromCompacted = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in compacted, XSaveArea.SafeFeatures, Zen3, 0xFFFF, true));
+        Assert.That(fromCompacted!.Rule, Is.EqualTo(RestoreRule.PkruLocksKeyZero), "compacted: PKRU right after AVX, at 832");
+
+        if (XSaveArea.IsSupported && XSaveArea.EnabledFeatures.HasFlag(XFeatures.Pkru))
+        {
+            AssertRejected(PkruArea(XSaveLayout.Current!, Xcr0, pkru, GoodArea()), RestoreRule.PkruLocksKeyZero, "PKRU");
+        }
+    }
+
+    [Test]
+    public void PKRU_in_its_init_state_or_leaving_key_0_open_passes()
+    {
+        const XFeatures Zen3 = XFeatures.X87 | XFeatures.Sse | XFeatures.Avx | XFeatures.Pkru;
+        XSaveArea open = PkruArea(XSaveLayout.AmdZen4, Zen3, 0xFFFFFFFC);
+        XSaveArea init = PkruArea(XSaveLayout.AmdZen4, Zen3, 3);
+        init.Header.XStateBv &= ~XFeatures.Pkru; // XRSTOR loads PKRU = 0 whatever the slot holds
+        Assert.Multiple(() =>
+        {
+            Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in open, XSaveArea.SafeFeatures, Zen3, 0xFFFF, true, XSaveLayout.AmdZen4));
+            Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in init, XSaveArea.SafeFeatures, Zen3, 0xFFFF, true, XSaveLayout.AmdZen4));
+        });
+    }
+
+    private static XSaveArea PkruArea(XSaveLayout layout, XFeatures xcr0, uint pkru, XSaveArea? from = null)
+    {
+        XSaveArea area = from ?? XSaveArea.Initial;
+        area.Header.XStateBv = (area.Header.XStateBv & xcr0) | XFeatures.X87 | XFeatures.Sse | XFeatures.Pkru;
+        if (from is null)
+        {
+            area.RecordLayout(layout);
+        }
+
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[layout.Slot(9)!.Value.Offset..], pkru);
+        return area;
     }
 }

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+
+namespace XSave;
+
+/// <summary>
+/// Everything the library decides from a processor, as data: XCR0, MXCSR_MASK, CPUID leaf 0DH
+/// (where each component lies, which ones align to 64 in the compacted format) and the
+/// XSAVEOPT/XSAVEC bits. The running CPU's profile is read once (<see cref="Processor"/>); tests
+/// build profiles of recorded CPUs, so every decision below can be checked for CPUs nobody at
+/// hand has.
+/// </summary>
+internal sealed class CpuProfile
+{
+    private readonly int? _leafD1Eax;
+    private readonly byte[] _descriptor;
+
+    /// <param name="name">What the profile describes, for messages.</param>
+    /// <param name="xcr0">The enabled components.</param>
+    /// <param name="mxcsrMask">MXCSR_MASK as FXSAVE reports it (0 means 0xFFBF).</param>
+    /// <param name="leafD1Eax">CPUID.(0DH,1).EAX; null for the running CPU, whose leaf is read when first asked.</param>
+    /// <param name="layout">The standard-format layout; null where none is known (no layout check, PKRU located from the area).</param>
+    /// <param name="aligned64">Components whose compacted slot starts on a 64-byte boundary (CPUID.(0DH,i).ECX[1]).</param>
+    public CpuProfile(string name, XFeatures xcr0, uint mxcsrMask, int? leafD1Eax, XSaveLayout? layout, XFeatures aligned64)
+    {
+        Name = name;
+        Xcr0 = xcr0;
+        MxcsrMask = mxcsrMask == 0 ? DefaultMxcsrMask : mxcsrMask;
+        _leafD1Eax = leafD1Eax;
+        Layout = layout;
+        Aligned64 = aligned64;
+        _descriptor = new byte[layout is null ? 0 : LayoutDescriptor.Length];
+        if (layout is not null)
+        {
+            LayoutDescriptor.Write(layout, _descriptor);
+        }
+
+        SavedSlots = Slots(xcr0 & XSaveArea.SafeFeatures, layout);
+    }
+
+    /// <summary>The MXCSR_MASK a CPU means when FXSAVE writes 0 (SDM vol. 1 §11.6.6).</summary>
+    public const uint DefaultMxcsrMask = 0xFFBF;
+
+    public string Name { get; }
+
+    public XFeatures Xcr0 { get; }
+
+    public uint MxcsrMask { get; }
+
+    public XSaveLayout? Layout { get; }
+
+    public XFeatures Aligned64 { get; }
+
+    // CPUID.(EAX=0DH,ECX=1).EAX: bit 0 XSAVEOPT, bit 1 XSAVEC, bit 2 XGETBV with ECX=1 (SDM vol. 1 §13.2).
+    public bool HasXSaveOpt => (LeafD1Eax & 1) != 0;
+
+    public bool HasXSaveC => (LeafD1Eax & 2) != 0;
+
+    public bool HasXGetBv1 => (LeafD1Eax & 4) != 0;
+
+    private int LeafD1Eax => _leafD1Eax ?? Processor.LiveLeafD1Eax;
+
+    /// <summary>The layout descriptor every area saved on this CPU carries in bytes 464–511 (empty when no layout is known).</summary>
+    public ReadOnlySpan<byte> Descriptor => _descriptor;
+
+    /// <summary>
+    /// The slots of the saved components past the header (AVX onwards), each with its XSTATE_BV
+    /// bit: the misaligned paths copy exactly these (never the whole page, never stale stack
+    /// bytes), the restore only those XRSTOR will read.
+    /// </summary>
+    public (int Component, int Start, int Length)[] SavedSlots { get; }
+
+    /// <summary>
+    /// A profile from CPUID leaf 0DH as a processor answered it: <paramref name="subleaves"/>[i]
+    /// is sub-leaf i (EAX size, EBX offset, ECX flags) for each supported component i.
+    /// </summary>
+    public static CpuProfile FromCpuid(string name, XFeatures xcr0, uint mxcsrMask, int? leafD1Eax, XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves)
+    {
+        XFeatures aligned64 = XFeatures.None;
+        for (int i = 2; i < subleaves.Length && i < XSaveLayout.ComponentCount; i++)
+        {
+            if (((ulong)supported & (1UL << i)) != 0 && (subleaves[i].Ecx & 2) != 0)
+            {
+                aligned64 |= (XFeatures)(1UL << i);
+            }
+        }
+
+        return new CpuProfile(name, xcr0, mxcsrMask, leafD1Eax, XSaveLayout.FromCpuid(supported, subleaves), aligned64);
+    }
+
+    /// <summary>Where PKRU lies in <paramref name="area"/> as XRSTOR on this CPU reads it, or null when nothing says.</summary>
+    public ComponentSlot? PkruSlot(in XSaveArea area)
+    {
+        ref readonly XSaveHeader header = ref area.ReadOnlyHeader;
+        XSaveLayout? layout = header.IsCompacted ? XSaveLayout.Compacted(header.CompactedFeatures, Aligned64) : Layout ?? area.Layout;
+        return layout?.Slot(9);
+    }
+
+    private static (int Component, int Start, int Length)[] Slots(XFeatures saved, XSaveLayout? layout)
+    {
+        var slots = new List<(int Component, int Start, int Length)>();
+        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        {
+            if (((ulong)saved & (1UL << i)) != 0 && layout?.Slot(i) is { } slot && slot.End <= XSaveArea.Size)
+            {
+                slots.Add((i, slot.Offset, slot.Size));
+            }
+        }
+
+        return slots.ToArray();
+    }
+}
+
+/// <summary>One sub-leaf of CPUID leaf 0DH for a user component: EAX (size), EBX (offset), ECX (flags).</summary>
+internal readonly record struct CpuidComponent(int Size, int Offset, uint Ecx);

@@ -1,0 +1,22 @@
+using System;
+
+namespace XSave;
+
+/// <summary>
+/// States XRSTOR accepts but the managed thread cannot run in: a validated restore refuses each
+/// one unless the caller names it here. Pass one only when the code that runs next was written
+/// for it (a test of floating-point traps with a signal handler, a thread that set up its own
+/// protection keys) — the runtime's own code does not expect it.
+/// </summary>
+[Flags]
+public enum RestoreHazards
+{
+    /// <summary>Refuse every hazard (the default).</summary>
+    None = 0,
+    /// <summary>Allow an MXCSR that unmasks SSE exceptions (<see cref="RestoreRule.MxcsrExceptionUnmasked"/>).</summary>
+    UnmaskedSseExceptions = 1 << 0,
+    /// <summary>Allow an FCW that unmasks x87 exceptions (<see cref="RestoreRule.X87ExceptionUnmasked"/>).</summary>
+    UnmaskedX87Exceptions = 1 << 1,
+    /// <summary>Allow a PKRU that denies access to or writes through key 0 (<see cref="RestoreRule.PkruLocksKeyZero"/>).</summary>
+    KeyZeroLocked = 1 << 2,
+}
