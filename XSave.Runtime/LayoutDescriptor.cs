@@ -60,16 +60,31 @@ internal static class LayoutDescriptor
             }
         }
 
+        // Slots past the page (AMX tile data) are never recorded, so they are not compared.
         XSaveLayout recorded = XSaveLayout.FromSlots("recorded with the area", slots);
         foreach (XSaveLayout known in XSaveLayout.Known)
         {
-            if (known.Agrees(recorded, AllComponents))
+            if (known.Agrees(recorded, InPage(known)))
             {
                 return known;
             }
         }
 
-        return XSaveLayout.Current is { } current && current.Agrees(recorded, AllComponents) ? current : recorded;
+        return XSaveLayout.Current is { } current && current.Agrees(recorded, InPage(current)) ? current : recorded;
+    }
+
+    private static XFeatures InPage(XSaveLayout layout)
+    {
+        XFeatures inPage = AllComponents;
+        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        {
+            if (layout.Slot(i) is { } slot && slot.End > XSaveArea.Size)
+            {
+                inPage &= ~(XFeatures)(1UL << i);
+            }
+        }
+
+        return inPage;
     }
 
     private static uint Checksum(ReadOnlySpan<byte> bytes)
