@@ -172,7 +172,7 @@ internal static class FuzzDriver
     {
         var context = FuzzContext.Create();
         XSaveArea area = default;
-        Mutator.Build(seed, index, context.Seeds, context.Xcr0, ref area);
+        Mutator.Build(seed, index, context.Seeds, context.Cpu, ref area);
         File.WriteAllBytes(Path.Combine(corpus, $"crash-seed{seed}-case{index}.bin"), area.AsReadOnlySpan().ToArray());
     }
 

@@ -32,7 +32,7 @@ internal static unsafe class FuzzWorker
         for (long i = start; i < start + count; i++)
         {
             XSaveArea area = default;
-            Mutator.Build(seed, i, context.Seeds, context.Xcr0, ref area);
+            Mutator.Build(seed, i, context.Seeds, context.Cpu, ref area);
             if (!raw)
             {
                 string parsed = ParserFuzz.Run(seed, i, area);
@@ -80,7 +80,7 @@ internal static unsafe class FuzzWorker
         string verdict = "valid";
         try
         {
-            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, context.Xcr0, context.MxcsrMask, context.HasXSaveC, XSaveLayout.Current);
+            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, context.Cpu, RestoreHazards.None);
         }
         catch (InvalidXSaveAreaException rejected)
         {
@@ -99,7 +99,9 @@ internal static unsafe class FuzzWorker
         XSaveArea before = area;
         try
         {
-            RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, context.Xcr0, context.MxcsrMask, context.HasXSaveC, XSaveLayout.Current);
+            // Load gives unset (zero) control words their init values first: judge what it loads.
+            XSaveArea loaded = WithInitControlWords(area);
+            RestoreValidation.ThrowIfInvalid(in loaded, XSaveArea.SafeFeatures, context.Cpu, RestoreHazards.None);
         }
         catch (InvalidXSaveAreaException rejected)
         {
@@ -139,8 +141,22 @@ internal static unsafe class FuzzWorker
             difference ??= "Load modified the area";
         }
 
+        // What the thread held after an accepted Load: every exception masked, key 0 open.
+        difference ??= Unsurvivable(check, context.Cpu);
+
         Keep(area.Header.IsCompacted ? "loaded-compacted" : area.Legacy.HasUnsetControlWords ? "loaded-unset-control-words" : "loaded-standard", id, before);
         output.WriteLine(difference is null ? $"OK {id}" : $"MISMATCH {id} {difference} (XSTATE_BV 0x{(ulong)area.Header.XStateBv:X} XCOMP_BV 0x{area.Header.XCompBv:X} FCW 0x{(ushort)area.Legacy.Fcw:X4} MXCSR_MASK 0x{(uint)area.Legacy.MxcsrMask:X})");
+    }
+
+    /// <summary>Why the thread could not have run on in <paramref name="saved"/> (as XSAVE wrote it), or null.</summary>
+    private static string? Unsurvivable(in XSaveArea saved, CpuProfile cpu)
+    {
+        uint mxcsr = (uint)saved.Legacy.Mxcsr, fcw = (uint)saved.Legacy.Fcw;
+        uint pkru = cpu.Xcr0.HasFlag(XFeatures.Pkru) ? saved.Pkru : 0;
+        return (mxcsr & 0x1F80) != 0x1F80 ? $"UNSAFE MXCSR {mxcsr:X8} unmasks an exception"
+            : (fcw & 0x3F) != 0x3F ? $"UNSAFE FCW {fcw:X4} unmasks an exception"
+            : (pkru & 3) != 0 ? $"UNSAFE PKRU {pkru:X8} locks key 0"
+            : null;
     }
 
     private static XSaveArea WithInitControlWords(XSaveArea area)
@@ -172,9 +188,8 @@ internal static unsafe class FuzzWorker
 /// <summary>What every case needs: the CPU's rules, seed areas, aligned buffers.</summary>
 internal sealed unsafe class FuzzContext
 {
-    public required XFeatures Xcr0 { get; init; }
-    public required uint MxcsrMask { get; init; }
-    public required bool HasXSaveC { get; init; }
+    public required CpuProfile Cpu { get; init; }
+    public XFeatures Xcr0 => Cpu.Xcr0;
     public required XSaveArea[] Seeds { get; init; }
     public required XSaveArea* Scratch { get; init; }
     public required XSaveArea* Output { get; init; }
@@ -197,9 +212,7 @@ internal sealed unsafe class FuzzContext
         compacted = pages[0];
         return new FuzzContext
         {
-            Xcr0 = XSaveArea.EnabledFeatures,
-            MxcsrMask = Processor.MxcsrMask,
-            HasXSaveC = Processor.HasXSaveC,
+            Cpu = Processor.Profile,
             Seeds = [pages[2], compacted, XSaveArea.Initial, default],
             Scratch = &pages[0],
             Output = &pages[1],

@@ -9,22 +9,23 @@ namespace XSave.Stress;
 /// </summary>
 internal static class Mutator
 {
-    private const int Operations = 13;
+    private const int Operations = 17;
 
-    public static void Build(long seed, long index, ReadOnlySpan<XSaveArea> seeds, XFeatures xcr0, ref XSaveArea area)
+    public static void Build(long seed, long index, ReadOnlySpan<XSaveArea> seeds, CpuProfile cpu, ref XSaveArea area)
     {
         var random = new Random(CaseSeed.Of(seed, index));
         area = seeds[random.Next(seeds.Length)];
-        Span<byte> bytes = area.AsSpan();
         int count = 1 + random.Next(4);
         for (int i = 0; i < count; i++)
         {
-            Mutate(random, bytes, xcr0);
+            Mutate(random, ref area, cpu);
         }
     }
 
-    private static void Mutate(Random random, Span<byte> bytes, XFeatures xcr0)
+    private static void Mutate(Random random, ref XSaveArea area, CpuProfile cpu)
     {
+        XFeatures xcr0 = cpu.Xcr0;
+        Span<byte> bytes = area.AsSpan();
         Span<byte> header = bytes.Slice(512, 64);
         switch (random.Next(Operations))
         {
@@ -87,6 +88,32 @@ internal static class Mutator
                 break;
             case 11: // AVX upper halves
                 random.NextBytes(bytes.Slice(576, 256));
+                break;
+            case 13: // PKRU: any value where XRSTOR on this CPU reads it, marked in use
+                if (cpu.PkruSlot(in area) is { } pkru)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(bytes[pkru.Offset..], (uint)random.NextInt64());
+                    BinaryPrimitives.WriteUInt64LittleEndian(header, BinaryPrimitives.ReadUInt64LittleEndian(header) | (ulong)XFeatures.Pkru);
+                }
+
+                break;
+            case 14: // a compacted area of enabled components with random component bytes
+                ulong laidOut = ((ulong)xcr0 & (ulong)XSaveArea.SafeFeatures & (ulong)random.NextInt64()) | 3;
+                BinaryPrimitives.WriteUInt64LittleEndian(header, laidOut & (ulong)random.NextInt64());
+                BinaryPrimitives.WriteUInt64LittleEndian(header[8..], laidOut | XSaveHeader.CompactedFormat);
+                header[16..].Clear();
+                random.NextBytes(bytes[(XSaveArea.HeaderOffset + XSaveHeader.Size)..]);
+                break;
+            case 15: // MXCSR: one exception mask cleared, or all set again
+                uint control = BinaryPrimitives.ReadUInt32LittleEndian(bytes[24..]);
+                control = random.Next(2) == 0 ? control & ~(1u << random.Next(7, 13)) : control | (uint)Mxcsr.AllExceptionMasks;
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes[24..], control);
+                break;
+            case 16: // FCW: one exception mask cleared, or all set again; x87 in use
+                ushort fcw = BinaryPrimitives.ReadUInt16LittleEndian(bytes);
+                fcw = random.Next(2) == 0 ? (ushort)(fcw & ~(1 << random.Next(6))) : (ushort)(fcw | 0x3F);
+                BinaryPrimitives.WriteUInt16LittleEndian(bytes, fcw);
+                header[0] |= 1;
                 break;
             default: // a layout descriptor from another (made-up) CPU that moves AVX, marked in use
                 var slots = new ComponentSlot[XSaveLayout.ComponentCount];
