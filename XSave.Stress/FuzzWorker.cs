@@ -200,20 +200,24 @@ internal sealed unsafe class FuzzContext
         var pages = (XSaveArea*)NativeMemory.AlignedAlloc(3 * XSaveArea.Size, XSaveArea.Alignment);
         pages[2].Save();
 
-        // Compile the product path now. A fuzzed MXCSR may unmask SSE exceptions, and the JIT
-        // compiling Save on its first call after Load does floating-point work: it would trap
-        // (SIGFPE) and set flags. Seen here; docs/reliability.md.
+        // Compile the product path now: the raw oracle may leave SSE exceptions unmasked, and
+        // the JIT compiling Save on its first call after a restore does floating-point work: it
+        // would trap (SIGFPE). docs/reliability.md.
         XSaveArea warm = default;
         pages[2].Load();
         warm.Save();
         pages[2].LoadUnchecked();
-        XSaveArea compacted = default;
-        StressThunks.SaveCompacted(&pages[0]);
-        compacted = pages[0];
+        XSaveArea[] seeds = [pages[2], XSaveArea.Initial, default];
+        if (Processor.HasXSaveC)
+        {
+            StressThunks.SaveCompacted(&pages[0]);
+            seeds = [.. seeds, pages[0]];
+        }
+
         return new FuzzContext
         {
             Cpu = Processor.Profile,
-            Seeds = [pages[2], compacted, XSaveArea.Initial, default],
+            Seeds = seeds,
             Scratch = &pages[0],
             Output = &pages[1],
             Good = &pages[2],

@@ -1,4 +1,4 @@
-// Runs the portable tests with NUnit's assembly runner and ends with "N passed, N failed, N skipped".
+// Runs the tests compiled in (see the project file) with NUnit's assembly runner and ends with "N passed, N failed, N skipped".
 using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
@@ -6,10 +6,20 @@ using NUnit.Framework.Api;
 using NUnit.Framework.Interfaces;
 using NUnit.Framework.Internal;
 
-Console.WriteLine($"XSave portable tests on {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription})");
+string cpu = XSave.XSaveArea.IsSupported
+    ? $"XCR0 0x{(ulong)XSave.XSaveArea.EnabledFeatures:X}, layout: {XSave.XSaveLayout.Current?.Name}"
+    : "no XSAVE";
+Console.WriteLine($"XSave tests on {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription}; {cpu})");
+// XSAVE_TEST_TRACE=1 names each test as it starts: under an emulator a crash ends the process.
+ITestListener listener = Environment.GetEnvironmentVariable("XSAVE_TEST_TRACE") == "1" ? new Trace() : TestListener.NULL;
+if (listener is Trace)
+{
+    AppDomain.CurrentDomain.FirstChanceException += (_, e) => Console.Error.WriteLine($"  first chance: {e.Exception.GetType().Name}: {e.Exception.StackTrace?.Split('\n')[0]}");
+}
+
 var runner = new NUnitTestAssemblyRunner(new DefaultTestAssemblyBuilder());
 runner.Load(typeof(XSave.Tests.Components.ImageParsingTests).Assembly, new Dictionary<string, object>());
-ITestResult result = runner.Run(TestListener.NULL, TestFilter.Empty);
+ITestResult result = runner.Run(listener, TestFilter.Empty);
 Report(result);
 int skipped = result.SkipCount + result.InconclusiveCount;
 Console.WriteLine($"{result.PassCount} passed, {result.FailCount} failed, {skipped} skipped");
@@ -30,5 +40,25 @@ static void Report(ITestResult result)
     foreach (ITestResult child in result.Children)
     {
         Report(child);
+    }
+}
+
+internal sealed class Trace : ITestListener
+{
+    public void TestStarted(ITest test)
+    {
+        Console.Error.WriteLine($"  start: {test.FullName}");
+    }
+
+    public void TestFinished(ITestResult result)
+    {
+    }
+
+    public void TestOutput(TestOutput output)
+    {
+    }
+
+    public void SendMessage(TestMessage message)
+    {
     }
 }

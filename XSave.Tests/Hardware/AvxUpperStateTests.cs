@@ -25,10 +25,21 @@ public unsafe class AvxUpperStateTests
         c.ret();
     }));
 
-    // YMM15 all ones: a register the optimised Save path does not use, so it stays dirty up to XSAVE.
+    // YMM15 all ones (VCMPPS with the always-true predicate: AVX, not AVX2): a register the
+    // optimised Save path does not use, so it stays dirty up to XSAVE.
     private static readonly Lazy<nint> DirtyYmm15 = new(() => TestCode.Map(c =>
     {
-        c.vpcmpeqb(ymm15, ymm15, ymm15);
+        c.vcmpps(ymm15, ymm15, ymm15, 15);
+        c.ret();
+    }));
+
+    // VZEROUPPER then XSAVE64 [rdi] with no code in between: what this CPU reports for a clean upper state.
+    private static readonly Lazy<nint> ZeroUpperThenSave = new(() => TestCode.Map(c =>
+    {
+        c.vzeroupper();
+        c.mov(eax, (uint)XSaveArea.SafeFeatures);
+        c.xor(edx, edx);
+        c.xsave64(__[rdi]);
         c.ret();
     }));
 
@@ -40,10 +51,22 @@ public unsafe class AvxUpperStateTests
         }
     }
 
+    /// <summary>The SDM lets XSAVE report a component in use although it is in its init state; a CPU (or emulator) that always does says nothing here.</summary>
+    private static void RequireAvxInitTracking()
+    {
+        RequireAvx();
+        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        ((delegate* unmanaged<XSaveArea*, void>)ZeroUpperThenSave.Value)((XSaveArea*)buffer.Pointer);
+        if ((((XSaveArea*)buffer.Pointer)->Header.XStateBv & XFeatures.Avx) != 0)
+        {
+            Assert.Ignore("This CPU reports AVX in use right after VZEROUPPER (XINUSE[2] stays 1, as the SDM allows): it cannot show a clean upper state.");
+        }
+    }
+
     [Test]
     public void Save_leaves_a_clean_AVX_upper_state_clean()
     {
-        RequireAvx();
+        RequireAvxInitTracking();
         using var buffer = new AlignedBuffer(XSaveArea.Size);
         var area = (XSaveArea*)buffer.Pointer;
         XFeatures first = SaveAfter(area, ZeroUpper.Value);  // header and descriptor written

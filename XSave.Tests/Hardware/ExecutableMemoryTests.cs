@@ -23,7 +23,7 @@ public class ExecutableMemoryTests
         _ = XSaveArea.EnabledFeatures; // maps the runtime's page
         _ = TestThunks.ReadXcr(0);     // and this assembly's
         ExecutableMapping[] thunks = ExecutableMemory.Mappings.Where(m => m.Listing.Length > 0).ToArray();
-        Assert.That(thunks.Select(m => m.Owner), Does.Contain("XSave").And.Contain("XSave.Tests"));
+        Assert.That(thunks.Select(m => m.Owner), Does.Contain("XSave").And.Contain(typeof(TestThunks).Assembly.GetName().Name));
         foreach (ExecutableMapping mapping in thunks)
         {
             string? line = Maps().FirstOrDefault(l => Contains(l, mapping.Address));

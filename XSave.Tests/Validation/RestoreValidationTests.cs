@@ -45,9 +45,11 @@ public class RestoreValidationTests
         byte[] before = holder[0].AsSpan().ToArray();
         Mxcsr live = Cpu.MxcsrControl();
         var ex = Assert.Throws<InvalidXSaveAreaException>(() => holder[0].Load());
+        // A CPU without XSAVEC refuses any compacted area before the other rules.
+        RestoreRule liveRule = bad.Header.IsCompacted && !Processor.HasXSaveC ? RestoreRule.CompactedFormatUnsupported : rule;
         Assert.Multiple(() =>
         {
-            Assert.That(ex!.Rule, Is.EqualTo(rule));
+            Assert.That(ex!.Rule, Is.EqualTo(liveRule));
             Assert.That(Cpu.MxcsrControl(), Is.EqualTo(live), "nothing was loaded");
             Assert.That(holder[0].AsSpan().ToArray(), Is.EqualTo(before), "the area is unchanged");
         });
