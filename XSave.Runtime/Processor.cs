@@ -115,9 +115,9 @@ internal static unsafe class Processor
         /// <summary>Bits of legacy bytes 16–31 a restore must not see differ from <see cref="MxcsrMasks"/>: the masks, and MXCSR bits outside MXCSR_MASK.</summary>
         public Vector128<uint> MxcsrRejects;
 
-        /// <summary>Where PKRU lies in a standard-format area, and the bits of it that lock key 0 (0 where PKRU is not enabled: nothing to check).</summary>
-        public int PkruOffset;
-        public uint PkruKeyZeroBits;
+        /// <summary>The 16 bytes of a standard-format area holding PKRU, and the bits of them that lock key 0 (none where PKRU is not enabled).</summary>
+        public int PkruLane;
+        public Vector128<ulong> PkruRejects;
 
         public static Snapshot Create(CpuProfile cpu)
         {
@@ -134,8 +134,13 @@ internal static unsafe class Processor
             };
             if (cpu.Layout?.Slot(9) is { } pkru && (xcr0 & (ulong)XFeatures.Pkru) != 0)
             {
-                snapshot.PkruOffset = pkru.Offset;
-                snapshot.PkruKeyZeroBits = KeyZeroBits;
+                // The 16 bytes holding PKRU, kept inside the page; a PKRU that is not 4-aligned
+                // there (no CPU seen) sends every area to the full validator.
+                snapshot.PkruLane = Math.Min(pkru.Offset & ~15, XSaveArea.Size - 16);
+                int dword = (pkru.Offset - snapshot.PkruLane) / 4;
+                snapshot.PkruRejects = pkru.Offset % 4 == 0
+                    ? Vector128.Create(0u, 0u, 0u, 0u).WithElement(dword, KeyZeroBits).AsUInt64()
+                    : Vector128<ulong>.AllBitsSet;
             }
 
             cpu.Descriptor.CopyTo(MemoryMarshal.AsBytes((Span<ulong>)snapshot.Descriptor));

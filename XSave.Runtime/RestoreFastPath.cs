@@ -16,11 +16,14 @@ namespace XSave;
 internal static unsafe class RestoreFastPath
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Passes(XSaveArea* area, in Processor.Snapshot cpu) =>
-        (Differences(area, in cpu, cpu.RestoreHeaderRejects) |
-         ((Read(area, 0) ^ cpu.FcwMasks) & cpu.FcwMasks) |
-         ((Read(area, 16) ^ cpu.MxcsrMasks.AsUInt64()) & cpu.MxcsrRejects.AsUInt64())) == Vector128<ulong>.Zero &&
-        (*(uint*)((byte*)area + cpu.PkruOffset) & cpu.PkruKeyZeroBits) == 0;
+    public static bool Passes(XSaveArea* area, in Processor.Snapshot cpu)
+    {
+        // Pairs ORed as a tree, not a chain: XRSTOR waits on the whole check, so its depth counts.
+        Vector128<ulong> legacy = Vector128.AndNot(cpu.FcwMasks, Read(area, 0)) |
+                                  ((Read(area, 16) ^ cpu.MxcsrMasks.AsUInt64()) & cpu.MxcsrRejects.AsUInt64());
+        Vector128<ulong> pkru = Vector128.LoadUnsafe(ref *((byte*)area + cpu.PkruLane)).AsUInt64() & cpu.PkruRejects;
+        return (Differences(area, in cpu, cpu.RestoreHeaderRejects) | (legacy | pkru)) == Vector128<ulong>.Zero;
+    }
 
     /// <summary>True when bytes 464–575 already hold what Save would write there before XSAVE.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -34,11 +37,11 @@ internal static unsafe class RestoreFastPath
     private static Vector128<ulong> Differences(XSaveArea* area, in Processor.Snapshot cpu, Vector128<ulong> headerRejects)
     {
         ref readonly ulong descriptor = ref cpu.Descriptor[0];
-        return (Read(area, 464) ^ Vector128.LoadUnsafe(in descriptor)) |
-               (Read(area, 480) ^ Vector128.LoadUnsafe(in descriptor, 2)) |
-               (Read(area, 496) ^ Vector128.LoadUnsafe(in descriptor, 4)) |
-               (Read(area, 512) & headerRejects) |
-               Read(area, 528) | Read(area, 544) | Read(area, 560);
+        Vector128<ulong> layout = ((Read(area, 464) ^ Vector128.LoadUnsafe(in descriptor)) |
+                                   (Read(area, 480) ^ Vector128.LoadUnsafe(in descriptor, 2))) |
+                                  ((Read(area, 496) ^ Vector128.LoadUnsafe(in descriptor, 4)) |
+                                   (Read(area, 512) & headerRejects));
+        return layout | ((Read(area, 528) | Read(area, 544)) | Read(area, 560));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

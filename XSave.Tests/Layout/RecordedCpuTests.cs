@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.Intrinsics;
 using NUnit.Framework;
 using XSave.Tests.Components;
 using XSave.Tests.Support;
@@ -85,11 +86,11 @@ public class RecordedCpuTests
         bool pkru = cpu.Xcr0.HasFlag(XFeatures.Pkru);
         Assert.Multiple(() =>
         {
-            Assert.That(snapshot.PkruKeyZeroBits, Is.EqualTo(pkru ? 3u : 0u));
-            if (pkru)
-            {
-                Assert.That(snapshot.PkruOffset, Is.EqualTo(profile.Layout!.Slot(9)!.Value.Offset));
-            }
+            byte[] rejects = new byte[16];
+            snapshot.PkruRejects.AsByte().CopyTo(rejects);
+            int first = Array.FindIndex(rejects, b => b != 0);
+            Assert.That(first < 0 ? -1 : snapshot.PkruLane + first, Is.EqualTo(pkru ? profile.Layout!.Slot(9)!.Value.Offset : -1), "the fast path looks at PKRU's byte");
+            Assert.That(first < 0 ? 0 : rejects[first], Is.EqualTo(pkru ? 3 : 0), "its key-0 bits");
 
             Assert.That(profile.SavedSlots.Select(s => s.Component), Is.EquivalentTo(
                 Enumerable.Range(2, 18).Where(i => ((ulong)(cpu.Xcr0 & XSaveArea.SafeFeatures) & (1UL << i)) != 0 && profile.Layout!.Slot(i) is not null)));
@@ -103,7 +104,7 @@ public class RecordedCpuTests
         XSaveArea area = XSaveArea.Initial;
         area.Header.XStateBv = XFeatures.X87 | XFeatures.Sse | XFeatures.Pkru;
         area.RecordLayout(profile.Layout!);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[snapshot.PkruOffset..], 0x55555557);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[profile.Layout!.Slot(9)!.Value.Offset..], 0x55555557);
         var ex = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, profile, RestoreHazards.None));
         Assert.That(ex!.Rule, Is.EqualTo(RestoreRule.PkruLocksKeyZero));
     }
