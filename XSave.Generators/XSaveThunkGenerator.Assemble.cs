@@ -6,6 +6,7 @@ using Iced.Intel;
 using XSave.Generators.Helpers;
 using XSave.Generators.Models;
 using static Iced.Intel.AssemblerRegisters;
+using XSave.Generators.Shared;
 
 namespace XSave.Generators;
 
@@ -15,10 +16,11 @@ public sealed partial class XSaveThunkGenerator
     internal static class Assemble
     {
         /// <summary>
-        /// XSave.XSaveArea.SafeFeatures as a number (a test keeps the two equal): every mask the
-        /// generated code hands to XSAVE/XRSTOR is intersected with it, so no save leaves the page.
+        /// The runtime's safe set (XSaveArea.SafeFeatures, compiled in from its source): every mask
+        /// the generated code hands to XSAVE/XRSTOR is intersected with it, so no save leaves the
+        /// page. It fits in EAX, so EDX is always 0 (the division below fails to compile otherwise).
         /// </summary>
-        public const uint SafeFeatureMask = 0xA02FF;
+        public const uint SafeFeatureMask = (uint)SafeFeatureSet.Value / ((ulong)SafeFeatureSet.Value >> 32 == 0 ? 1u : 0u);
 
         public static AssembledThunk Run(ThunkModel thunk)
         {
@@ -40,7 +42,7 @@ public sealed partial class XSaveThunkGenerator
             var c = new Assembler(64);
             switch (thunk.Instruction)
             {
-                case ThunkInstruction.XGetBv:
+                case XSaveInstruction.XGetBv:
                     if (systemV)
                     {
                         c.mov(ecx, edi);
@@ -50,10 +52,10 @@ public sealed partial class XSaveThunkGenerator
                     c.shl(rdx, 32);
                     c.or(rax, rdx);
                     break;
-                case ThunkInstruction.FxSave:
+                case XSaveInstruction.FxSave:
                     c.fxsave64(__[area]);
                     break;
-                case ThunkInstruction.FxRstor:
+                case XSaveInstruction.FxRstor:
                     c.fxrstor64(__[area]);
                     break;
                 default:
@@ -71,9 +73,9 @@ public sealed partial class XSaveThunkGenerator
                     c.xor(edx, edx);
                     switch (thunk.Instruction)
                     {
-                        case ThunkInstruction.XSave: c.xsave64(__[area]); break;
-                        case ThunkInstruction.XSaveOpt: c.xsaveopt64(__[area]); break;
-                        case ThunkInstruction.XSaveC: c.xsavec64(__[area]); break;
+                        case XSaveInstruction.XSave: c.xsave64(__[area]); break;
+                        case XSaveInstruction.XSaveOpt: c.xsaveopt64(__[area]); break;
+                        case XSaveInstruction.XSaveC: c.xsavec64(__[area]); break;
                         default: c.xrstor64(__[area]); break;
                     }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using XSave.Generators.Helpers;
 using XSave.Generators.Models;
+using XSave.Generators.Shared;
 
 namespace XSave.Generators;
 
@@ -117,7 +118,7 @@ public sealed partial class XSaveThunkGenerator
             source.Line($"{thunk.Modifiers} {thunk.ReturnType} {thunk.Name}({string.Join(", ", thunk.Parameters)})");
             source.Open();
             string entry = $"({PageClass}.Base + 0x{offset:X4})";
-            if (thunk.Instruction == ThunkInstruction.XGetBv)
+            if (thunk.Instruction == XSaveInstruction.XGetBv)
             {
                 if (!thunk.IsUnchecked)
                 {
@@ -136,7 +137,7 @@ public sealed partial class XSaveThunkGenerator
 
         private static void AreaCall(SourceWriter source, ThunkModel thunk, string entry)
         {
-            bool isFx = thunk.Instruction is ThunkInstruction.FxSave or ThunkInstruction.FxRstor;
+            bool isFx = thunk.Instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
             string areaType = isFx ? "global::XSave.LegacyRegion" : "global::XSave.XSaveArea";
             string areaName = Identifier(thunk.FirstName);
             string pointer = areaName;
@@ -156,11 +157,11 @@ public sealed partial class XSaveThunkGenerator
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
                 source.Line($"{Guards}.RequireAlignedArea({pointer}, {(isFx ? 16 : 64)}, \"{thunk.FirstName}\");");
-                if (thunk.Instruction == ThunkInstruction.XRstor)
+                if (thunk.Instruction == XSaveInstruction.XRstor)
                 {
                     source.Line($"{Guards}.ValidateRestore({pointer}, {mask});");
                 }
-                else if (thunk.Instruction == ThunkInstruction.FxRstor)
+                else if (thunk.Instruction == XSaveInstruction.FxRstor)
                 {
                     source.Line($"{Guards}.ValidateFxRestore({pointer});");
                 }

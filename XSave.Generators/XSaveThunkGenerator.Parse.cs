@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using XSave.Generators.Diagnostics;
 using XSave.Generators.Helpers;
 using XSave.Generators.Models;
+using XSave.Generators.Shared;
 
 namespace XSave.Generators;
 
@@ -36,13 +37,16 @@ public sealed partial class XSaveThunkGenerator
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
             }
 
-            if (instructionValue < (int)ThunkInstruction.XSave || instructionValue > (int)ThunkInstruction.XGetBv)
+            // By the member's name, not its number: the XSave the user compiles against and the
+            // generator's copy of the enum could come from different builds.
+            string? member = attribute.ConstructorArguments[0].Type?.GetMembers().OfType<IFieldSymbol>()
+                .FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, instructionValue))?.Name;
+            if (member is null || !System.Enum.TryParse(member, out XSaveInstruction instruction) || !System.Enum.IsDefined(typeof(XSaveInstruction), instruction))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownInstruction, location, name, instructionValue.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 return Fail(diagnostics);
             }
 
-            ThunkInstruction instruction = (ThunkInstruction)instructionValue;
             if (!method.IsStatic)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodMustBeStatic, location, name));
@@ -86,7 +90,7 @@ public sealed partial class XSaveThunkGenerator
             ThunkModel model = new(
                 Hierarchy(syntax, method),
                 string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
-                instruction == ThunkInstruction.XGetBv ? "ulong" : "void",
+                instruction == XSaveInstruction.XGetBv ? "ulong" : "void",
                 name,
                 $"{method.ContainingType.ToDisplayString()}.{name}",
                 method.Parameters.Select(ParameterText).ToEquatableArray(),
@@ -139,13 +143,13 @@ public sealed partial class XSaveThunkGenerator
         /// <summary>The signatures each instruction accepts.</summary>
         private static class Signature
         {
-            public static bool TryMatch(IMethodSymbol method, ThunkInstruction instruction, out AreaPassing passing, out string firstName, out string maskName)
+            public static bool TryMatch(IMethodSymbol method, XSaveInstruction instruction, out AreaPassing passing, out string firstName, out string maskName)
             {
                 passing = AreaPassing.None;
                 firstName = method.Parameters.Length > 0 ? method.Parameters[0].Name : string.Empty;
                 maskName = string.Empty;
                 var parameters = method.Parameters;
-                if (instruction == ThunkInstruction.XGetBv)
+                if (instruction == XSaveInstruction.XGetBv)
                 {
                     return method.ReturnType.SpecialType == SpecialType.System_UInt64
                         && parameters.Length == 1
@@ -158,8 +162,8 @@ public sealed partial class XSaveThunkGenerator
                     return false;
                 }
 
-                bool isFx = instruction is ThunkInstruction.FxSave or ThunkInstruction.FxRstor;
-                bool isRestore = instruction is ThunkInstruction.XRstor or ThunkInstruction.FxRstor;
+                bool isFx = instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
+                bool isRestore = instruction is XSaveInstruction.XRstor or XSaveInstruction.FxRstor;
                 string areaType = isFx ? LegacyRegion : XSaveArea;
                 if (!TryArea(parameters[0], areaType, isRestore, out passing))
                 {
@@ -202,20 +206,20 @@ public sealed partial class XSaveThunkGenerator
             private static bool IsType(ITypeSymbol type, string fullName) =>
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) == fullName;
 
-            public static string InstructionText(ThunkInstruction instruction) => instruction switch
+            public static string InstructionText(XSaveInstruction instruction) => instruction switch
             {
-                ThunkInstruction.XGetBv => "XGETBV",
-                ThunkInstruction.FxSave => "FXSAVE64",
-                ThunkInstruction.FxRstor => "FXRSTOR64",
+                XSaveInstruction.XGetBv => "XGETBV",
+                XSaveInstruction.FxSave => "FXSAVE64",
+                XSaveInstruction.FxRstor => "FXRSTOR64",
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
 
-            public static string Expected(ThunkInstruction instruction) => instruction switch
+            public static string Expected(XSaveInstruction instruction) => instruction switch
             {
-                ThunkInstruction.XGetBv => "'static partial ulong M(uint register)'",
-                ThunkInstruction.FxSave => "'static partial void M(LegacyRegion* region)' or 'static partial void M(ref LegacyRegion region)'",
-                ThunkInstruction.FxRstor => "'static partial void M(LegacyRegion* region)', or with 'ref' or 'in LegacyRegion region'",
-                ThunkInstruction.XRstor => "'static partial void M(XSaveArea* area)', or with 'ref' or 'in XSaveArea area', optionally followed by 'ulong mask'",
+                XSaveInstruction.XGetBv => "'static partial ulong M(uint register)'",
+                XSaveInstruction.FxSave => "'static partial void M(LegacyRegion* region)' or 'static partial void M(ref LegacyRegion region)'",
+                XSaveInstruction.FxRstor => "'static partial void M(LegacyRegion* region)', or with 'ref' or 'in LegacyRegion region'",
+                XSaveInstruction.XRstor => "'static partial void M(XSaveArea* area)', or with 'ref' or 'in XSaveArea area', optionally followed by 'ulong mask'",
                 _ => "'static partial void M(XSaveArea* area)' or 'static partial void M(ref XSaveArea area)', optionally followed by 'ulong mask'",
             };
         }

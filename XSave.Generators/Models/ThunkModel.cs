@@ -1,4 +1,5 @@
 using XSave.Generators.Helpers;
+using XSave.Generators.Shared;
 
 namespace XSave.Generators.Models;
 
@@ -23,7 +24,7 @@ internal sealed record ThunkModel(
     EquatableArray<string> Parameters,
     string FirstName,
     string MaskName,
-    ThunkInstruction Instruction,
+    XSaveInstruction Instruction,
     AreaPassing Passing,
     bool IsUnchecked)
 {

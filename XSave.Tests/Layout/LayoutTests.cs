@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using NUnit.Framework;
 
@@ -71,6 +72,14 @@ public class LayoutTests
     public void Safe_features_are_the_generator_mask()
     {
         Assert.That((ulong)XSaveArea.SafeFeatures, Is.EqualTo((ulong)XSave.Generators.XSaveThunkGenerator.Assemble.SafeFeatureMask));
+    }
+
+    [Test]
+    public void The_generator_knows_every_instruction_by_the_runtime_s_names_and_values()
+    {
+        // The generator compiles the runtime's source; this would catch a copy that drifted anyway.
+        Assert.That(Enum.GetNames<XSave.Generators.Shared.XSaveInstruction>(), Is.EqualTo(Enum.GetNames<XSaveInstruction>()));
+        Assert.That(Enum.GetValues<XSave.Generators.Shared.XSaveInstruction>().Select(v => (int)v), Is.EqualTo(Enum.GetValues<XSaveInstruction>().Select(v => (int)v)));
     }
 
     // Standard-format slot (offset, size) per component on Intel and on AMD (CPUID leaf 0DH, as

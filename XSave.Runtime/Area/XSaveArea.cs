@@ -28,10 +28,7 @@ public partial struct XSaveArea
     /// AVX-512, PKRU, AMX TILECFG and APX. AMX tile data (8 KiB at 2816) is left out, and so are
     /// components defined later, whose offsets nobody knows yet. Fixed here, never read from CPUID.
     /// </summary>
-    public const XFeatures SafeFeatures =
-        XFeatures.X87 | XFeatures.Sse | XFeatures.Avx | XFeatures.MpxBndRegs | XFeatures.MpxBndCsr |
-        XFeatures.Avx512Opmask | XFeatures.Avx512ZmmHi256 | XFeatures.Avx512Hi16Zmm | XFeatures.Pkru |
-        XFeatures.AmxTileConfig | XFeatures.Apx;
+    public const XFeatures SafeFeatures = SafeFeatureSet.Value;
 
     private LegacyRegion _legacy;
     private XSaveHeader _header;

@@ -1,13 +1,24 @@
 using System;
 
+// Compiled into the generator too (linked source, as System.Text.Json's generator shares its
+// enums), internal and in a namespace of its own there: one definition, never two that could disagree.
+#if XSAVE_GENERATOR
+namespace XSave.Generators.Shared;
+#else
 namespace XSave;
+#endif
 
 /// <summary>
 /// The XSAVE state components: bit <c>i</c> is component <c>i</c> of XCR0, XSTATE_BV and XCOMP_BV
 /// (Intel SDM vol. 1 §13.1, table 13-1; AMD APM vol. 2 §11.5.2).
 /// </summary>
 [Flags]
-public enum XFeatures : ulong
+#if XSAVE_GENERATOR
+internal
+#else
+public
+#endif
+enum XFeatures : ulong
 {
     /// <summary>No component.</summary>
     None = 0,

@@ -1,7 +1,18 @@
+// Compiled into the generator too (linked source, as System.Text.Json's generator shares its
+// enums), internal and in a namespace of its own there: one definition, never two that could disagree.
+#if XSAVE_GENERATOR
+namespace XSave.Generators.Shared;
+#else
 namespace XSave;
+#endif
 
 /// <summary>The instruction an <see cref="XSaveThunkAttribute"/> method executes.</summary>
-public enum XSaveInstruction
+#if XSAVE_GENERATOR
+internal
+#else
+public
+#endif
+enum XSaveInstruction
 {
     /// <summary>XSAVE64: save the requested components in the standard format.</summary>
     XSave,
