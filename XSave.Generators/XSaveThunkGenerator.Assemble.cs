@@ -5,8 +5,8 @@ using System.Linq;
 using Iced.Intel;
 using XSave.Generators.Helpers;
 using XSave.Generators.Models;
-using static Iced.Intel.AssemblerRegisters;
 using XSave.Generators.Shared;
+using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Generators;
 
