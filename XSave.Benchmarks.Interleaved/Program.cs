@@ -62,7 +62,7 @@ unsafe
     var context = new XSaveContext();
     context.Save();
 
-    const string Asm = "inline asm XSAVE+XRSTOR", AsmOpt = "inline asm XSAVEOPT+XRSTOR", AsmFx = "inline asm FXSAVE+FXRSTOR";
+    const string Asm = "inline asm XSAVE+XRSTOR", AsmFx = "inline asm FXSAVE+FXRSTOR";
     string Group(string baseline) => $"{runtime}: {baseline["inline asm ".Length..]}";
     (string Name, string Baseline, Action Run)[] cases =
     [
@@ -77,8 +77,6 @@ unsafe
         ("P/Invoke pair", Asm, () => { for (int i = 0; i < Pairs; i++) { NativeBaseline.XSaveXRstorPair(aligned); } }),
         ("P/Invoke save, P/Invoke restore", Asm, () => { for (int i = 0; i < Pairs; i++) { NativeBaseline.XSave64(aligned); NativeBaseline.XRstor64(aligned); } }),
         ("P/Invoke pair, SuppressGCTransition", Asm, () => { for (int i = 0; i < Pairs; i++) { NativeBaseline.XSaveXRstorPairSuppressed(aligned); } }),
-        (AsmOpt, AsmOpt, () => NativeBaseline.XSaveOptXRstorLoop(aligned, Pairs)),
-        ("SaveOptimized+Load", AsmOpt, () => { for (int i = 0; i < Pairs; i++) { aligned->SaveOptimized(); aligned->Load(); } }),
         (AsmFx, AsmFx, () => NativeBaseline.FxSaveFxRstorLoop(aligned, Pairs)),
         ("LegacyRegion Save+Load", AsmFx, () => { for (int i = 0; i < Pairs; i++) { aligned->Legacy.Save(); aligned->Legacy.Load(); } }),
     ];

@@ -21,9 +21,6 @@ internal static unsafe partial class NativeBaseline
     [LibraryImport(Library, EntryPoint = "xsave_xrstor_loop")]
     public static partial void XSaveXRstorLoop(void* area, long n);
 
-    [LibraryImport(Library, EntryPoint = "xsaveopt_xrstor_loop")]
-    public static partial void XSaveOptXRstorLoop(void* area, long n);
-
     [LibraryImport(Library, EntryPoint = "xsavec_xrstor_loop")]
     public static partial void XSaveCXRstorLoop(void* area, long n);
 

@@ -120,20 +120,6 @@ public unsafe class PairBenchmarks
         }
     }
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = Pairs), BenchmarkCategory("XSAVEOPT+XRSTOR")]
-    public void InlineAsm_Opt() => NativeBaseline.XSaveOptXRstorLoop(_aligned, Pairs);
-
-    [Benchmark(OperationsPerInvoke = Pairs), BenchmarkCategory("XSAVEOPT+XRSTOR")]
-    public void SaveOptimized_Load()
-    {
-        ref XSaveArea area = ref *_aligned;
-        for (int i = 0; i < Pairs; i++)
-        {
-            area.SaveOptimized();
-            area.Load();
-        }
-    }
-
     [Benchmark(Baseline = true, OperationsPerInvoke = Pairs), BenchmarkCategory("XSAVEC+XRSTOR")]
     public void InlineAsm_Compacted() => NativeBaseline.XSaveCXRstorLoop(_aligned, Pairs);
 

@@ -14,7 +14,6 @@
     __asm__ volatile(save " (%0)\n\t" restore " (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory")
 
 void xsave_xrstor_loop(void *area, long n)    { for (long i = 0; i < n; i++) PAIR("xsave64", "xrstor64"); }
-void xsaveopt_xrstor_loop(void *area, long n) { for (long i = 0; i < n; i++) PAIR("xsaveopt64", "xrstor64"); }
 void xsavec_xrstor_loop(void *area, long n)   { for (long i = 0; i < n; i++) PAIR("xsavec64", "xrstor64"); }
 void fxsave_fxrstor_loop(void *area, long n)
 {

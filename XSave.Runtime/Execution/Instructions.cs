@@ -10,9 +10,6 @@ internal static unsafe partial class Instructions
     [XSaveThunk(XSaveInstruction.XSave, Unchecked = true)]
     internal static partial void XSave64(XSaveArea* area);
 
-    [XSaveThunk(XSaveInstruction.XSaveOpt, Unchecked = true)]
-    internal static partial void XSaveOpt64(XSaveArea* area);
-
     [XSaveThunk(XSaveInstruction.XRstor, Unchecked = true)]
     internal static partial void XRstor64(XSaveArea* area);
 

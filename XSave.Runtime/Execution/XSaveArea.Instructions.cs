@@ -43,7 +43,7 @@ public unsafe partial struct XSaveArea
             {
                 if (!RestoreFastPath.HeaderAndLayoutAsSaved(area, in cpu))
                 {
-                    PrepareForSave(area, in cpu, resetXStateBv: true);
+                    PrepareForSave(area, in cpu);
                 }
 
                 Instructions.XSave64(area);
@@ -61,58 +61,11 @@ public unsafe partial struct XSaveArea
     private static void SaveBounced(XSaveArea* area, in Processor.Snapshot cpu)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
-        PrepareForSave(scratch, in cpu, resetXStateBv: true);
+        PrepareForSave(scratch, in cpu);
         Instructions.XSave64(scratch);
         area->_header = scratch->_header;
         CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures); // XSAVE writes every saved component
     }
-
-    /// <summary>
-    /// Saves like <see cref="Save"/> but with XSAVEOPT64, which may skip writing components the
-    /// thread has not modified since the last XRSTOR from this same area — 4–9% off a
-    /// save+restore pair here (docs/benchmarks.md).
-    /// <para>
-    /// The contract (Intel SDM vol. 1 §13.9): the skipped components keep whatever the area held,
-    /// so it is correct <b>only if the area has not been modified since it was last restored
-    /// (<see cref="Load()"/>) at this same address</b>, and no other area was restored in between
-    /// on this thread. Use it for the save half of a save/restore cycle on one fixed area, such as
-    /// a fiber's context; use <see cref="Save"/> anywhere else. A misaligned area falls back to a
-    /// full save (the optimisation needs the same address).
-    /// </para>
-    /// </summary>
-    /// <exception cref="PlatformNotSupportedException">Not x86-64, XSAVE not enabled, or no XSAVEOPT.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void SaveOptimized()
-    {
-        ref readonly Processor.Snapshot cpu = ref Processor.Current;
-        if (!Processor.HasXSaveOpt)
-        {
-            ThrowNoXSaveOpt();
-        }
-
-        fixed (XSaveArea* area = &this)
-        {
-            if (!IsAligned(area))
-            {
-                Save();
-                return;
-            }
-
-            // XCOMP_BV, the reserved bytes and XSTATE_BV bits XSAVEOPT does not write are not
-            // component data: clearing them keeps the area restorable without disturbing what
-            // XSAVEOPT may leave unwritten.
-            if (!RestoreFastPath.HeaderAndLayoutAsSaved(area, in cpu))
-            {
-                PrepareForSave(area, in cpu, resetXStateBv: false);
-            }
-
-            Instructions.XSaveOpt64(area);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowNoXSaveOpt() =>
-        throw new PlatformNotSupportedException("This CPU does not implement XSAVEOPT (CPUID.(EAX=0DH,ECX=1):EAX[0]).");
 
     /// <summary>
     /// Restores this thread's extended state from the area with XRSTOR64, after checking every
@@ -252,7 +205,7 @@ public unsafe partial struct XSaveArea
     // 256 more bytes each way, and an area that says AVX where the caller had none. (Element
     // indexing is no better: NativeAOT compiles the inline-array indexer as a call.)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrepareForSave(XSaveArea* area, in Processor.Snapshot cpu, bool resetXStateBv)
+    private static void PrepareForSave(XSaveArea* area, in Processor.Snapshot cpu)
     {
         ref readonly ulong words = ref cpu.Descriptor[0];
         byte* descriptor = (byte*)area + LayoutDescriptor.Offset, header = (byte*)area + HeaderOffset;
@@ -262,9 +215,8 @@ public unsafe partial struct XSaveArea
         Vector128<byte>.Zero.Store(header + 32);
         Vector128.LoadUnsafe(in words, 4).Store((ulong*)(descriptor + 32));
         Vector128<byte>.Zero.Store(header + 48);
-        // XSAVE writes XSTATE_BV for every component it saves and leaves the other bits as
-        // they were; XSAVEOPT keeps the bits of what it saved, so only the others are cleared.
-        *(ulong*)header = resetXStateBv ? 0 : *(ulong*)header & cpu.Xcr0 & (ulong)SafeFeatures;
+        // XSAVE writes XSTATE_BV for every component it saves and leaves the other bits as they were.
+        *(ulong*)header = 0;
 
         *(ulong*)(header + 8) = 0; // XCOMP_BV
     }

@@ -5,30 +5,11 @@ using System.Runtime.InteropServices;
 namespace XSave;
 
 /// <summary>
-/// An XSAVE area the library owns, for hot save/restore cycles such as a fiber's or a
-/// coroutine's extended state: <see cref="Save"/> and <see cref="Restore"/> are the bare
-/// XSAVE64/XRSTOR64, with no checks, because none is needed.
-/// <para>
-/// Why that is safe: the caller can read the area (<see cref="Area"/>) but never write it. The
-/// header is written once, here (XCOMP_BV and the reserved bytes zero), and XSAVE never writes
-/// them; XSAVE sets only XSTATE_BV bits it saved, all within XCR0; every component, MXCSR
-/// included, only ever holds what this CPU's registers held. So the memory only ever holds images
-/// XRSTOR accepts: a restore cannot fault. Use a context from one thread at a time, as a fiber's
-/// context is: a restore racing a save on another thread could read a mixture of two images (and
-/// a mixed AMX tile configuration is one XRSTOR refuses). Contrast <see cref="XSaveArea"/>, whose
-/// bytes the caller owns, so <see cref="XSaveArea.Save"/> has to normalise them and
-/// <see cref="XSaveArea.Load()"/> has to check them.
-/// </para>
-/// <para>
-/// A new context holds the init state (FCW 0x037F, MXCSR 0x1F80, XSTATE_BV 0): restoring it
-/// before any save starts a fiber from a clean state. To put an existing area's state into a
-/// context, load the area (<see cref="XSaveArea.Load()"/>, which checks it) and save the context.
-/// </para>
-/// <para>
-/// XSAVEOPT is not offered here: it is only correct while nothing wrote the memory since the
-/// last XRSTOR from the same address on that processor, and a context saved from another thread,
-/// or a collected context whose address a new one reuses, breaks that silently.
-/// </para>
+/// An XSAVE area the library owns, for hot save/restore cycles such as a fiber's extended state:
+/// <see cref="Save"/> and <see cref="Restore"/> are the bare XSAVE64/XRSTOR64. No check is needed
+/// because the caller can read the area but never write it, so it only ever holds images this
+/// CPU saved (docs/design.md). A new context holds the init state. Use a context from one thread
+/// at a time.
 /// </summary>
 public sealed unsafe class XSaveContext
 {
