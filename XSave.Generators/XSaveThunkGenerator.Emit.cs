@@ -20,6 +20,9 @@ public sealed partial class XSaveThunkGenerator
         private const int SlotAlignment = 16;
         private const byte Int3 = 0xCC;
 
+        // The package's version (Directory.Build.props), as the generator assembly carries it.
+        private static readonly string GeneratorVersion = typeof(Emit).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
         public static string Run(ImmutableArray<AssembledThunk> thunks, string assemblyName)
         {
             int[] offsets = Layout(thunks, out int pageLength);
@@ -112,7 +115,7 @@ public sealed partial class XSaveThunkGenerator
 
         private static void Method(SourceWriter source, ThunkModel thunk, int offset)
         {
-            source.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"XSave.Generators\", \"1.0.0\")]");
+            source.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"XSave.Generators\", \"{GeneratorVersion}\")]");
             // Inlined, the call costs what the instruction costs: one indirect call, no wrapper frame.
             source.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
             source.Line($"{thunk.Modifiers} {thunk.ReturnType} {thunk.Name}({string.Join(", ", thunk.Parameters)})");

@@ -8,7 +8,7 @@ namespace Consumer.Cpu
 {
     unsafe partial class State
     {
-        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void Save(global::XSave.XSaveArea* area)
         {
@@ -17,7 +17,7 @@ namespace Consumer.Cpu
             ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0000))(area);
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         internal static partial void SaveOptimized(ref global::XSave.XSaveArea area, ulong mask)
         {
@@ -29,7 +29,7 @@ namespace Consumer.Cpu
             }
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static partial void SaveCompacted(ref global::XSave.XSaveArea area)
         {
@@ -41,7 +41,7 @@ namespace Consumer.Cpu
             }
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void Restore(in global::XSave.XSaveArea area, ulong mask)
         {
@@ -54,14 +54,14 @@ namespace Consumer.Cpu
             }
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void RestoreUnchecked(global::XSave.XSaveArea* area)
         {
             ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0040))(area);
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void FxSave(ref global::XSave.LegacyRegion region)
         {
@@ -73,7 +73,7 @@ namespace Consumer.Cpu
             }
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void FxRestore(ref readonly global::XSave.LegacyRegion region)
         {
@@ -86,7 +86,7 @@ namespace Consumer.Cpu
             }
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial ulong ReadXcr(uint register)
         {
@@ -102,7 +102,7 @@ namespace Consumer.Cpu
     {
         unsafe partial struct Nested<T>
         {
-            [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             static partial void SaveNested(global::XSave.XSaveArea* @event)
             {
@@ -116,7 +116,7 @@ namespace Consumer.Cpu
 
 unsafe partial class GlobalType
 {
-    [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     static unsafe partial void Restore(ref global::XSave.XSaveArea area)
     {
