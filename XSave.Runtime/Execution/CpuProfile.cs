@@ -68,7 +68,7 @@ internal sealed class CpuProfile
     /// bit: the misaligned paths copy exactly these (never the whole page, never stale stack
     /// bytes), the restore only those XRSTOR will read.
     /// </summary>
-    public (int Component, int Start, int Length)[] SavedSlots { get; }
+    public (int Component, ComponentSlot Slot)[] SavedSlots { get; }
 
     /// <summary>
     /// A profile from CPUID leaf 0DH as a processor answered it: <paramref name="subleaves"/>[i]
@@ -96,14 +96,17 @@ internal sealed class CpuProfile
         return layout?.Slot(9);
     }
 
-    private static (int Component, int Start, int Length)[] Slots(XFeatures saved, XSaveLayout? layout)
+    private static (int Component, ComponentSlot Slot)[] Slots(XFeatures saved, XSaveLayout? layout)
     {
-        var slots = new List<(int Component, int Start, int Length)>();
+        var slots = new List<(int Component, ComponentSlot Slot)>();
         for (int i = 2; i < XSaveLayout.ComponentCount; i++)
         {
             if (((ulong)saved & (1UL << i)) != 0 && layout?.Slot(i) is { } slot && slot.End <= XSaveArea.Size)
             {
-                slots.Add((i, slot.Offset, slot.Size));
+                // The component's own bytes, not a wider slot CPUID reports (Zen 2's PKRU: 8 of
+                // 64), so a bounced save never copies bytes XSAVE may not have written.
+                int size = XSaveLayout.ArchitecturalSize(i) is > 0 and var own ? Math.Min(own, slot.Size) : slot.Size;
+                slots.Add((i, new ComponentSlot(slot.Offset, size)));
             }
         }
 

@@ -190,7 +190,7 @@ internal static unsafe class Processor
     public const uint KeyZeroBits = 3;
 
     /// <summary>See <see cref="CpuProfile.SavedSlots"/>.</summary>
-    public static ReadOnlySpan<(int Component, int Start, int Length)> SavedSlots => Profile.SavedSlots;
+    public static ReadOnlySpan<(int Component, ComponentSlot Slot)> SavedSlots => Profile.SavedSlots;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ThrowIfXSaveUnavailable()

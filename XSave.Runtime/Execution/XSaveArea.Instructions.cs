@@ -189,11 +189,11 @@ public unsafe partial struct XSaveArea
     private static void CopyLegacyAndSlots(XSaveArea* from, XSaveArea* to, ulong components)
     {
         Buffer.MemoryCopy(from, to, HeaderOffset, HeaderOffset);
-        foreach (var (component, start, length) in Processor.SavedSlots)
+        foreach (var (component, slot) in Processor.SavedSlots)
         {
             if ((components & (1UL << component)) != 0)
             {
-                Buffer.MemoryCopy((byte*)from + start, (byte*)to + start, length, length);
+                Buffer.MemoryCopy((byte*)from + slot.Offset, (byte*)to + slot.Offset, slot.Size, slot.Size);
             }
         }
     }

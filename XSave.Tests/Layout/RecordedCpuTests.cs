@@ -92,6 +92,8 @@ public class RecordedCpuTests
             Assert.That(first < 0 ? -1 : snapshot.PkruLane + first, Is.EqualTo(pkru ? profile.Layout!.Slot(9)!.Value.Offset : -1), "the fast path looks at PKRU's byte");
             Assert.That(first < 0 ? 0 : rejects[first], Is.EqualTo(pkru ? 3 : 0), "its key-0 bits");
 
+            Assert.That(profile.SavedSlots.Where(s => s.Slot.Size > XSaveLayout.ArchitecturalSize(s.Component)), Is.Empty,
+                "a bounced save copies only the component's own bytes (Zen 2 reports a 64-byte PKRU slot)");
             Assert.That(profile.SavedSlots.Select(s => s.Component), Is.EquivalentTo(
                 Enumerable.Range(2, 18).Where(i => ((ulong)(cpu.Xcr0 & XSaveArea.SafeFeatures) & (1UL << i)) != 0 && profile.Layout!.Slot(i) is not null)));
         });
