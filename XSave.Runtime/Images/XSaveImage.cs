@@ -167,7 +167,7 @@ public sealed class XSaveImage
     /// slot when XSTATE_BV marks it in use, zeros (its init state) when not. See <see cref="XSaveArea.GetComponent"/>.
     /// </summary>
     /// <param name="component">The component's bit number.</param>
-    public ReadOnlySpan<byte> Component(int component) => _area.GetComponent(component);
+    public ReadOnlySpan<byte> GetComponent(int component) => _area.GetComponent(component);
 
     /// <summary>
     /// The same state as a standard-format area in <paramref name="target"/>'s layout (by default
@@ -196,7 +196,7 @@ public sealed class XSaveImage
                 throw Invalid("XSTATE_BV", $"Component {i} is in use but the {target.Name} layout has no slot for it inside the page: the state cannot be converted for that CPU.");
             }
 
-            Component(i).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
+            GetComponent(i).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
         }
 
         return result;
@@ -225,7 +225,7 @@ public sealed class XSaveImage
         {
             if (((ulong)InUse & (1UL << i)) != 0 && compacted.Slot(i) is { } slot)
             {
-                Component(i).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
+                GetComponent(i).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
             }
         }
 

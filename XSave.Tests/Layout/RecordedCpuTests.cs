@@ -214,7 +214,7 @@ public class RecordedCpuTests
             }
 
             byte[] expected = Enumerable.Range(0, Math.Min(cpu.Components[i].Size, XSaveLayout.ArchitecturalSize(i))).Select(j => Value(i, j)).ToArray();
-            Assert.That(state.Component(i).ToArray(), Is.EqualTo(expected), $"component {i}");
+            Assert.That(state.GetComponent(i).ToArray(), Is.EqualTo(expected), $"component {i}");
         }
 
         if (cpu.Xcr0.HasFlag(XFeatures.Pkru))
@@ -231,7 +231,7 @@ public class RecordedCpuTests
         {
             if (((ulong)expected.InUse & (1UL << i)) != 0)
             {
-                Assert.That(actual.Component(i).ToArray(), Is.EqualTo(expected.Component(i).ToArray()), $"{what}: component {i}");
+                Assert.That(actual.GetComponent(i).ToArray(), Is.EqualTo(expected.GetComponent(i).ToArray()), $"{what}: component {i}");
             }
         }
     }
