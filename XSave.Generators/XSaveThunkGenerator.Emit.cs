@@ -185,46 +185,8 @@ public sealed partial class XSaveThunkGenerator
 
         private static void Page(SourceWriter source, ImmutableArray<AssembledThunk> thunks, int[] offsets, int length, string assemblyName)
         {
-            source.Line("/// <summary>");
-            source.Line("/// The executable page holding this assembly's thunks: mapped once, on first use, under a lock,");
-            source.Line("/// written while read+write and then switched to read+execute (never both).");
-            source.Line("/// </summary>");
-            source.Line("file static class XSaveThunkPage");
-            source.Open();
-            source.Line("private static nint s_base;");
-            source.Line("private static object? s_gate; // no static initialiser: NativeAOT would check a class constructor on every call");
-            source.Line();
-            source.Line("public static nint Base");
-            source.Open();
-            source.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-            source.Line("get");
-            source.Open();
-            source.Line("nint address = global::System.Threading.Volatile.Read(ref s_base);");
-            source.Line("if (address == 0)");
-            source.Open();
-            source.Line("address = Map(); // written so: the conditional form compiled to a branch and a jump on every call");
-            source.Close();
-            source.Line();
-            source.Line("return address;");
-            source.Close();
-            source.Close();
-            source.Line();
-            source.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
-            source.Line("private static nint Map()");
-            source.Open();
-            source.Line("global::System.Threading.Interlocked.CompareExchange(ref s_gate, new object(), null);");
-            source.Line("lock (s_gate)");
-            source.Open();
-            source.Line("if (s_base == 0)");
-            source.Open();
-            source.Line("global::System.Threading.Volatile.Write(ref s_base, global::System.OperatingSystem.IsWindows()");
-            source.Line($"    ? global::XSave.ExecutableMemory.Map(Windows, {Literal(assemblyName)}, WindowsListing)");
-            source.Line($"    : global::XSave.ExecutableMemory.Map(SystemV, {Literal(assemblyName)}, SystemVListing));");
-            source.Close();
-            source.Line();
-            source.Line("return s_base;");
-            source.Close();
-            source.Close();
+            source.Block(PageHead(Literal(assemblyName)));
+            source.Indent();
             Image(source, "SystemV", "System V AMD64 ABI (Linux, macOS, BSD): area in RDI, mask in RSI", thunks, offsets, length, t => t.SystemV, t => t.SystemVListing);
             Image(source, "Windows", "Windows x64 ABI: area in RCX, mask in RDX", thunks, offsets, length, t => t.Windows, t => t.WindowsListing);
             source.Line();
@@ -234,6 +196,50 @@ public sealed partial class XSaveThunkGenerator
             ListingText(source, "WindowsListing", thunks, offsets, t => t.WindowsListing);
             source.Close();
         }
+
+        // The fixed part of the page class, as it is emitted; the images and listings follow it.
+        private static string PageHead(string assembly) => $$"""
+            /// <summary>
+            /// The executable page holding this assembly's thunks: mapped once, on first use, under a lock,
+            /// written while read+write and then switched to read+execute (never both).
+            /// </summary>
+            file static class XSaveThunkPage
+            {
+                private static nint s_base;
+                private static object? s_gate; // no static initialiser: NativeAOT would check a class constructor on every call
+
+                public static nint Base
+                {
+                    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                    get
+                    {
+                        nint address = global::System.Threading.Volatile.Read(ref s_base);
+                        if (address == 0)
+                        {
+                            address = Map(); // written so: the conditional form compiled to a branch and a jump on every call
+                        }
+
+                        return address;
+                    }
+                }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+                private static nint Map()
+                {
+                    global::System.Threading.Interlocked.CompareExchange(ref s_gate, new object(), null);
+                    lock (s_gate)
+                    {
+                        if (s_base == 0)
+                        {
+                            global::System.Threading.Volatile.Write(ref s_base, global::System.OperatingSystem.IsWindows()
+                                ? global::XSave.ExecutableMemory.Map(Windows, {{assembly}}, WindowsListing)
+                                : global::XSave.ExecutableMemory.Map(SystemV, {{assembly}}, SystemVListing));
+                        }
+
+                        return s_base;
+                    }
+                }
+            """;
 
         private static void Image(
             SourceWriter source,
@@ -322,6 +328,18 @@ public sealed partial class XSaveThunkGenerator
                 Line("{");
                 _depth++;
             }
+
+            /// <summary>Writes a block of lines (a template) at the current depth.</summary>
+            public void Block(string text)
+            {
+                foreach (string line in text.Split('\n'))
+                {
+                    Line(line.TrimEnd('\r'));
+                }
+            }
+
+            /// <summary>Goes one level deeper without writing a brace: the template opened it.</summary>
+            public void Indent() => _depth++;
 
             public void Close() => CloseWith("}");
 
