@@ -34,7 +34,7 @@ public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 AttributeName,
                 static (node, _) => node is MethodDeclarationSyntax,
-                static (context, token) => Parse.Run(context, token))
+                static (context, token) => Parser.Run(context, token))
             .WithTrackingName(StepNames.Parse);
 
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = parsed
@@ -50,7 +50,7 @@ public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
 
         IncrementalValueProvider<ImmutableArray<AssembledThunk>> assembled = parsed
             .Where(static result => result.Thunk is not null)
-            .Select(static (result, _) => Assemble.Run(result.Thunk!))
+            .Select(static (result, _) => CodeAssembler.Run(result.Thunk!))
             .WithTrackingName(StepNames.Assemble)
             .Collect()
             .WithTrackingName(StepNames.Collect);
@@ -61,7 +61,7 @@ public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
         {
             if (!input.Left.IsEmpty)
             {
-                output.AddSource(Emit.HintName, Emit.Run(input.Left, input.Right));
+                output.AddSource(Emitter.HintName, Emitter.Run(input.Left, input.Right));
             }
         });
     }

@@ -71,7 +71,7 @@ public class LayoutTests
     [Test]
     public void Safe_features_are_the_generator_mask()
     {
-        Assert.That((ulong)XSaveArea.SafeFeatures, Is.EqualTo((ulong)XSave.Generators.XSaveThunkGenerator.Assemble.SafeFeatureMask));
+        Assert.That((ulong)XSaveArea.SafeFeatures, Is.EqualTo((ulong)XSave.Generators.XSaveThunkGenerator.CodeAssembler.SafeFeatureMask));
     }
 
     [Test]

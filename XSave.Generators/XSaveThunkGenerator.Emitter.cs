@@ -12,7 +12,7 @@ namespace XSave.Generators;
 public sealed partial class XSaveThunkGenerator
 {
     /// <summary>Stage 3: all assembled thunks of a compilation become one source file and one executable page.</summary>
-    internal static class Emit
+    internal static class Emitter
     {
         public const string HintName = "XSaveThunks.g.cs";
         private const string PageClass = "global::XSaveThunkPage";
@@ -21,7 +21,7 @@ public sealed partial class XSaveThunkGenerator
         private const byte Int3 = 0xCC;
 
         // The package's version (Directory.Build.props), as the generator assembly carries it.
-        private static readonly string GeneratorVersion = typeof(Emit).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        private static readonly string GeneratorVersion = typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
         public static string Run(ImmutableArray<AssembledThunk> thunks, string assemblyName)
         {
@@ -155,7 +155,7 @@ public sealed partial class XSaveThunkGenerator
                 source.Open();
             }
 
-            string mask = thunk.HasMask ? Identifier(thunk.MaskName) : $"0x{Assemble.SafeFeatureMask:X}UL";
+            string mask = thunk.HasMask ? Identifier(thunk.MaskName) : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
             if (!thunk.IsUnchecked)
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");

@@ -14,7 +14,7 @@ namespace XSave.Generators;
 public sealed partial class XSaveThunkGenerator
 {
     /// <summary>Stage 1: an attributed method symbol becomes a <see cref="ThunkModel"/> or diagnostics. Never throws on broken code.</summary>
-    internal static class Parse
+    internal static class Parser
     {
         private const string XSaveArea = "global::XSave.XSaveArea";
         private const string LegacyRegion = "global::XSave.LegacyRegion";

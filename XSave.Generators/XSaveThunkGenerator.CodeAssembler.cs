@@ -13,7 +13,7 @@ namespace XSave.Generators;
 public sealed partial class XSaveThunkGenerator
 {
     /// <summary>Stage 2: a model becomes machine code, assembled with Iced for both x64 calling conventions.</summary>
-    internal static class Assemble
+    internal static class CodeAssembler
     {
         /// <summary>
         /// The runtime's safe set (XSaveArea.SafeFeatures, compiled in from its source): every mask
