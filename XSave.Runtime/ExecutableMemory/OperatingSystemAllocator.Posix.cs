@@ -6,7 +6,7 @@ namespace XSave;
 // mmap/mprotect from the C library (POSIX; flag values differ by OS). The functions are looked up
 // in the process's global symbols rather than through a DllImport of "libc": resolving that name
 // probes several file names (on Debian "libc.so" is a linker script) and cost 2.8 ms under
-// NativeAOT here, against a few microseconds for the lookup.
+// NativeAOT (docs/benchmarks.md), against a few microseconds for the lookup.
 internal sealed unsafe partial class OperatingSystemAllocator
 {
     private const int ProtRead = 0x1, ProtWrite = 0x2, ProtExec = 0x4;

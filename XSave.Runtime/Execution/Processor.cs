@@ -26,7 +26,7 @@ internal static unsafe class Processor
     // No static initialisers in this class: under NativeAOT a class constructor would put a
     // "has it run?" check in front of every field read on the Save/Load path.
 
-    // Every CPUID is a VM exit in a guest (6–11 µs here, docs/benchmarks.md), and the first call
+    // Every CPUID is a VM exit in a guest (6–11 µs on the one in docs/benchmarks.md), and the first call
     // in a process pays for each one: leaves are read once, and only when something needs them.
 
     /// <summary>True on x86-64 when the OS has enabled XSAVE (CPUID.1:ECX.OSXSAVE[bit 27]).</summary>

@@ -36,8 +36,8 @@ public unsafe partial struct XSaveArea
         {
             // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put
             // things, and reset the header (XSAVE leaves XCOMP_BV and the reserved bytes as they
-            // were). Before the instruction, not after: stores behind XSAVE cost more here. An
-            // area saved here before already holds those bytes, and checking is cheaper than
+            // were). Before the instruction, not after: stores behind XSAVE cost more (measured). An
+            // area saved by this CPU before already holds those bytes, and checking is cheaper than
             // storing (docs/benchmarks.md).
             if (IsAligned(area))
             {

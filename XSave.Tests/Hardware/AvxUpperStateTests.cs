@@ -12,9 +12,9 @@ namespace XSave.Tests.Hardware;
 /// header and descriptor stores in front of XSAVE into 32-byte YMM moves. The helper is compiled
 /// fully optimised at once (the merging is an optimisation), and the control shows this CPU
 /// reports a dirty upper half that reaches XSAVE, so the first test fails if Save's own code
-/// leaves one. This AMD guest tracks the state by content: a later 128-bit write that zeroes the
+/// leaves one. The AMD EPYC guests of docs/xsave-behaviour.md track the state by content: a later 128-bit write that zeroes the
 /// upper half cleans it again (so the old merged moves, followed by such writes, went unseen
-/// here); the SDM lets a processor keep it in use until VZEROUPPER.
+/// there); the SDM lets a processor keep it in use until VZEROUPPER.
 /// </summary>
 [RequiresXSave]
 public unsafe class AvxUpperStateTests

@@ -15,7 +15,7 @@ internal readonly record struct EffectiveState(ushort Fcw, ushort Fsw, byte Ftw,
         ReadOnlySpan<byte> bytes = area.AsReadOnlySpan();
         XFeatures inUse = area.Header.XStateBv & rfbm;
         bool x87 = inUse.HasFlag(XFeatures.X87), sse = inUse.HasFlag(XFeatures.Sse), avx = inUse.HasFlag(XFeatures.Avx);
-        // Seen here (docs/xsave-behaviour.md): FCW bit 6 reads as 1 and bits 7, 13–15 as 0;
+        // Measured (docs/xsave-behaviour.md): FCW bit 6 reads as 1 and bits 7, 13–15 as 0;
         // FSW bits 7 (ES) and 15 (B) are recomputed from the unmasked exception flags; a compacted
         // restore loads MXCSR only when SSE is in XSTATE_BV (AVX alone is not enough), else 0x1F80.
         ushort fcw = (ushort)((BinaryPrimitives.ReadUInt16LittleEndian(bytes) & 0x1F3F) | 0x0040);
