@@ -74,7 +74,7 @@ internal static class StateReport
 
     /// <summary>Whether the area's layout has the component and (live) the OS enabled it.</summary>
     public static bool Shows(in XSaveArea area, XFeatures feature, bool live) =>
-        area.Layout?.Slot(System.Numerics.BitOperations.TrailingZeroCount((ulong)feature)) is not null &&
+        area.Layout?.Slot(feature) is not null &&
         (!live || XSaveArea.EnabledFeatures.HasFlag(feature));
 
     public static string Features(XFeatures features) =>

@@ -21,13 +21,19 @@ public partial struct XSaveArea
         : LayoutDescriptor.Read(AsReadOnlySpan().Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length)) ?? XSaveLayout.Current;
 
     /// <summary>
-    /// The bytes of component <paramref name="component"/> (2–19) as the CPU would load them:
-    /// its slot when XSTATE_BV marks it in use, zeros (its init state) when not.
+    /// The bytes of <paramref name="component"/> (AVX onwards: the legacy region holds x87 and SSE)
+    /// as the CPU would load them: its slot when XSTATE_BV marks it in use, zeros (its init state)
+    /// when not.
     /// </summary>
-    /// <param name="component">The component's bit number.</param>
+    /// <param name="component">One component, e.g. <see cref="XFeatures.Pkru"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="component"/> is not exactly one component.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">No view covers it (x87, SSE, supervisor components, AMX tile data).</exception>
     /// <exception cref="InvalidOperationException">The component is in use but this area's layout has no slot for it, or no layout is known.</exception>
     [UnscopedRef]
-    public readonly ReadOnlySpan<byte> GetComponent(int component)
+    public readonly ReadOnlySpan<byte> GetComponent(XFeatures component) => GetComponent(XSaveLayout.Bit(component));
+
+    [UnscopedRef]
+    internal readonly ReadOnlySpan<byte> GetComponent(int component)
     {
         int size = XSaveLayout.ArchitecturalSize(component);
         if (component < 2 || component >= XSaveLayout.ComponentCount || size == 0 || size > InitComponent.Length)
@@ -55,7 +61,7 @@ public partial struct XSaveArea
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 15u, nameof(index));
         XmmRegister low = _header.XStateBv.HasFlag(XFeatures.Sse) ? _legacy.Xmm[index] : default;
-        return new YmmRegister(low, Xmm(GetComponent(2), index));
+        return new YmmRegister(low, Xmm(GetComponent(XFeatures.Avx), index));
     }
 
     /// <summary>ZMM<paramref name="index"/> (0–31): YMM plus ZMM_Hi256 for 0–15, Hi16_ZMM for 16–31.</summary>
@@ -65,11 +71,11 @@ public partial struct XSaveArea
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 31u, nameof(index));
         if (index < 16)
         {
-            ReadOnlySpan<byte> high = GetComponent(6).Slice(32 * index, 32);
+            ReadOnlySpan<byte> high = GetComponent(XFeatures.Avx512ZmmHi256).Slice(32 * index, 32);
             return new ZmmRegister(Ymm(index), new YmmRegister(Xmm(high, 0), Xmm(high, 1)));
         }
 
-        ReadOnlySpan<byte> whole = GetComponent(7).Slice(64 * (index - 16), 64);
+        ReadOnlySpan<byte> whole = GetComponent(XFeatures.Avx512Hi16Zmm).Slice(64 * (index - 16), 64);
         return new ZmmRegister(new YmmRegister(Xmm(whole, 0), Xmm(whole, 1)), new YmmRegister(Xmm(whole, 2), Xmm(whole, 3)));
     }
 
@@ -78,30 +84,30 @@ public partial struct XSaveArea
     public readonly ulong Opmask(int index)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 7u, nameof(index));
-        return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(5)[(8 * index)..]);
+        return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.Avx512Opmask)[(8 * index)..]);
     }
 
     /// <summary>PKRU, the protection-key rights register (component 9).</summary>
-    public readonly uint Pkru => BinaryPrimitives.ReadUInt32LittleEndian(GetComponent(9));
+    public readonly uint Pkru => BinaryPrimitives.ReadUInt32LittleEndian(GetComponent(XFeatures.Pkru));
 
     /// <summary>The MPX bound register BND<paramref name="index"/> (0–3).</summary>
     /// <param name="index">The register number.</param>
     public readonly BoundRegister Bnd(int index)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 3u, nameof(index));
-        ReadOnlySpan<byte> slot = GetComponent(3)[(16 * index)..];
+        ReadOnlySpan<byte> slot = GetComponent(XFeatures.MpxBndRegs)[(16 * index)..];
         return new BoundRegister(BinaryPrimitives.ReadUInt64LittleEndian(slot), BinaryPrimitives.ReadUInt64LittleEndian(slot[8..]));
     }
 
     /// <summary>MPX BNDCFGU (component 4, bytes 0–7).</summary>
-    public readonly ulong BndCfgu => BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(4));
+    public readonly ulong BndCfgu => BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.MpxBndCsr));
 
     /// <summary>MPX BNDSTATUS (component 4, bytes 8–15).</summary>
-    public readonly ulong BndStatus => BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(4)[8..]);
+    public readonly ulong BndStatus => BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.MpxBndCsr)[8..]);
 
     /// <summary>AMX TILECFG, the 64-byte tile configuration (component 17).</summary>
     [UnscopedRef]
-    public readonly ReadOnlySpan<byte> TileConfig => GetComponent(17);
+    public readonly ReadOnlySpan<byte> TileConfig => GetComponent(XFeatures.AmxTileConfig);
 
     /// <summary>The APX extended general-purpose register R<paramref name="register"/> (16–31, component 19).</summary>
     /// <param name="register">The register number, 16–31.</param>
@@ -109,7 +115,7 @@ public partial struct XSaveArea
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(register, 16, nameof(register));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(register, 31, nameof(register));
-        return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(19)[(8 * (register - 16))..]);
+        return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.Apx)[(8 * (register - 16))..]);
     }
 
     /// <summary>Records <paramref name="layout"/> in bytes 464–511 (see <see cref="LayoutDescriptor"/>).</summary>

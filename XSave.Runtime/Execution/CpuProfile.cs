@@ -93,20 +93,20 @@ internal sealed class CpuProfile
     {
         ref readonly XSaveHeader header = ref area.ReadOnlyHeader;
         XSaveLayout? layout = header.IsCompacted ? XSaveLayout.Compacted(header.CompactedFeatures, Aligned64) : Layout ?? area.Layout;
-        return layout?.Slot(9);
+        return layout?.Slot(XFeatures.Pkru);
     }
 
     private static (int Component, ComponentSlot Slot)[] Slots(XFeatures saved, XSaveLayout? layout)
     {
         var slots = new List<(int Component, ComponentSlot Slot)>();
-        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        foreach (XFeatures component in saved.Components())
         {
-            if (((ulong)saved & (1UL << i)) != 0 && layout?.Slot(i) is { } slot && slot.End <= XSaveArea.Size)
+            if (layout?.Slot(component) is { } slot && slot.End <= XSaveArea.Size)
             {
                 // The component's own bytes, not a wider slot CPUID reports (Zen 2's PKRU: 8 of
                 // 64), so a bounced save never copies bytes XSAVE may not have written.
-                int size = XSaveLayout.ArchitecturalSize(i) is > 0 and var own ? Math.Min(own, slot.Size) : slot.Size;
-                slots.Add((i, new ComponentSlot(slot.Offset, size)));
+                int size = XSaveLayout.ArchitecturalSize(component) is > 0 and var own ? Math.Min(own, slot.Size) : slot.Size;
+                slots.Add((XSaveLayout.Bit(component), new ComponentSlot(slot.Offset, size)));
             }
         }
 

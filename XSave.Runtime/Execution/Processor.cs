@@ -132,7 +132,7 @@ internal static unsafe class Processor
                 MxcsrMasks = Vector128.Create(0, 0, (uint)Mxcsr.AllExceptionMasks, 0),
                 MxcsrRejects = Vector128.Create(0, 0, ~cpu.MxcsrMask | (uint)Mxcsr.AllExceptionMasks, 0),
             };
-            if (cpu.Layout?.Slot(9) is { } pkru && (xcr0 & (ulong)XFeatures.Pkru) != 0)
+            if (cpu.Layout?.Slot(XFeatures.Pkru) is { } pkru && (xcr0 & (ulong)XFeatures.Pkru) != 0)
             {
                 // The 16 bytes holding PKRU, kept inside the page; a PKRU that is not 4-aligned
                 // there (no CPU seen) sends every area to the full validator.

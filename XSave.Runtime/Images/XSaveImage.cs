@@ -163,11 +163,11 @@ public sealed class XSaveImage
     }
 
     /// <summary>
-    /// The bytes of component <paramref name="component"/> (2–19) as the CPU would load them: its
-    /// slot when XSTATE_BV marks it in use, zeros (its init state) when not. See <see cref="XSaveArea.GetComponent"/>.
+    /// The bytes of <paramref name="component"/> as the CPU would load them: its slot when
+    /// XSTATE_BV marks it in use, zeros (its init state) when not. See <see cref="XSaveArea.GetComponent(XFeatures)"/>.
     /// </summary>
-    /// <param name="component">The component's bit number.</param>
-    public ReadOnlySpan<byte> GetComponent(int component) => _area.GetComponent(component);
+    /// <param name="component">One component, e.g. <see cref="XFeatures.Avx"/>.</param>
+    public ReadOnlySpan<byte> GetComponent(XFeatures component) => _area.GetComponent(component);
 
     /// <summary>
     /// The same state as a standard-format area in <paramref name="target"/>'s layout (by default
@@ -184,19 +184,14 @@ public sealed class XSaveImage
         _area.AsReadOnlySpan()[..XSaveArea.HeaderOffset].CopyTo(result.AsSpan());
         result.Header.XStateBv = InUse;
         result.RecordLayout(target);
-        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        foreach (XFeatures component in (InUse & ~(XFeatures.X87 | XFeatures.Sse)).Components())
         {
-            if (((ulong)InUse & (1UL << i)) == 0)
+            if (target.Slot(component) is not { } slot || slot.End > XSaveArea.Size)
             {
-                continue;
+                throw Invalid("XSTATE_BV", $"Component {XSaveLayout.Bit(component)} ({component}) is in use but the {target.Name} layout has no slot for it inside the page: the state cannot be converted for that CPU.");
             }
 
-            if (target.Slot(i) is not { } slot || slot.End > XSaveArea.Size)
-            {
-                throw Invalid("XSTATE_BV", $"Component {i} is in use but the {target.Name} layout has no slot for it inside the page: the state cannot be converted for that CPU.");
-            }
-
-            GetComponent(i).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
+            GetComponent(component).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
         }
 
         return result;
@@ -221,11 +216,11 @@ public sealed class XSaveImage
         _area.AsReadOnlySpan()[..XSaveArea.HeaderOffset].CopyTo(result.AsSpan());
         result.Header.XStateBv = InUse;
         result.Header.XCompBv = XSaveHeader.CompactedFormat | (ulong)laidOut;
-        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        foreach (XFeatures component in (InUse & ~(XFeatures.X87 | XFeatures.Sse)).Components())
         {
-            if (((ulong)InUse & (1UL << i)) != 0 && compacted.Slot(i) is { } slot)
+            if (compacted.Slot(component) is { } slot)
             {
-                GetComponent(i).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
+                GetComponent(component).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
             }
         }
 
@@ -303,9 +298,9 @@ public sealed class XSaveImage
 
     private static bool Covers(XSaveLayout layout, XFeatures features)
     {
-        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        foreach (XFeatures component in (features & ~(XFeatures.X87 | XFeatures.Sse)).Components())
         {
-            if (((ulong)features & (1UL << i)) != 0 && layout.Slot(i) is null)
+            if (layout.Slot(XSaveLayout.Bit(component)) is null && XSaveLayout.Bit(component) < XSaveLayout.ComponentCount)
             {
                 return false;
             }

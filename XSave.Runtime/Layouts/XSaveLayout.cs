@@ -83,10 +83,20 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// </summary>
     public static XSaveLayout? Current => Processor.LiveLayout;
 
-    /// <summary>The slot of <paramref name="component"/>, or null when this layout has none (or it is in the legacy region).</summary>
-    /// <param name="component">The component's bit number, 0–19.</param>
-    public ComponentSlot? Slot(int component) =>
-        (uint)component < ComponentCount && _slots[component].Size > 0 ? _slots[component] : null;
+    /// <summary>The slot of <paramref name="component"/>, or null when this layout has none (x87 and SSE live in the legacy region).</summary>
+    /// <param name="component">One component, e.g. <see cref="XFeatures.Pkru"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="component"/> is not exactly one component.</exception>
+    public ComponentSlot? Slot(XFeatures component) => Slot(Bit(component));
+
+    /// <summary>The slot of the component with bit number <paramref name="bit"/> (any number: null where there is none).</summary>
+    internal ComponentSlot? Slot(int bit) =>
+        (uint)bit < ComponentCount && _slots[bit].Size > 0 ? _slots[bit] : null;
+
+    /// <summary>The bit number of one component.</summary>
+    internal static int Bit(XFeatures component) =>
+        System.Numerics.BitOperations.IsPow2((ulong)component)
+            ? System.Numerics.BitOperations.TrailingZeroCount((ulong)component)
+            : throw new ArgumentException($"0x{(ulong)component:X} is not exactly one component.", nameof(component));
 
     /// <summary>The size of a standard-format area holding <paramref name="features"/> in this layout.</summary>
     /// <param name="features">The components (normally XCR0).</param>
@@ -94,9 +104,9 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     public int StandardSize(XFeatures features)
     {
         int end = XSaveArea.HeaderOffset + XSaveHeader.Size;
-        for (int i = 2; i < ComponentCount; i++)
+        foreach (XFeatures component in features.Components())
         {
-            if (((ulong)features & (1UL << i)) != 0 && Slot(i) is { } slot)
+            if (Slot(Bit(component)) is { } slot)
             {
                 end = Math.Max(end, slot.End);
             }
@@ -137,9 +147,12 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
         return new XSaveLayout($"compacted (XCOMP_BV 0x{(ulong)xcompBv:X})", slots);
     }
 
-    /// <summary>The size of component <paramref name="component"/>: the same on every vendor (0 when unknown).</summary>
-    /// <param name="component">The component's bit number.</param>
-    public static int ArchitecturalSize(int component) => component switch
+    /// <summary>The size of <paramref name="component"/>: the same on every vendor (0 when unknown).</summary>
+    /// <param name="component">One component, e.g. <see cref="XFeatures.Avx"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="component"/> is not exactly one component.</exception>
+    public static int ArchitecturalSize(XFeatures component) => ArchitecturalSize(Bit(component));
+
+    internal static int ArchitecturalSize(int component) => component switch
     {
         2 => 256,
         3 or 4 or 5 or 17 => 64,
@@ -156,9 +169,9 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// <param name="features">The components that matter.</param>
     public bool Agrees(XSaveLayout other, XFeatures features)
     {
-        for (int i = 2; i < ComponentCount; i++)
+        foreach (XFeatures component in features.Components())
         {
-            if (((ulong)features & (1UL << i)) != 0 && Slot(i)?.Offset != other.Slot(i)?.Offset)
+            if (Slot(Bit(component))?.Offset != other.Slot(Bit(component))?.Offset)
             {
                 return false;
             }

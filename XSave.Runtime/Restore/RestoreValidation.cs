@@ -173,12 +173,13 @@ public static class RestoreValidation
         }
 
         XSaveLayout cpuLayout = cpu.Layout!;
-        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        foreach (XFeatures component in restored.Components())
         {
-            if (((ulong)restored & (1UL << i)) != 0 && areaLayout.Slot(i)?.Offset != cpuLayout.Slot(i)?.Offset)
+            if (areaLayout.Slot(component)?.Offset != cpuLayout.Slot(component)?.Offset)
             {
-                throw Fail(RestoreRule.LayoutMismatch, "layout descriptor", (ulong)i,
-                    $"The layout descriptor (bytes 464–511) places component {i} at {areaLayout.Slot(i)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot"}, but this CPU puts it at {cpuLayout.Slot(i)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot"}: the area was saved on another kind of CPU. Convert it with XSaveImage.Parse(bytes).ToStandard().");
+                int bit = XSaveLayout.Bit(component);
+                throw Fail(RestoreRule.LayoutMismatch, "layout descriptor", (ulong)bit,
+                    $"The layout descriptor (bytes 464–511) places component {bit} ({component}) at {areaLayout.Slot(component)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot"}, but this CPU puts it at {cpuLayout.Slot(component)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot"}: the area was saved on another kind of CPU. Convert it with XSaveImage.Parse(bytes).ToStandard().");
             }
         }
     }

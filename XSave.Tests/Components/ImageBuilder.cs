@@ -46,10 +46,10 @@ internal sealed class ImageBuilder
 
         for (int k = 0; k < 8; k++)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(Bytes.AsSpan(Slot(5).Offset + (8 * k)), Opmask(k));
+            BinaryPrimitives.WriteUInt64LittleEndian(Bytes.AsSpan(Slot(XFeatures.Avx512Opmask).Offset + (8 * k)), Opmask(k));
         }
 
-        BinaryPrimitives.WriteUInt32LittleEndian(Bytes.AsSpan(Slot(9).Offset), PkruValue);
+        BinaryPrimitives.WriteUInt32LittleEndian(Bytes.AsSpan(Slot(XFeatures.Pkru).Offset), PkruValue);
         return this;
     }
 
@@ -57,11 +57,11 @@ internal sealed class ImageBuilder
     {
         int offset = register < 16
             ? j < 16 ? 160 + (16 * register) + j          // XMM in the legacy region
-            : j < 32 ? Slot(2).Offset + (16 * register) + (j - 16)   // YMM_Hi128
-            : Slot(6).Offset + (32 * register) + (j - 32)            // ZMM_Hi256
-            : Slot(7).Offset + (64 * (register - 16)) + j;           // Hi16_ZMM
+            : j < 32 ? Slot(XFeatures.Avx).Offset + (16 * register) + (j - 16)   // YMM_Hi128
+            : Slot(XFeatures.Avx512ZmmHi256).Offset + (32 * register) + (j - 32)            // ZMM_Hi256
+            : Slot(XFeatures.Avx512Hi16Zmm).Offset + (64 * (register - 16)) + j;           // Hi16_ZMM
         Bytes[offset] = value;
     }
 
-    private ComponentSlot Slot(int component) => _layout.Slot(component)!.Value;
+    private ComponentSlot Slot(XFeatures component) => _layout.Slot(component)!.Value;
 }

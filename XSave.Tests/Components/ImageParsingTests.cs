@@ -79,11 +79,11 @@ public class ImageParsingTests
         XSaveLayout layout = XSaveLayout.Compacted(XFeatures.Avx | XFeatures.Avx512Opmask | XFeatures.Pkru | XFeatures.AmxTileConfig);
         Assert.Multiple(() =>
         {
-            Assert.That(layout.Slot(2), Is.EqualTo(new ComponentSlot(576, 256)));
-            Assert.That(layout.Slot(5), Is.EqualTo(new ComponentSlot(832, 64)));
-            Assert.That(layout.Slot(9), Is.EqualTo(new ComponentSlot(896, 8)));
-            Assert.That(layout.Slot(17), Is.EqualTo(new ComponentSlot(960, 64)), "TILECFG aligned to 64 after PKRU ends at 904");
-            Assert.That(layout.Slot(6), Is.Null);
+            Assert.That(layout.Slot(XFeatures.Avx), Is.EqualTo(new ComponentSlot(576, 256)));
+            Assert.That(layout.Slot(XFeatures.Avx512Opmask), Is.EqualTo(new ComponentSlot(832, 64)));
+            Assert.That(layout.Slot(XFeatures.Pkru), Is.EqualTo(new ComponentSlot(896, 8)));
+            Assert.That(layout.Slot(XFeatures.AmxTileConfig), Is.EqualTo(new ComponentSlot(960, 64)), "TILECFG aligned to 64 after PKRU ends at 904");
+            Assert.That(layout.Slot(XFeatures.Avx512ZmmHi256), Is.Null);
         });
     }
 

@@ -75,6 +75,21 @@ public class LayoutTests
     }
 
     [Test]
+    public void A_component_is_one_XFeatures_bit()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(((XFeatures)0x207).Components(), Is.EqualTo(new[] { XFeatures.X87, XFeatures.Sse, XFeatures.Avx, XFeatures.Pkru }));
+            Assert.That(XFeatures.None.Components(), Is.Empty);
+            Assert.That(XSaveLayout.AmdZen4.Slot(XFeatures.Pkru), Is.EqualTo(new ComponentSlot(2432, 8)));
+            Assert.That(XSaveLayout.Intel.Slot(XFeatures.X87), Is.Null, "x87 lives in the legacy region");
+            Assert.That(XSaveLayout.ArchitecturalSize(XFeatures.Avx512Hi16Zmm), Is.EqualTo(1024));
+            Assert.Throws<ArgumentException>(() => XSaveLayout.Intel.Slot(XFeatures.Avx | XFeatures.Pkru), "two components");
+            Assert.Throws<ArgumentException>(() => XSaveLayout.ArchitecturalSize(XFeatures.None), "no component");
+        });
+    }
+
+    [Test]
     public void The_generator_knows_every_instruction_by_the_runtime_s_names_and_values()
     {
         // The generator compiles the runtime's source; this would catch a copy that drifted anyway.

@@ -89,7 +89,7 @@ public class RecordedCpuTests
             byte[] rejects = new byte[16];
             snapshot.PkruRejects.AsByte().CopyTo(rejects);
             int first = Array.FindIndex(rejects, b => b != 0);
-            Assert.That(first < 0 ? -1 : snapshot.PkruLane + first, Is.EqualTo(pkru ? profile.Layout!.Slot(9)!.Value.Offset : -1), "the fast path looks at PKRU's byte");
+            Assert.That(first < 0 ? -1 : snapshot.PkruLane + first, Is.EqualTo(pkru ? profile.Layout!.Slot(XFeatures.Pkru)!.Value.Offset : -1), "the fast path looks at PKRU's byte");
             Assert.That(first < 0 ? 0 : rejects[first], Is.EqualTo(pkru ? 3 : 0), "its key-0 bits");
 
             Assert.That(profile.SavedSlots.Where(s => s.Slot.Size > XSaveLayout.ArchitecturalSize(s.Component)), Is.Empty,
@@ -106,7 +106,7 @@ public class RecordedCpuTests
         XSaveArea area = XSaveArea.Initial;
         area.Header.XStateBv = XFeatures.X87 | XFeatures.Sse | XFeatures.Pkru;
         area.RecordLayout(profile.Layout!);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[profile.Layout!.Slot(9)!.Value.Offset..], 0x55555557);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[profile.Layout!.Slot(XFeatures.Pkru)!.Value.Offset..], 0x55555557);
         var ex = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, profile, RestoreHazards.None));
         Assert.That(ex!.Rule, Is.EqualTo(RestoreRule.PkruLocksKeyZero));
     }
@@ -214,7 +214,7 @@ public class RecordedCpuTests
             }
 
             byte[] expected = Enumerable.Range(0, Math.Min(cpu.Components[i].Size, XSaveLayout.ArchitecturalSize(i))).Select(j => Value(i, j)).ToArray();
-            Assert.That(state.GetComponent(i).ToArray(), Is.EqualTo(expected), $"component {i}");
+            Assert.That(state.GetComponent((XFeatures)(1UL << i)).ToArray(), Is.EqualTo(expected), $"component {i}");
         }
 
         if (cpu.Xcr0.HasFlag(XFeatures.Pkru))
@@ -231,7 +231,7 @@ public class RecordedCpuTests
         {
             if (((ulong)expected.InUse & (1UL << i)) != 0)
             {
-                Assert.That(actual.GetComponent(i).ToArray(), Is.EqualTo(expected.GetComponent(i).ToArray()), $"{what}: component {i}");
+                Assert.That(actual.GetComponent((XFeatures)(1UL << i)).ToArray(), Is.EqualTo(expected.GetComponent((XFeatures)(1UL << i)).ToArray()), $"{what}: component {i}");
             }
         }
     }

@@ -32,7 +32,7 @@ internal static class ParserFuzz
             {
                 if (XSaveLayout.ArchitecturalSize(i) is > 0 and <= 1024)
                 {
-                    _ = parsed.GetComponent(i).Length;
+                    _ = parsed.GetComponent((XFeatures)(1UL << i)).Length;
                 }
             }
 

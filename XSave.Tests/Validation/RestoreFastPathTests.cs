@@ -38,7 +38,7 @@ public unsafe class RestoreFastPathTests
         area.RecordLayout(layout);
         if (xcr0.HasFlag(XFeatures.Pkru))
         {
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[layout.Slot(9)!.Value.Offset..], DefaultPkru);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[layout.Slot(XFeatures.Pkru)!.Value.Offset..], DefaultPkru);
         }
 
         return area;
@@ -117,7 +117,7 @@ public unsafe class RestoreFastPathTests
 
         if (xcr0.HasFlag(XFeatures.Pkru))
         {
-            int pkru = layout.Slot(9)!.Value.Offset * 8;
+            int pkru = layout.Slot(XFeatures.Pkru)!.Value.Offset * 8;
             for (int bit = pkru; bit < pkru + 32; bit++)
             {
                 yield return bit;
@@ -165,7 +165,7 @@ public unsafe class RestoreFastPathTests
 
         if (xcr0.HasFlag(XFeatures.Pkru))
         {
-            int pkru = layout.Slot(9)!.Value.Offset * 8;
+            int pkru = layout.Slot(XFeatures.Pkru)!.Value.Offset * 8;
             yield return pkru;
             yield return pkru + 1;
         }

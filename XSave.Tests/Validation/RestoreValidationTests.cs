@@ -238,7 +238,7 @@ public class RestoreValidationTests
             {
                 Assert.That(ex!.Rule, Is.EqualTo(RestoreRule.PkruLocksKeyZero), layout.Name);
                 Assert.That(ex.Field, Is.EqualTo("PKRU"));
-                Assert.That(ex.Message, Does.Contain($"area byte {layout.Slot(9)!.Value.Offset}"));
+                Assert.That(ex.Message, Does.Contain($"area byte {layout.Slot(XFeatures.Pkru)!.Value.Offset}"));
                 Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in standard, XSaveArea.SafeFeatures, Zen3, 0xFFFF, true, layout, RestoreHazards.KeyZeroLocked));
                 Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in standard, XSaveArea.SafeFeatures & ~XFeatures.Pkru, Zen3, 0xFFFF, true, layout), "not restored: not checked");
             });
@@ -277,7 +277,7 @@ public class RestoreValidationTests
             area.RecordLayout(layout);
         }
 
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[layout.Slot(9)!.Value.Offset..], pkru);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(area.AsSpan()[layout.Slot(XFeatures.Pkru)!.Value.Offset..], pkru);
         return area;
     }
 }
