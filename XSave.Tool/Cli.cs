@@ -66,15 +66,7 @@ internal static class Cli
         XSaveArea area = default;
         area.Save();
         area.Load(); // nothing the tool does changes the state; restoring proves the area is valid
-        if (json)
-        {
-            JsonReport.Write(output, area, "live", live: true);
-        }
-        else
-        {
-            StateReport.Write(output, style, area, live: true);
-        }
-
+        Render(output, style, json, Report.Of(area, "live", XSaveArea.EnabledFeatures, image: null));
         return 0;
     }
 
@@ -97,20 +89,23 @@ internal static class Cli
 
     private static void Describe(TextWriter output, Style style, bool json, XSaveImage image, string source)
     {
+        Render(output, style, json, Report.Of(image.Area, source, image.Xcr0, image));
+        if (!json)
+        {
+            output.WriteLine();
+        }
+    }
+
+    private static void Render(TextWriter output, Style style, bool json, Report report)
+    {
         if (json)
         {
-            JsonReport.Write(output, image.Area, source, live: false, image);
-            return;
+            JsonReport.Write(output, report);
         }
-
-        output.WriteLine(style.Heading($"{source}: {image.Format}, {image.Length} bytes, layout {image.Layout.Name}"));
-        if (image.Dropped != XFeatures.None)
+        else
         {
-            output.WriteLine($"  dropped (past the page): {StateReport.Features(image.Dropped)}");
+            TextReport.Write(output, style, report);
         }
-
-        StateReport.Write(output, style, image.Area, live: false);
-        output.WriteLine();
     }
 
     private static int Save(string path, TextWriter output)

@@ -1,85 +1,47 @@
+using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 
 namespace XSave.Tool;
 
-/// <summary>One JSON object per area, for scripts: numbers as hex strings, registers as hex.</summary>
+/// <summary>A <see cref="Report"/> as one JSON object for scripts: numbers as hex strings, registers as hex, arrays for register files.</summary>
 internal static class JsonReport
 {
-    public static void Write(TextWriter output, in XSaveArea area, string source, bool live, XSaveImage? image = null)
+    public static void Write(TextWriter output, Report report)
     {
+        // Items of one array ("st[]") are gathered first, in order, so each array is written once.
+        var arrays = new Dictionary<string, List<object>>();
+        var order = new List<(string Name, object? Value)>();
+        foreach (ReportSection section in report.Sections)
+        {
+            foreach (ReportItem item in section.Items)
+            {
+                if (item.JsonName.EndsWith("[]", System.StringComparison.Ordinal))
+                {
+                    string name = item.JsonName[..^2];
+                    if (!arrays.TryGetValue(name, out List<object>? values))
+                    {
+                        arrays[name] = values = [];
+                        order.Add((name, null));
+                    }
+
+                    values.Add(item.Json);
+                }
+                else
+                {
+                    order.Add((item.JsonName, item.Json));
+                }
+            }
+        }
+
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
-            json.WriteString("source", source);
-            if (image is not null)
+            foreach (var (name, value) in order)
             {
-                json.WriteString("format", image.Format.ToString());
-                json.WriteNumber("length", image.Length);
-                json.WriteString("dropped", Hex((ulong)image.Dropped));
-            }
-
-            if (live)
-            {
-                json.WriteString("xcr0", Hex((ulong)XSaveArea.EnabledFeatures));
-                json.WriteString("saved", Hex((ulong)XSaveArea.SavedFeatures));
-                json.WriteString("leftOut", Hex((ulong)XSaveArea.UnsavedFeatures));
-            }
-
-            json.WriteString("layout", area.Layout?.Name ?? "unknown");
-            json.WriteString("xstateBv", Hex((ulong)area.Header.XStateBv));
-            json.WriteString("xcompBv", Hex(area.Header.XCompBv));
-            json.WriteString("fcw", Hex((ushort)area.Legacy.Fcw));
-            json.WriteString("fsw", Hex((ushort)area.Legacy.Fsw));
-            json.WriteString("mxcsr", Hex((uint)area.Legacy.Mxcsr));
-            json.WriteStartArray("st");
-            for (int i = 0; i < 8; i++)
-            {
-                json.WriteStartObject();
-                json.WriteString("raw", $"{area.Legacy.St[i].SignAndExponent:X4}{area.Legacy.St[i].Significand:X16}");
-                double value = area.Legacy.St[i].ToDouble();
-                if (double.IsFinite(value))
-                {
-                    json.WriteNumber("value", value);
-                }
-                else
-                {
-                    json.WriteString("value", value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                }
-
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
-            json.WriteStartArray("ymm");
-            for (int i = 0; i < 16; i++)
-            {
-                json.WriteStringValue(area.Ymm(i).ToString());
-            }
-
-            json.WriteEndArray();
-            if (StateReport.Shows(area, XFeatures.Avx512Opmask, live))
-            {
-                json.WriteStartArray("k");
-                for (int k = 0; k < 8; k++)
-                {
-                    json.WriteStringValue(Hex(area.Opmask(k)));
-                }
-
-                json.WriteEndArray();
-                json.WriteStartArray("zmm");
-                for (int i = 0; i < 32; i++)
-                {
-                    json.WriteStringValue(area.Zmm(i).ToString());
-                }
-
-                json.WriteEndArray();
-            }
-
-            if (StateReport.Shows(area, XFeatures.Pkru, live))
-            {
-                json.WriteString("pkru", Hex(area.Pkru));
+                json.WritePropertyName(name);
+                WriteValue(json, value ?? arrays[name]);
             }
 
             json.WriteEndObject();
@@ -88,5 +50,38 @@ internal static class JsonReport
         output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
-    private static string Hex(ulong value) => $"0x{value:X}";
+    private static void WriteValue(Utf8JsonWriter json, object value)
+    {
+        switch (value)
+        {
+            case string text:
+                json.WriteStringValue(text);
+                break;
+            case double number:
+                json.WriteNumberValue(number);
+                break;
+            case Dictionary<string, object> fields:
+                json.WriteStartObject();
+                foreach (var (name, field) in fields)
+                {
+                    json.WritePropertyName(name);
+                    WriteValue(json, field);
+                }
+
+                json.WriteEndObject();
+                break;
+            case List<object> items:
+                json.WriteStartArray();
+                foreach (object item in items)
+                {
+                    WriteValue(json, item);
+                }
+
+                json.WriteEndArray();
+                break;
+            default:
+                json.WriteStringValue(value.ToString());
+                break;
+        }
+    }
 }

@@ -62,6 +62,21 @@ public class CliTests
             var (exit, output, errors) = Run("read", path);
             Assert.That(exit, Is.Zero, errors);
             Assert.That(output, Does.Contain("NT_X86_XSAVE_LAYOUT").And.Contain("55555554"));
+
+            // Text and JSON come from one report: the same facts, and nothing XCR0 0x207 lacks.
+            var (jsonExit, json, jsonErrors) = Run("read", path, "--json");
+            Assert.That(jsonExit, Is.Zero, jsonErrors);
+            using JsonDocument document = JsonDocument.Parse(json);
+            JsonElement root = document.RootElement;
+            Assert.Multiple(() =>
+            {
+                Assert.That(output, Does.Contain("0x207").And.Not.Contain("ZMM0").And.Not.Contain("AVX-512"));
+                Assert.That(root.GetProperty("xcr0").GetString(), Is.EqualTo("0x207"));
+                Assert.That(root.GetProperty("pkru").GetString(), Is.EqualTo("0x55555554"));
+                Assert.That(root.TryGetProperty("zmm", out _), Is.False);
+                Assert.That(root.TryGetProperty("k", out _), Is.False);
+                Assert.That(root.GetProperty("layout").GetString(), Does.Contain("NT_X86_XSAVE_LAYOUT"));
+            });
         }
         finally
         {

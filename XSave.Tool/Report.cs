@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace XSave.Tool;
+
+/// <summary>
+/// What the tool says about one state, built once and rendered twice: as text
+/// (<see cref="TextReport"/>) and as JSON (<see cref="JsonReport"/>), so the two never disagree.
+/// </summary>
+internal sealed record Report(IReadOnlyList<ReportSection> Sections)
+{
+    /// <summary>
+    /// The report of <paramref name="area"/>. <paramref name="enabled"/> is the XCR0 the state was
+    /// saved under where known (the live CPU's, or the image's): components it does not enable
+    /// are not shown, rather than shown as zeros.
+    /// </summary>
+    public static Report Of(XSaveArea area, string source, XFeatures? enabled, XSaveImage? image)
+    {
+        XSaveHeader header = area.Header;
+        LegacyRegion legacy = area.Legacy;
+        XFeatures inUse = header.XStateBv;
+        bool Shows(XFeatures feature) => area.Layout?.Slot(feature) is not null && (enabled is not { } xcr0 || xcr0.HasFlag(feature));
+
+        var state = new List<ReportItem> { new("source", source, "source", source) };
+        if (image is not null)
+        {
+            state.Add(new("format", $"{image.Format}, {image.Length} bytes", "format", image.Format.ToString()));
+            state.Add(new("length", image.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "length", (double)image.Length, Text: false));
+            state.Add(new("dropped (past the page)", Features(image.Dropped), "dropped", Hex((ulong)image.Dropped), Text: image.Dropped != XFeatures.None));
+        }
+
+        if (enabled is { } known)
+        {
+            state.Add(new("enabled (XCR0)", Features(known), "xcr0", Hex((ulong)known)));
+        }
+
+        if (image is null)
+        {
+            state.Add(new("saved", Features(XSaveArea.SavedFeatures), "saved", Hex((ulong)XSaveArea.SavedFeatures)));
+            state.Add(new("left out (too big for the page)", Features(XSaveArea.UnsavedFeatures), "leftOut", Hex((ulong)XSaveArea.UnsavedFeatures)));
+        }
+
+        state.Add(new("layout", image?.Layout.Name ?? area.Layout?.Name ?? "unknown", "layout", image?.Layout.Name ?? area.Layout?.Name ?? "unknown"));
+        state.Add(new("XSTATE_BV (not in init state)", Features(inUse), "xstateBv", Hex((ulong)inUse)));
+        state.Add(new("XCOMP_BV", $"0x{header.XCompBv:X16}{(header.IsCompacted ? " (compacted)" : " (standard format)")}", "xcompBv", Hex(header.XCompBv)));
+        var sections = new List<ReportSection> { new("State", InitState: false, state) };
+
+        var x87 = new List<ReportItem>
+        {
+            new("FCW", $"0x{(ushort)legacy.Fcw:X4}  {ControlWord(legacy.Fcw)}", "fcw", Hex((ushort)legacy.Fcw)),
+            new("FSW", $"0x{(ushort)legacy.Fsw:X4}  TOP={legacy.Top} {Flags((ulong)(legacy.Fsw & ~X87StatusWord.TopMask), typeof(X87StatusWord))}", "fsw", Hex((ushort)legacy.Fsw)),
+            new("FTW (abridged)", $"0x{legacy.AbridgedFtw:X2}  ({System.Numerics.BitOperations.PopCount(legacy.AbridgedFtw)} of 8 registers in use)", "ftw", Hex(legacy.AbridgedFtw)),
+            new("FOP / FIP / FDP", $"0x{legacy.Fop:X3} / 0x{legacy.Fip:X16} / 0x{legacy.Fdp:X16}", "fip", Hex(legacy.Fip)),
+        };
+        for (int i = 0; i < 8; i++)
+        {
+            X87Register st = legacy.St[i];
+            bool valid = (legacy.AbridgedFtw & (1 << ((legacy.Top + i) & 7))) != 0;
+            double value = st.ToDouble();
+            var json = new Dictionary<string, object>
+            {
+                ["raw"] = $"{st.SignAndExponent:X4}{st.Significand:X16}",
+                ["value"] = double.IsFinite(value) ? value : value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            x87.Add(new($"ST{i}", valid ? st.ToString() : $"empty ({st})", "st[]", json, Dim: !valid));
+        }
+
+        sections.Add(new("x87", InitState: !inUse.HasFlag(XFeatures.X87), x87));
+        sections.Add(new("SSE", InitState: !inUse.HasFlag(XFeatures.Sse),
+        [
+            new("MXCSR", $"0x{(uint)legacy.Mxcsr:X8}  {MxcsrText(legacy.Mxcsr)}", "mxcsr", Hex((uint)legacy.Mxcsr)),
+            new("MXCSR_MASK", $"0x{(uint)legacy.MxcsrMask:X8}", "mxcsrMask", Hex((uint)legacy.MxcsrMask)),
+        ]));
+        sections.Add(new("AVX", InitState: !inUse.HasFlag(XFeatures.Avx),
+            Enumerable.Range(0, 16).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList()));
+
+        if (Shows(XFeatures.Avx512Opmask))
+        {
+            var avx512 = Enumerable.Range(0, 8).Select(k => new ReportItem($"K{k}", $"0x{area.Opmask(k):X16}", "k[]", Hex(area.Opmask(k)))).ToList();
+            avx512.AddRange(Enumerable.Range(0, 32).Select(i => new ReportItem($"ZMM{i}", area.Zmm(i).ToString(), "zmm[]", area.Zmm(i).ToString())));
+            sections.Add(new("AVX-512", InitState: (inUse & (XFeatures.Avx512Opmask | XFeatures.Avx512ZmmHi256 | XFeatures.Avx512Hi16Zmm)) == 0, avx512));
+        }
+
+        if (Shows(XFeatures.Pkru))
+        {
+            sections.Add(new("PKRU", InitState: !inUse.HasFlag(XFeatures.Pkru), [new("PKRU", $"0x{area.Pkru:X8}", "pkru", Hex(area.Pkru))]));
+        }
+
+        return new Report(sections);
+    }
+
+    public static string Features(XFeatures features) =>
+        features == XFeatures.None ? "none" : $"0x{(ulong)features:X}  {Flags((ulong)features, typeof(XFeatures))}";
+
+    private static string Hex(ulong value) => $"0x{value:X}";
+
+    private static string Flags(ulong bits, Type type) => string.Join(" ", Enumerable.Range(0, 64)
+        .Where(i => (bits & (1UL << i)) != 0)
+        .Select(i => FlagName(type, 1UL << i) ?? $"bit{i}"));
+
+    private static string? FlagName(Type type, ulong bit) =>
+        type == typeof(XFeatures) ? Enum.GetName((XFeatures)bit)
+        : type == typeof(X87StatusWord) ? Enum.GetName((X87StatusWord)bit)
+        : type == typeof(X87ControlWord) ? Enum.GetName((X87ControlWord)bit)
+        : Enum.GetName((Mxcsr)bit);
+
+    private static string ControlWord(X87ControlWord fcw)
+    {
+        string[] precision = ["single (24-bit)", "reserved", "double (53-bit)", "extended (64-bit)"];
+        return $"masks:{Flags((ulong)(fcw & X87ControlWord.AllExceptionMasks), typeof(X87ControlWord))} precision={precision[((int)fcw >> 8) & 3]} rounding={Rounding((int)fcw >> 10)}";
+    }
+
+    private static string MxcsrText(Mxcsr mxcsr)
+    {
+        ulong flags = (uint)mxcsr & 0x3F, modes = (uint)(mxcsr & (Mxcsr.DenormalsAreZeros | Mxcsr.FlushToZero));
+        return $"flags:{(flags == 0 ? "none" : Flags(flags, typeof(Mxcsr)))} masks:{Flags((uint)(mxcsr & Mxcsr.AllExceptionMasks), typeof(Mxcsr))} rounding={Rounding((int)mxcsr >> 13)}{(modes != 0 ? " " + Flags(modes, typeof(Mxcsr)) : string.Empty)}";
+    }
+
+    private static string Rounding(int bits) => (bits & 3) switch
+    {
+        0 => "nearest",
+        1 => "down",
+        2 => "up",
+        _ => "toward zero",
+    };
+}
+
+/// <summary>A group of items under one heading; <paramref name="InitState"/> marks a component XSTATE_BV says is in its init state.</summary>
+internal sealed record ReportSection(string Title, bool InitState, IReadOnlyList<ReportItem> Items);
+
+/// <summary>
+/// One fact: its label and text for people, its JSON name and value for scripts (a name ending
+/// in "[]" appends to an array of that name). <paramref name="Text"/> false keeps it out of the
+/// text (said elsewhere there); <paramref name="Dim"/> shows it dimmed.
+/// </summary>
+internal sealed record ReportItem(string Label, string Value, string JsonName, object Json, bool Text = true, bool Dim = false);
