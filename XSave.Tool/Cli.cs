@@ -9,7 +9,7 @@ internal static class Cli
     public const string Help = """
         xsave - inspect the x86 extended CPU state (x87, SSE, AVX, AVX-512, PKRU, ...)
 
-        usage:
+        usage (every command also takes --help):
           xsave show [--json]          save this thread's live state, print it, restore it
           xsave read FILE [--json]     print a saved area, an XSAVE image (NT_X86_XSTATE,
                                        FXSAVE, compacted, AMX-sized) or a Linux core file
@@ -22,38 +22,101 @@ internal static class Cli
         turns it off). Reading files works on any CPU; show, save and thunks need x86-64.
         """;
 
+    // Each command: the options it takes and how many arguments (FILE) it needs.
+    private static readonly (string Name, string[] Options, int Arguments, string Usage)[] Commands =
+    [
+        ("show", ["--json"], 0, "xsave show [--json]"),
+        ("read", ["--json"], 1, "xsave read FILE [--json]"),
+        ("save", [], 1, "xsave save FILE"),
+        ("thunks", [], 0, "xsave thunks"),
+    ];
+
     public static int Run(string[] args, TextWriter output, TextWriter errors, Style style)
     {
-        string command = args.Length > 0 ? args[0] : "help";
         bool json = Array.IndexOf(args, "--json") >= 0;
+        string command = args.Length > 0 ? args[0] : "help";
         try
         {
             switch (command)
             {
+                case "help" or "--help" or "-h" or "--version" when args.Length > 1:
+                    return Usage(errors, json, $"'{command}' takes nothing after it.", null);
                 case "help" or "--help" or "-h":
                     output.Write(Help);
+                    output.WriteLine();
                     return 0;
                 case "--version":
                     output.WriteLine(typeof(Cli).Assembly.GetName().Version?.ToString(3));
                     return 0;
-                case "show":
-                    return Show(output, style, json);
-                case "read" when args.Length >= 2:
-                    return Read(args[1], output, style, json);
-                case "save" when args.Length >= 2:
-                    return Save(args[1], output);
-                case "thunks":
-                    return Thunks(output, style);
-                default:
-                    errors.WriteLine($"xsave: unknown or incomplete command '{string.Join(' ', args)}'. Run 'xsave help'.");
-                    return 2;
             }
+
+            int index = Array.FindIndex(Commands, c => c.Name == command);
+            if (index < 0)
+            {
+                return Usage(errors, json, $"unknown command '{command}'.", null);
+            }
+
+            var (name, options, arguments, usage) = Commands[index];
+            string[] rest = args[1..];
+            if (Array.IndexOf(rest, "--help") >= 0 || Array.IndexOf(rest, "-h") >= 0)
+            {
+                output.WriteLine($"usage: {usage}");
+                return 0;
+            }
+
+            string? unknown = Array.Find(rest, a => a.StartsWith('-') && Array.IndexOf(options, a) < 0);
+            if (unknown is not null)
+            {
+                return Usage(errors, json, $"'{name}' has no option '{unknown}'.", usage);
+            }
+
+            string[] files = Array.FindAll(rest, a => !a.StartsWith('-'));
+            if (files.Length != arguments)
+            {
+                return Usage(errors, json, arguments == 0
+                    ? $"'{name}' takes no arguments; got '{string.Join(' ', files)}'."
+                    : files.Length == 0 ? $"'{name}' needs a FILE." : $"'{name}' takes one FILE; got {files.Length}.", usage);
+            }
+
+            return name switch
+            {
+                "show" => Show(output, style, json),
+                "read" => Read(files[0], output, style, json),
+                "save" => Save(files[0], output),
+                _ => Thunks(output, style),
+            };
         }
         catch (Exception e) when (e is PlatformNotSupportedException or InvalidXSaveImageException or InvalidXSaveAreaException or IOException or UnauthorizedAccessException)
         {
-            errors.WriteLine($"xsave: {e.Message}");
-            return 1;
+            return Fail(errors, json, e.Message, 1);
         }
+    }
+
+    private static int Usage(TextWriter errors, bool json, string problem, string? usage) =>
+        Fail(errors, json, usage is null ? $"{problem} Run 'xsave help'." : $"{problem} usage: {usage}", 2);
+
+    // Errors go to stderr: plain text, or with --json one JSON object, so scripts never parse prose.
+    private static int Fail(TextWriter errors, bool json, string message, int exitCode)
+    {
+        if (json)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = JsonReport.Encoder }))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("error", message);
+                writer.WriteNumber("exitCode", exitCode);
+                writer.WriteEndObject();
+            }
+
+            errors.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        }
+        else
+        {
+            errors.WriteLine($"xsave: {message}");
+        }
+
+        return exitCode;
     }
 
     private static int Show(TextWriter output, Style style, bool json)
@@ -72,7 +135,31 @@ internal static class Cli
 
     private static int Read(string path, TextWriter output, Style style, bool json)
     {
-        byte[] bytes = File.ReadAllBytes(path);
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"'{path}' is a directory; 'xsave read' takes a file: a saved area, an XSAVE image or a Linux core file.");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new IOException($"'{path}' does not exist.");
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new IOException($"'{path}' cannot be read: permission denied.");
+        }
+
+        if (bytes.Length == 0)
+        {
+            throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
+        }
+
         if (bytes.AsSpan().StartsWith("\u007FELF"u8))
         {
             foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(bytes))

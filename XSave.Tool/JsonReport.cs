@@ -7,6 +7,9 @@ namespace XSave.Tool;
 /// <summary>A <see cref="Report"/> as one JSON object for scripts: numbers as hex strings, registers as hex, arrays for register files.</summary>
 internal static class JsonReport
 {
+    /// <summary>Text as written (apostrophes, non-ASCII): this JSON goes to scripts and terminals, never into HTML.</summary>
+    public static readonly System.Text.Encodings.Web.JavaScriptEncoder Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
     public static void Write(TextWriter output, Report report)
     {
         // Items of one array ("st[]") are gathered first, in order, so each array is written once.
@@ -35,7 +38,7 @@ internal static class JsonReport
         }
 
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = Encoder }))
         {
             json.WriteStartObject();
             foreach (var (name, value) in order)

@@ -56,6 +56,7 @@ public sealed class XSaveImage
     public static XSaveImage Parse(ReadOnlySpan<byte> image, XSaveLayout? layout = null)
     {
         XSaveArea area = default;
+        ThrowIfNotAnImage(image);
         if (image.Length < LegacyRegion.Size)
         {
             throw Invalid("length", $"An XSAVE image is at least {LegacyRegion.Size} bytes (the legacy region); this one has {image.Length}.");
@@ -307,6 +308,23 @@ public sealed class XSaveImage
         }
 
         return true;
+    }
+
+    /// <summary>Inputs that are recognisably something else get told what they are and what reads them.</summary>
+    private static void ThrowIfNotAnImage(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith("\u007FELF"u8))
+        {
+            throw Invalid("ELF header", "The bytes are an ELF file (a Linux core file?), not an XSAVE image: read a core's threads with LinuxCoreFile.ReadThreads, or 'xsave read FILE'.");
+        }
+
+        // An image starts with FCW, whose high byte is at most 0x1F (bits 13–15 are reserved):
+        // eight printable characters there are text, and are named as such.
+        ReadOnlySpan<byte> start = bytes[..Math.Min(bytes.Length, 64)];
+        if (start.Length >= 8 && start[..8].IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0)
+        {
+            throw Invalid("content", $"The bytes look like text (they start \"{System.Text.Encoding.ASCII.GetString(start[..Math.Min(start.Length, 16)])}\"), not an XSAVE image: an image is the binary output of XSAVE, FXSAVE or XSaveArea.ToArray, or an NT_X86_XSTATE note.");
+        }
     }
 
     private static InvalidXSaveImageException Invalid(string field, string message) => new(field, message);

@@ -33,15 +33,77 @@ public class CliTests
         }
     }
 
-    [TestCase("bogus")]
-    [TestCase("read")]
-    [TestCase("save")]
-    public void Unknown_or_incomplete_commands_exit_2_and_point_to_help(params string[] args)
+    [TestCase("xsave help", "bogus")]
+    [TestCase("usage: xsave read FILE", "read")]
+    [TestCase("usage: xsave save FILE", "save")]
+    [TestCase("has no option '--jsn'", "show", "--jsn")]
+    [TestCase("takes no arguments", "show", "extra")]
+    [TestCase("takes one FILE; got 2", "read", "a", "b")]
+    [TestCase("has no option '--json'", "save", "f", "--json")]
+    [TestCase("takes nothing after it", "help", "me")]
+    public void Unknown_incomplete_or_extra_arguments_exit_2_with_the_usage(string expected, params string[] args)
     {
         var (exit, output, errors) = Run(args);
-        Assert.That(exit, Is.EqualTo(2));
+        Assert.Multiple(() =>
+        {
+            Assert.That(exit, Is.EqualTo(2));
+            Assert.That(output, Is.Empty);
+            Assert.That(errors, Does.Contain(expected));
+        });
+    }
+
+    [TestCase("show")]
+    [TestCase("read")]
+    [TestCase("save")]
+    [TestCase("thunks")]
+    public void Every_command_has_help(string command)
+    {
+        var (exit, output, errors) = Run(command, "--help");
+        Assert.Multiple(() =>
+        {
+            Assert.That(exit, Is.Zero);
+            Assert.That(errors, Is.Empty);
+            Assert.That(output, Does.StartWith($"usage: xsave {command}").And.EndWith("\n"));
+        });
+    }
+
+    [Test]
+    public void With_json_an_error_is_a_JSON_object_on_stderr()
+    {
+        var (exit, output, errors) = Run("read", "/no/such/file", "--json");
+        Assert.That(exit, Is.EqualTo(1));
         Assert.That(output, Is.Empty);
-        Assert.That(errors, Does.Contain("xsave help"));
+        using JsonDocument document = JsonDocument.Parse(errors);
+        Assert.Multiple(() =>
+        {
+            Assert.That(document.RootElement.GetProperty("error").GetString(), Does.Contain("does not exist"));
+            Assert.That(document.RootElement.GetProperty("exitCode").GetInt32(), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void Directories_empty_missing_text_and_ELF_files_each_get_their_own_message()
+    {
+        string directory = Directory.CreateTempSubdirectory("xsave-cli-").FullName;
+        string empty = Path.Combine(directory, "empty"), text = Path.Combine(directory, "passwd"), elf = Path.Combine(directory, "tool");
+        File.WriteAllBytes(empty, []);
+        File.WriteAllText(text, "root:x:0:0:root:/root:/bin/bash\n" + new string('#', 600));
+        File.WriteAllBytes(elf, [0x7F, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, .. new byte[700]]);
+        try
+        {
+            Assert.Multiple(() =>
+            {
+                Assert.That(Run("read", directory).Errors, Does.Contain("is a directory"));
+                Assert.That(Run("read", empty).Errors, Does.Contain("is empty"));
+                Assert.That(Run("read", Path.Combine(directory, "missing")).Errors, Does.Contain("does not exist"));
+                Assert.That(Run("read", text).Errors, Does.Contain("look like text"));
+                Assert.That(Assert.Throws<InvalidXSaveImageException>(() => XSaveImage.Parse(File.ReadAllBytes(elf)))!.Message, Does.Contain("LinuxCoreFile.ReadThreads"));
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Test]
