@@ -155,7 +155,7 @@ public sealed partial class XSaveThunkGenerator
                 source.Open();
             }
 
-            string mask = thunk.HasMask ? Identifier(thunk.MaskName) : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
+            string mask = thunk.HasMask ? $"(ulong){Identifier(thunk.MaskName)}" : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
             if (!thunk.IsUnchecked)
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");

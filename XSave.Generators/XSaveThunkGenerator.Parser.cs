@@ -175,7 +175,9 @@ public sealed partial class XSaveThunkGenerator
                     return true;
                 }
 
-                if (isFx || parameters.Length != 2 || parameters[1].RefKind != RefKind.None || parameters[1].Type.SpecialType != SpecialType.System_UInt64)
+                // The mask: a ulong, or the XFeatures set it stands for.
+                bool maskType = parameters.Length == 2 && (parameters[1].Type.SpecialType == SpecialType.System_UInt64 || IsType(parameters[1].Type, "global::XSave.XFeatures"));
+                if (isFx || !maskType || parameters[1].RefKind != RefKind.None)
                 {
                     return false;
                 }
@@ -219,8 +221,8 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.XGetBv => "'static partial ulong M(uint register)'",
                 XSaveInstruction.FxSave => "'static partial void M(LegacyRegion* region)' or 'static partial void M(ref LegacyRegion region)'",
                 XSaveInstruction.FxRstor => "'static partial void M(LegacyRegion* region)', or with 'ref' or 'in LegacyRegion region'",
-                XSaveInstruction.XRstor => "'static partial void M(XSaveArea* area)', or with 'ref' or 'in XSaveArea area', optionally followed by 'ulong mask'",
-                _ => "'static partial void M(XSaveArea* area)' or 'static partial void M(ref XSaveArea area)', optionally followed by 'ulong mask'",
+                XSaveInstruction.XRstor => "'static partial void M(XSaveArea* area)', or with 'ref' or 'in XSaveArea area', optionally followed by 'ulong mask' or 'XFeatures mask'",
+                _ => "'static partial void M(XSaveArea* area)' or 'static partial void M(ref XSaveArea area)', optionally followed by 'ulong mask' or 'XFeatures mask'",
             };
         }
     }

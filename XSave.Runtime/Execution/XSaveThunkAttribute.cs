@@ -7,7 +7,7 @@ namespace XSave;
 /// <paramref name="instruction"/>, assembled at compile time and called through an unmanaged
 /// function pointer. Accepted signatures, by instruction:
 /// <list type="bullet">
-/// <item>XSave, XSaveOpt, XSaveC: <c>void M(XSaveArea* area)</c> or <c>void M(ref XSaveArea area)</c>, optionally followed by <c>ulong mask</c>.</item>
+/// <item>XSave, XSaveOpt, XSaveC: <c>void M(XSaveArea* area)</c> or <c>void M(ref XSaveArea area)</c>, optionally followed by <c>ulong mask</c> or <c>XFeatures mask</c>.</item>
 /// <item>XRstor: as above, or with <c>in XSaveArea area</c>.</item>
 /// <item>FxSave: <c>void M(LegacyRegion* region)</c> or <c>ref LegacyRegion</c>; FxRstor also <c>in LegacyRegion</c>.</item>
 /// <item>XGetBv: <c>ulong M(uint register)</c>.</item>

@@ -30,6 +30,9 @@ public class GeneratedSourceTests
                 [XSaveThunk(XSaveInstruction.XRstor, Unchecked = true)]
                 public static partial void RestoreUnchecked(XSaveArea* area);
 
+                [XSaveThunk(XSaveInstruction.XSave)]
+                public static partial void SaveFeatures(XSaveArea* area, XFeatures mask);
+
                 [XSaveThunk(XSaveInstruction.FxSave)]
                 public static partial void FxSave(ref LegacyRegion region);
 

@@ -26,12 +26,21 @@ public unsafe class GeneratedThunkTests : RestoresCpuState
         Assert.Throws<ArgumentNullException>(() => TestThunks.Save(null, ulong.MaxValue));
     }
 
-    [Test]
-    public void Save_thunk_mask_is_limited_to_what_it_asks_for()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Save_thunk_mask_is_limited_to_what_it_asks_for(bool featuresMask)
     {
         using var buffer = new AlignedBuffer(XSaveArea.Size);
         XSaveArea* area = (XSaveArea*)buffer.Pointer;
-        TestThunks.Save(area, (ulong)XFeatures.X87);
+        if (featuresMask)
+        {
+            TestThunks.SaveFeatures(area, XFeatures.X87); // the mask as an XFeatures set
+        }
+        else
+        {
+            TestThunks.Save(area, (ulong)XFeatures.X87);
+        }
+
         Assert.Multiple(() =>
         {
             Assert.That(area->Header.XStateBv & ~XFeatures.X87, Is.EqualTo(XFeatures.None));

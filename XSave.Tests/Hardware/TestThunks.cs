@@ -15,6 +15,9 @@ internal static unsafe partial class TestThunks
     [XSaveThunk(XSaveInstruction.XRstor)]
     internal static partial void Restore(in XSaveArea area, ulong mask);
 
+    [XSaveThunk(XSaveInstruction.XSave)]
+    internal static partial void SaveFeatures(XSaveArea* area, XFeatures mask);
+
     [XSaveThunk(XSaveInstruction.FxSave)]
     internal static partial void FxSave(ref LegacyRegion region);
 

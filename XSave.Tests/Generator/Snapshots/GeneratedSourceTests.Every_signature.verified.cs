@@ -25,7 +25,7 @@ namespace Consumer.Cpu
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveOpt);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
-                ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0010))(__area, mask);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0010))(__area, (ulong)mask);
             }
         }
 
@@ -49,8 +49,8 @@ namespace Consumer.Cpu
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
-                global::XSave.XSaveThunkGuards.ValidateRestore(__area, mask);
-                ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0030))(__area, mask);
+                global::XSave.XSaveThunkGuards.ValidateRestore(__area, (ulong)mask);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0030))(__area, (ulong)mask);
             }
         }
 
@@ -63,13 +63,22 @@ namespace Consumer.Cpu
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static partial void SaveFeatures(global::XSave.XSaveArea* area, global::XSave.XFeatures mask)
+        {
+            global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
+            global::XSave.XSaveThunkGuards.RequireAlignedArea(area, 64, "area");
+            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0050))(area, (ulong)mask);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void FxSave(ref global::XSave.LegacyRegion region)
         {
             fixed (global::XSave.LegacyRegion* __area = &region)
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxSave);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
-                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0050))(__area);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0060))(__area);
             }
         }
 
@@ -82,7 +91,7 @@ namespace Consumer.Cpu
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxRstor);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
                 global::XSave.XSaveThunkGuards.ValidateFxRestore(__area);
-                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0060))(__area);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0070))(__area);
             }
         }
 
@@ -91,7 +100,7 @@ namespace Consumer.Cpu
         public static partial ulong ReadXcr(uint register)
         {
             global::XSave.XSaveThunkGuards.ValidateXGetBvRegister(register);
-            return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSaveThunkPage.Base + 0x0070))(register);
+            return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSaveThunkPage.Base + 0x0080))(register);
         }
     }
 }
@@ -108,7 +117,7 @@ namespace Consumer.Cpu
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(@event, 64, "event");
-                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0080))(@event);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0090))(@event);
             }
         }
     }
@@ -125,7 +134,7 @@ unsafe partial class GlobalType
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
             global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
             global::XSave.XSaveThunkGuards.ValidateRestore(__area, 0xA02FFUL);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0090))(__area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x00A0))(__area);
         }
     }
 }
@@ -172,7 +181,7 @@ file static class XSaveThunkPage
     }
 
     // System V AMD64 ABI (Linux, macOS, BSD): area in RDI, mask in RSI. Slots are 16-byte aligned and padded with int3.
-    private static global::System.ReadOnlySpan<byte> SystemV => new byte[160]
+    private static global::System.ReadOnlySpan<byte> SystemV => new byte[176]
     {
         // 0x0000 Consumer.Cpu.State.Save (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
@@ -206,28 +215,35 @@ file static class XSaveThunkPage
         //   0007  480FAE2F        xrstor64 [rdi]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x2F, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0050 Consumer.Cpu.State.FxSave (FxSave)
+        // 0x0050 Consumer.Cpu.State.SaveFeatures (XSave)
+        //   0000  89F0            mov eax,esi
+        //   0002  25FF020A00      and eax,0A02FFh
+        //   0007  31D2            xor edx,edx
+        //   0009  480FAE27        xsave64 [rdi]
+        //   000D  C3              ret
+        0x89, 0xF0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC,
+        // 0x0060 Consumer.Cpu.State.FxSave (FxSave)
         //   0000  480FAE07        fxsave64 [rdi]
         //   0004  C3              ret
         0x48, 0x0F, 0xAE, 0x07, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0060 Consumer.Cpu.State.FxRestore (FxRstor)
+        // 0x0070 Consumer.Cpu.State.FxRestore (FxRstor)
         //   0000  480FAE0F        fxrstor64 [rdi]
         //   0004  C3              ret
         0x48, 0x0F, 0xAE, 0x0F, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0070 Consumer.Cpu.State.ReadXcr (XGetBv)
+        // 0x0080 Consumer.Cpu.State.ReadXcr (XGetBv)
         //   0000  89F9            mov ecx,edi
         //   0002  0F01D0          xgetbv
         //   0005  48C1E220        shl rdx,20h
         //   0009  4809D0          or rax,rdx
         //   000C  C3              ret
         0x89, 0xF9, 0x0F, 0x01, 0xD0, 0x48, 0xC1, 0xE2, 0x20, 0x48, 0x09, 0xD0, 0xC3, 0xCC, 0xCC, 0xCC,
-        // 0x0080 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)
+        // 0x0090 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE27        xsave64 [rdi]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0090 GlobalType.Restore (XRstor)
+        // 0x00A0 GlobalType.Restore (XRstor)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE2F        xrstor64 [rdi]
@@ -236,7 +252,7 @@ file static class XSaveThunkPage
     };
 
     // Windows x64 ABI: area in RCX, mask in RDX. Slots are 16-byte aligned and padded with int3.
-    private static global::System.ReadOnlySpan<byte> Windows => new byte[160]
+    private static global::System.ReadOnlySpan<byte> Windows => new byte[176]
     {
         // 0x0000 Consumer.Cpu.State.Save (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
@@ -270,27 +286,34 @@ file static class XSaveThunkPage
         //   0007  480FAE29        xrstor64 [rcx]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0050 Consumer.Cpu.State.FxSave (FxSave)
+        // 0x0050 Consumer.Cpu.State.SaveFeatures (XSave)
+        //   0000  89D0            mov eax,edx
+        //   0002  25FF020A00      and eax,0A02FFh
+        //   0007  31D2            xor edx,edx
+        //   0009  480FAE21        xsave64 [rcx]
+        //   000D  C3              ret
+        0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC,
+        // 0x0060 Consumer.Cpu.State.FxSave (FxSave)
         //   0000  480FAE01        fxsave64 [rcx]
         //   0004  C3              ret
         0x48, 0x0F, 0xAE, 0x01, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0060 Consumer.Cpu.State.FxRestore (FxRstor)
+        // 0x0070 Consumer.Cpu.State.FxRestore (FxRstor)
         //   0000  480FAE09        fxrstor64 [rcx]
         //   0004  C3              ret
         0x48, 0x0F, 0xAE, 0x09, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0070 Consumer.Cpu.State.ReadXcr (XGetBv)
+        // 0x0080 Consumer.Cpu.State.ReadXcr (XGetBv)
         //   0000  0F01D0          xgetbv
         //   0003  48C1E220        shl rdx,20h
         //   0007  4809D0          or rax,rdx
         //   000A  C3              ret
         0x0F, 0x01, 0xD0, 0x48, 0xC1, 0xE2, 0x20, 0x48, 0x09, 0xD0, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0080 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)
+        // 0x0090 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE21        xsave64 [rcx]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0090 GlobalType.Restore (XRstor)
+        // 0x00A0 GlobalType.Restore (XRstor)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE29        xrstor64 [rcx]
@@ -327,24 +350,30 @@ file static class XSaveThunkPage
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE2F        xrstor64 [rdi]\n" +
         "  000B  C3              ret\n" +
-        "0x0050 Consumer.Cpu.State.FxSave (FxSave)\n" +
+        "0x0050 Consumer.Cpu.State.SaveFeatures (XSave)\n" +
+        "  0000  89F0            mov eax,esi\n" +
+        "  0002  25FF020A00      and eax,0A02FFh\n" +
+        "  0007  31D2            xor edx,edx\n" +
+        "  0009  480FAE27        xsave64 [rdi]\n" +
+        "  000D  C3              ret\n" +
+        "0x0060 Consumer.Cpu.State.FxSave (FxSave)\n" +
         "  0000  480FAE07        fxsave64 [rdi]\n" +
         "  0004  C3              ret\n" +
-        "0x0060 Consumer.Cpu.State.FxRestore (FxRstor)\n" +
+        "0x0070 Consumer.Cpu.State.FxRestore (FxRstor)\n" +
         "  0000  480FAE0F        fxrstor64 [rdi]\n" +
         "  0004  C3              ret\n" +
-        "0x0070 Consumer.Cpu.State.ReadXcr (XGetBv)\n" +
+        "0x0080 Consumer.Cpu.State.ReadXcr (XGetBv)\n" +
         "  0000  89F9            mov ecx,edi\n" +
         "  0002  0F01D0          xgetbv\n" +
         "  0005  48C1E220        shl rdx,20h\n" +
         "  0009  4809D0          or rax,rdx\n" +
         "  000C  C3              ret\n" +
-        "0x0080 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)\n" +
+        "0x0090 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE27        xsave64 [rdi]\n" +
         "  000B  C3              ret\n" +
-        "0x0090 GlobalType.Restore (XRstor)\n" +
+        "0x00A0 GlobalType.Restore (XRstor)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE2F        xrstor64 [rdi]\n" +
@@ -379,23 +408,29 @@ file static class XSaveThunkPage
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE29        xrstor64 [rcx]\n" +
         "  000B  C3              ret\n" +
-        "0x0050 Consumer.Cpu.State.FxSave (FxSave)\n" +
+        "0x0050 Consumer.Cpu.State.SaveFeatures (XSave)\n" +
+        "  0000  89D0            mov eax,edx\n" +
+        "  0002  25FF020A00      and eax,0A02FFh\n" +
+        "  0007  31D2            xor edx,edx\n" +
+        "  0009  480FAE21        xsave64 [rcx]\n" +
+        "  000D  C3              ret\n" +
+        "0x0060 Consumer.Cpu.State.FxSave (FxSave)\n" +
         "  0000  480FAE01        fxsave64 [rcx]\n" +
         "  0004  C3              ret\n" +
-        "0x0060 Consumer.Cpu.State.FxRestore (FxRstor)\n" +
+        "0x0070 Consumer.Cpu.State.FxRestore (FxRstor)\n" +
         "  0000  480FAE09        fxrstor64 [rcx]\n" +
         "  0004  C3              ret\n" +
-        "0x0070 Consumer.Cpu.State.ReadXcr (XGetBv)\n" +
+        "0x0080 Consumer.Cpu.State.ReadXcr (XGetBv)\n" +
         "  0000  0F01D0          xgetbv\n" +
         "  0003  48C1E220        shl rdx,20h\n" +
         "  0007  4809D0          or rax,rdx\n" +
         "  000A  C3              ret\n" +
-        "0x0080 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)\n" +
+        "0x0090 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE21        xsave64 [rcx]\n" +
         "  000B  C3              ret\n" +
-        "0x0090 GlobalType.Restore (XRstor)\n" +
+        "0x00A0 GlobalType.Restore (XRstor)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE29        xrstor64 [rcx]\n" +
