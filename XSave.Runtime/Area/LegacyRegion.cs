@@ -51,6 +51,20 @@ public partial struct LegacyRegion
     /// <summary>MXCSR, the SSE control and status register (byte 24).</summary>
     public Mxcsr Mxcsr { readonly get => (Mxcsr)_mxcsr; set => _mxcsr = (uint)value; }
 
+    /// <summary>SSE rounding: MXCSR bits 13–14, read and written without touching the other bits.</summary>
+    public RoundingControl SseRounding
+    {
+        readonly get => (RoundingControl)((_mxcsr >> 13) & 3);
+        set => _mxcsr = (_mxcsr & ~(3u << 13)) | (((uint)value & 3) << 13);
+    }
+
+    /// <summary>x87 rounding: FCW bits 10–11, read and written without touching the other bits.</summary>
+    public RoundingControl X87Rounding
+    {
+        readonly get => (RoundingControl)((_fcw >> 10) & 3);
+        set => _fcw = (ushort)((_fcw & ~(3 << 10)) | (((int)value & 3) << 10));
+    }
+
     /// <summary>
     /// MXCSR_MASK (byte 28): the MXCSR bits the saving CPU supports. Every save writes it; it is
     /// ignored on restore, where the running CPU's own mask decides what is legal.

@@ -20,6 +20,8 @@ public enum X87ControlWord : ushort
     PrecisionMask = 1 << 5,
     /// <summary>All six exception masks.</summary>
     AllExceptionMasks = 0x3F,
+    /// <summary>Bit 6, reserved: reads as 1 on every CPU (named so that FCW prints as flags, not a number).</summary>
+    Reserved6 = 1 << 6,
     /// <summary>PC bit 0 (bits 8–9: 00 single, 10 double, 11 extended precision).</summary>
     PrecisionControl0 = 1 << 8,
     /// <summary>PC bit 1.</summary>

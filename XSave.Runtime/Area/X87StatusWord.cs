@@ -28,8 +28,14 @@ public enum X87StatusWord : ushort
     C1 = 1 << 9,
     /// <summary>C2 condition code.</summary>
     C2 = 1 << 10,
+    /// <summary>TOP bit 0 (TOP, bits 11–13, is the top-of-stack pointer; read it with <see cref="LegacyRegion.Top"/>).</summary>
+    Top0 = 1 << 11,
+    /// <summary>TOP bit 1.</summary>
+    Top1 = 1 << 12,
+    /// <summary>TOP bit 2.</summary>
+    Top2 = 1 << 13,
     /// <summary>TOP, the top-of-stack pointer (bits 11–13); read it with <see cref="LegacyRegion.Top"/>.</summary>
-    TopMask = 0x7 << 11,
+    TopMask = Top0 | Top1 | Top2,
     /// <summary>C3 condition code.</summary>
     C3 = 1 << 14,
     /// <summary>B: FPU busy.</summary>

@@ -20,6 +20,12 @@ public partial struct XSaveArea
         _header.IsCompacted ? XSaveLayout.Compacted(_header.CompactedFeatures)
         : LayoutDescriptor.Read(AsReadOnlySpan().Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length)) ?? XSaveLayout.Current;
 
+    /// <summary><see cref="Layout"/>, or an exception that says why there is none: for code that cannot go on without one.</summary>
+    /// <returns>The layout the area's components are read with.</returns>
+    /// <exception cref="InvalidOperationException">The area records no layout and this is not an x86 CPU.</exception>
+    public readonly XSaveLayout GetLayout() => Layout ?? throw new InvalidOperationException(
+        "This area records no layout (bytes 464–511 hold no descriptor) and this is not an x86 CPU whose own layout could stand in: read it with XSaveImage.Parse(bytes, layout) and the writer's layout.");
+
     /// <summary>
     /// The bytes of <paramref name="component"/> (AVX onwards: the legacy region holds x87 and SSE)
     /// as the CPU would load them: its slot when XSTATE_BV marks it in use, zeros (its init state)

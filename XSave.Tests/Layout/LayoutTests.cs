@@ -75,6 +75,53 @@ public class LayoutTests
     }
 
     [Test]
+    public void Rounding_control_reads_and_writes_its_two_bits_alone()
+    {
+        LegacyRegion region = default;
+        region.Mxcsr = Mxcsr.AllExceptionMasks | Mxcsr.FlushToZero;
+        region.Fcw = (X87ControlWord)0x037F;
+        region.SseRounding = RoundingControl.TowardZero;
+        region.X87Rounding = RoundingControl.Up;
+        Assert.Multiple(() =>
+        {
+            Assert.That((uint)region.Mxcsr, Is.EqualTo(0x1F80u | 0x8000u | 0x6000u));
+            Assert.That((ushort)region.Fcw, Is.EqualTo(0x0B7F));
+            Assert.That(region.SseRounding, Is.EqualTo(RoundingControl.TowardZero));
+            Assert.That(region.X87Rounding, Is.EqualTo(RoundingControl.Up));
+        });
+        region.SseRounding = RoundingControl.Nearest;
+        Assert.That((uint)region.Mxcsr, Is.EqualTo(0x1F80u | 0x8000u));
+    }
+
+    [Test]
+    public void Control_and_status_words_print_as_flags()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(((X87ControlWord)0x037F).ToString(), Does.Contain("AllExceptionMasks").And.Not.Match("^[0-9]+$"));
+            Assert.That(((X87StatusWord)0x0800).ToString(), Is.EqualTo("Top0"));
+            Assert.That(Mxcsr.AllExceptionMasks.ToString(), Is.EqualTo("AllExceptionMasks"));
+        });
+    }
+
+    [Test]
+    public void GetLayout_is_the_recorded_layout_or_says_why_there_is_none()
+    {
+        XSaveArea recorded = default;
+        recorded.RecordLayout(XSaveLayout.AmdZen4);
+        Assert.That(recorded.GetLayout(), Is.EqualTo(XSaveLayout.AmdZen4));
+        XSaveArea bare = default;
+        if (XSaveLayout.Current is null)
+        {
+            Assert.That(Assert.Throws<InvalidOperationException>(() => bare.GetLayout())!.Message, Does.Contain("XSaveImage.Parse"));
+        }
+        else
+        {
+            Assert.That(bare.GetLayout(), Is.EqualTo(XSaveLayout.Current), "this CPU's layout stands in");
+        }
+    }
+
+    [Test]
     public void A_component_is_one_XFeatures_bit()
     {
         Assert.Multiple(() =>
