@@ -83,7 +83,7 @@ public sealed partial class XSaveThunkGenerator
             cancellationToken.ThrowIfCancellationRequested();
             if (diagnostics.Count > 0)
             {
-                return Fail(diagnostics);
+                return new ParseResult(null, diagnostics.ToEquatableArray(), Stub(syntax, method, context, diagnostics[0].Descriptor.Id));
             }
 
             bool isUnchecked = attribute.NamedArguments.Any(a => a.Key == "Unchecked" && a.Value.Value is true);
@@ -103,6 +103,30 @@ public sealed partial class XSaveThunkGenerator
         }
 
         private static ParseResult Fail(List<DiagnosticInfo> diagnostics) => new(null, diagnostics.ToEquatableArray());
+
+        /// <summary>
+        /// A throwing body for a refused partial declaration that must have one, where one can
+        /// compile: every containing type partial, unsafe code allowed (the re-opened types are
+        /// unsafe), no body yet.
+        /// </summary>
+        private static StubModel? Stub(MethodDeclarationSyntax syntax, IMethodSymbol method, GeneratorAttributeSyntaxContext context, string reason)
+        {
+            // Only a declaration with an accessibility modifier must be implemented (CS8795); one
+            // without it may not return a value, and would error again in the stub (CS8796).
+            bool accessible = syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.InternalKeyword) || m.IsKind(SyntaxKind.PrivateKeyword) || m.IsKind(SyntaxKind.ProtectedKeyword));
+            bool canTakeBody = accessible && syntax.Modifiers.Any(SyntaxKind.PartialKeyword) && syntax.Body is null && syntax.ExpressionBody is null &&
+                !method.ReturnsByRef && !method.ReturnsByRefReadonly &&
+                syntax.Ancestors().OfType<TypeDeclarationSyntax>().All(t => t.Modifiers.Any(SyntaxKind.PartialKeyword)) &&
+                context.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
+            if (!canTakeBody)
+            {
+                return null;
+            }
+
+            string declaration = $"{string.Join(" ", syntax.Modifiers.Select(m => m.Text))} {method.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} " +
+                $"{syntax.Identifier.Text}{syntax.TypeParameterList}({string.Join(", ", method.Parameters.Select(ParameterText))}) {string.Join(" ", syntax.ConstraintClauses.Select(c => c.ToString()))}";
+            return new StubModel(Hierarchy(syntax, method), declaration.TrimEnd(), reason);
+        }
 
         private static HierarchyInfo Hierarchy(MethodDeclarationSyntax syntax, IMethodSymbol method)
         {

@@ -48,6 +48,19 @@ public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
             }
         });
 
+        // Refused methods get a throwing body, so their XSAVE00x error is not followed by CS8795.
+        IncrementalValueProvider<ImmutableArray<StubModel>> stubs = parsed
+            .Where(static result => result.Stub is not null)
+            .Select(static (result, _) => result.Stub!)
+            .Collect();
+        context.RegisterSourceOutput(stubs, static (output, items) =>
+        {
+            if (!items.IsEmpty)
+            {
+                output.AddSource(Emitter.StubHintName, Emitter.Stubs(items));
+            }
+        });
+
         IncrementalValueProvider<ImmutableArray<AssembledThunk>> assembled = parsed
             .Where(static result => result.Thunk is not null)
             .Select(static (result, _) => CodeAssembler.Run(result.Thunk!))

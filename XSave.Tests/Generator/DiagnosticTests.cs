@@ -12,10 +12,12 @@ public class DiagnosticTests
     private static Diagnostic Single(string source, string id, bool allowUnsafe = true)
     {
         s_source = source;
-        var (result, _) = GeneratorHarness.Run(source, allowUnsafe);
+        var (result, output) = GeneratorHarness.Run(source, allowUnsafe);
         Assert.That(result.Exception, Is.Null, "the generator never throws");
         Assert.That(result.Diagnostics.Select(d => d.Id), Is.EqualTo(new[] { id }));
-        Assert.That(result.GeneratedSources, Is.Empty, "nothing is generated for a misused attribute");
+        Assert.That(result.GeneratedSources.Select(s => s.HintName), Is.Empty.Or.EqualTo(new[] { "XSaveThunkStubs.g.cs" }), "no thunk, at most a throwing stub");
+        Assert.That(GeneratorHarness.Errors(output).Where(e => e.Id == "CS8795" || e.Location.SourceTree?.FilePath != "Consumer.cs"), Is.Empty,
+            "no CS8795, and the stub compiles");
         return result.Diagnostics[0];
     }
 
@@ -95,6 +97,18 @@ public class DiagnosticTests
             unsafe partial class C { [XSave.XSaveThunk((XSave.XSaveInstruction)42)] static partial void Save(XSave.XSaveArea* a); }
             """, "XSAVE007");
         Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("42"));
+    }
+
+    [TestCase("public static partial void Save(XSave.XSaveArea* a, uint mask)", "XSAVE004")]
+    [TestCase("public partial void Save(XSave.XSaveArea* a)", "XSAVE001")]
+    [TestCase("internal static partial ulong Read<T>(uint register) where T : struct", "XSAVE003")]
+    public void A_refused_method_with_an_accessibility_modifier_gets_one_diagnostic_not_a_CS8795_too(string declaration, string id)
+    {
+        string source = $$"""
+            namespace N { public unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.{{(id == "XSAVE003" ? "XGetBv" : "XSave")}})] {{declaration}}; } }
+            """;
+        Assert.That(GeneratorHarness.Errors(GeneratorHarness.Compile(source)).Select(e => e.Id), Has.Member("CS8795"), "without the generator the compiler wants a body");
+        Single(source, id);
     }
 
     [Test]
