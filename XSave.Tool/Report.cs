@@ -41,7 +41,13 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             state.Add(new("left out (too big for the page)", Features(XSaveArea.UnsavedFeatures), "leftOut", Hex((ulong)XSaveArea.UnsavedFeatures)));
         }
 
-        state.Add(new("layout", image?.Layout.Name ?? area.Layout?.Name ?? "unknown", "layout", image?.Layout.Name ?? area.Layout?.Name ?? "unknown"));
+        string layout = image?.Layout.Name ?? area.Layout?.Name ?? "unknown";
+        state.Add(new("layout", image is null ? layout : $"{layout} (from: {Source(image.LayoutSource)})", "layout", layout));
+        if (image is not null)
+        {
+            state.Add(new("layout source", Source(image.LayoutSource), "layoutSource", image.LayoutSource.ToString(), Text: false));
+        }
+
         state.Add(new("XSTATE_BV (not in init state)", Features(inUse), "xstateBv", Hex((ulong)inUse)));
         state.Add(new("XCOMP_BV", $"0x{header.XCompBv:X16}{(header.IsCompacted ? " (compacted)" : " (standard format)")}", "xcompBv", Hex(header.XCompBv)));
         var sections = new List<ReportSection> { new("State", InitState: false, state) };
@@ -89,6 +95,18 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
 
         return new Report(sections);
     }
+
+    private static string Source(LayoutSource source) => source switch
+    {
+        LayoutSource.KernelNote => "the kernel's layout note",
+        LayoutSource.Compacted => "XCOMP_BV, the image describes itself",
+        LayoutSource.Recorded => "the descriptor recorded in bytes 464-511",
+        LayoutSource.Xcr0AndSize => "the image's XCR0 and size",
+        LayoutSource.TablesAgree => "every vendor table agrees on the components in use",
+        LayoutSource.ThisCpu => "nothing in the image: this CPU's layout assumed",
+        LayoutSource.LegacyRegionOnly => "FXSAVE image, nothing to locate",
+        _ => "given by the caller",
+    };
 
     public static string Features(XFeatures features) =>
         features == XFeatures.None ? "none" : $"0x{(ulong)features:X}  {Flags((ulong)features, typeof(XFeatures))}";

@@ -57,7 +57,7 @@ public static class LinuxCoreFile
         var threads = new List<ThreadState>(notes.States.Count);
         foreach (var (threadId, offset, length) in notes.States)
         {
-            threads.Add(new ThreadState(threadId, XSaveImage.Parse(core.Slice(offset, length), notes.Layout)));
+            threads.Add(new ThreadState(threadId, XSaveImage.ParseWithSource(core.Slice(offset, length), notes.Layout, LayoutSource.KernelNote)));
         }
 
         return threads;

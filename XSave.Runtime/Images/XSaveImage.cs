@@ -14,10 +14,11 @@ public sealed class XSaveImage
 
     private XSaveArea _area;
 
-    private XSaveImage(XSaveArea area, XSaveLayout layout, XSaveImageFormat format, int length, XFeatures? xcr0, XFeatures dropped)
+    private XSaveImage(XSaveArea area, XSaveLayout layout, LayoutSource layoutSource, XSaveImageFormat format, int length, XFeatures? xcr0, XFeatures dropped)
     {
         _area = area;
         Layout = layout;
+        LayoutSource = layoutSource;
         Format = format;
         Length = length;
         Xcr0 = xcr0;
@@ -29,6 +30,9 @@ public sealed class XSaveImage
 
     /// <summary>Where the image's components lie.</summary>
     public XSaveLayout Layout { get; }
+
+    /// <summary>Where <see cref="Layout"/> came from.</summary>
+    public LayoutSource LayoutSource { get; }
 
     /// <summary>What kind of image it was.</summary>
     public XSaveImageFormat Format { get; }
@@ -53,9 +57,13 @@ public sealed class XSaveImage
     /// <param name="image">The bytes: 512 (FXSAVE), or at least 576 (XSAVE), any length beyond.</param>
     /// <param name="layout">The layout of the CPU that wrote a standard-format image, when known.</param>
     /// <exception cref="InvalidXSaveImageException">The bytes are not a readable image; the message says why.</exception>
-    public static XSaveImage Parse(ReadOnlySpan<byte> image, XSaveLayout? layout = null)
+    public static XSaveImage Parse(ReadOnlySpan<byte> image, XSaveLayout? layout = null) => ParseWithSource(image, layout, LayoutSource.Given);
+
+    /// <summary><see cref="Parse(ReadOnlySpan{byte}, XSaveLayout?)"/>, saying where a given layout came from.</summary>
+    internal static XSaveImage ParseWithSource(ReadOnlySpan<byte> image, XSaveLayout? layout, LayoutSource givenSource)
     {
         XSaveArea area = default;
+        LayoutSource source = givenSource;
         ThrowIfNotAnImage(image);
         if (image.Length < LegacyRegion.Size)
         {
@@ -66,7 +74,7 @@ public sealed class XSaveImage
         {
             image.CopyTo(area.AsSpan());
             area.Header.XStateBv = XFeatures.X87 | XFeatures.Sse;
-            return new XSaveImage(area, layout ?? XSaveLayout.Intel, XSaveImageFormat.FxSave, image.Length, null, XFeatures.None);
+            return new XSaveImage(area, layout ?? XSaveLayout.Intel, layout is null ? LayoutSource.LegacyRegionOnly : givenSource, XSaveImageFormat.FxSave, image.Length, null, XFeatures.None);
         }
 
         if (image.Length < LegacyAndHeader)
@@ -107,6 +115,7 @@ public sealed class XSaveImage
             }
 
             layout = XSaveLayout.Compacted(laidOut);
+            source = LayoutSource.Compacted;
             format = XSaveImageFormat.Compacted;
         }
         else
@@ -118,7 +127,10 @@ public sealed class XSaveImage
 
             (format, xcr0) = Provenance(image);
             XSaveLayout? recorded = format == XSaveImageFormat.Recorded ? LayoutDescriptor.Read(image.Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length)) : null;
-            layout ??= recorded ?? InferLayout(xstateBv, xcr0, image.Length);
+            if (layout is null)
+            {
+                (layout, source) = recorded is not null ? (recorded, LayoutSource.Recorded) : InferLayout(xstateBv, xcr0, image.Length);
+            }
         }
 
         XFeatures dropped = XFeatures.None;
@@ -160,7 +172,7 @@ public sealed class XSaveImage
             area.RecordLayout(layout); // replaces Linux's software bytes: Format and Xcr0 keep what they said
         }
 
-        return new XSaveImage(area, layout, format, image.Length, xcr0, dropped);
+        return new XSaveImage(area, layout, source, format, image.Length, xcr0, dropped);
     }
 
     /// <summary>
@@ -247,7 +259,7 @@ public sealed class XSaveImage
         return plausible ? (XSaveImageFormat.LinuxXState, (XFeatures)recorded) : (XSaveImageFormat.Standard, null);
     }
 
-    private static XSaveLayout InferLayout(XFeatures inUse, XFeatures? xcr0, int length)
+    private static (XSaveLayout Layout, LayoutSource Source) InferLayout(XFeatures inUse, XFeatures? xcr0, int length)
     {
         // With XCR0 known, the image's length picks the vendor: each layout gives its own size.
         if (xcr0 is { } enabled)
@@ -263,7 +275,7 @@ public sealed class XSaveImage
                 int size = known.StandardSize(enabled);
                 if (size == length)
                 {
-                    return known;
+                    return (known, LayoutSource.Xcr0AndSize);
                 }
 
                 shortest = Math.Min(shortest, size);
@@ -293,8 +305,13 @@ public sealed class XSaveImage
             agreed ??= known;
         }
 
-        return agreed ?? XSaveLayout.Current ?? throw Invalid("layout",
-            $"The components in use (XSTATE_BV = 0x{(ulong)inUse:X}) lie at different offsets on different vendors and the image does not say which wrote it: pass its layout (e.g. XSaveLayout.Intel or XSaveLayout.AmdZen4).");
+        if (agreed is not null)
+        {
+            return (agreed, LayoutSource.TablesAgree);
+        }
+
+        return (XSaveLayout.Current ?? throw Invalid("layout",
+            $"The components in use (XSTATE_BV = 0x{(ulong)inUse:X}) lie at different offsets on different vendors and the image does not say which wrote it: pass its layout (e.g. XSaveLayout.Intel or XSaveLayout.AmdZen4)."), LayoutSource.ThisCpu);
     }
 
     private static bool Covers(XSaveLayout layout, XFeatures features)

@@ -134,6 +134,7 @@ public class RecordedCpuTests
             Assert.That(state.Length, Is.EqualTo(cpu.ImageSize));
             Assert.That(state.Dropped, Is.EqualTo(pastThePage), "AMX tile data does not fit the page");
             Assert.That(state.Layout.Name, layoutNote ? Does.Contain("NT_X86_XSAVE_LAYOUT") : Does.Not.Contain("NT_X86_XSAVE_LAYOUT"));
+            Assert.That(state.LayoutSource, Is.EqualTo(layoutNote ? LayoutSource.KernelNote : LayoutSource.Xcr0AndSize), "the kernel's note wins over any guess");
             AssertHoldsTheValues(state, cpu, pastThePage);
         });
     }
@@ -156,6 +157,7 @@ public class RecordedCpuTests
             {
                 XSaveImage there = XSaveImage.Parse(state.ToStandard(target).ToArray());
                 Assert.That(there.Layout, Is.EqualTo(target), $"{target.Name}: recorded with the area");
+                Assert.That(there.LayoutSource, Is.EqualTo(LayoutSource.Recorded), target.Name);
                 AssertSameComponents(there, state, $"to {target.Name}");
                 XSaveImage back = XSaveImage.Parse(there.ToStandard(state.Layout).ToArray());
                 AssertSameComponents(back, state, $"to {target.Name} and back");
@@ -163,6 +165,7 @@ public class RecordedCpuTests
 
             XSaveImage compacted = XSaveImage.Parse(state.ToCompacted().ToArray());
             Assert.That(compacted.Format, Is.EqualTo(XSaveImageFormat.Compacted));
+            Assert.That(compacted.LayoutSource, Is.EqualTo(LayoutSource.Compacted));
             AssertSameComponents(compacted, state, "compacted");
         });
     }
