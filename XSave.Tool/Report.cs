@@ -42,10 +42,10 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
         }
 
         string layout = image?.Layout.Name ?? area.Layout?.Name ?? "unknown";
-        state.Add(new("layout", image is null ? layout : $"{layout} (from: {Source(image.LayoutSource)})", "layout", layout));
+        state.Add(new("layout", layout, "layout", layout));
         if (image is not null)
         {
-            state.Add(new("layout source", Source(image.LayoutSource), "layoutSource", image.LayoutSource.ToString(), Text: false));
+            state.Add(new("layout from", Source(image.LayoutSource), "layoutSource", image.LayoutSource.ToString()));
         }
 
         state.Add(new("XSTATE_BV (not in init state)", Features(inUse), "xstateBv", Hex((ulong)inUse)));
