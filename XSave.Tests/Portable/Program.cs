@@ -9,7 +9,7 @@ using NUnit.Framework.Internal;
 string cpu = XSave.XSaveArea.IsSupported
     ? $"XCR0 0x{(ulong)XSave.XSaveArea.EnabledFeatures:X}, layout: {XSave.XSaveLayout.Current?.Name}"
     : "no XSAVE";
-Console.WriteLine($"XSave tests on {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription}; {cpu})");
+Console.WriteLine($"XSave tests on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription}; {cpu})");
 // XSAVE_TEST_TRACE=1 names each test as it starts: under an emulator a crash ends the process.
 ITestListener listener = Environment.GetEnvironmentVariable("XSAVE_TEST_TRACE") == "1" ? new Trace() : TestListener.NULL;
 if (listener is Trace)
