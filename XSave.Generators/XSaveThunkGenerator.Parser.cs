@@ -17,6 +17,13 @@ public sealed partial class XSaveThunkGenerator
     internal static class Parser
     {
         private const string XSaveArea = "global::XSave.XSaveArea";
+
+        // A thunk's label in listings: type, method and parameter types, so overloads stay apart.
+        private static readonly SymbolDisplayFormat LabelFormat = new(
+            typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+            memberOptions: SymbolDisplayMemberOptions.IncludeContainingType | SymbolDisplayMemberOptions.IncludeParameters,
+            parameterOptions: SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeParamsRefOut,
+            miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
         private const string LegacyRegion = "global::XSave.LegacyRegion";
 
         public static ParseResult Run(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -92,7 +99,7 @@ public sealed partial class XSaveThunkGenerator
                 string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
                 instruction == XSaveInstruction.XGetBv ? "ulong" : "void",
                 name,
-                $"{method.ContainingType.ToDisplayString()}.{name}",
+                method.ToDisplayString(LabelFormat),
                 method.Parameters.Select(ParameterText).ToEquatableArray(),
                 firstName,
                 maskName,

@@ -14,7 +14,8 @@ internal static class Cli
           xsave read FILE [--json]     print a saved area, an XSAVE image (NT_X86_XSTATE,
                                        FXSAVE, compacted, AMX-sized) or a Linux core file
           xsave save FILE              write this thread's live state to FILE (4096 bytes)
-          xsave thunks                 print the machine code the generator assembled, as mapped
+          xsave thunks [ASSEMBLY.dll]  print the machine code the generator assembled: this tool's
+                                       own as mapped, or the [XSaveThunk] thunks of an assembly
           xsave help | --help | -h     this text
           xsave --version              the tool's version
 
@@ -23,12 +24,12 @@ internal static class Cli
         """;
 
     // Each command: the options it takes and how many arguments (FILE) it needs.
-    private static readonly (string Name, string[] Options, int Arguments, string Usage)[] Commands =
+    private static readonly (string Name, string[] Options, int MinArguments, int MaxArguments, string Usage)[] Commands =
     [
-        ("show", ["--json"], 0, "xsave show [--json]"),
-        ("read", ["--json"], 1, "xsave read FILE [--json]"),
-        ("save", [], 1, "xsave save FILE"),
-        ("thunks", [], 0, "xsave thunks"),
+        ("show", ["--json"], 0, 0, "xsave show [--json]"),
+        ("read", ["--json"], 1, 1, "xsave read FILE [--json]"),
+        ("save", [], 1, 1, "xsave save FILE"),
+        ("thunks", [], 0, 1, "xsave thunks [ASSEMBLY.dll]"),
     ];
 
     public static int Run(string[] args, TextWriter output, TextWriter errors, Style style)
@@ -56,7 +57,7 @@ internal static class Cli
                 return Usage(errors, json, $"unknown command '{command}'.", null);
             }
 
-            var (name, options, arguments, usage) = Commands[index];
+            var (name, options, minArguments, maxArguments, usage) = Commands[index];
             string[] rest = args[1..];
             if (Array.IndexOf(rest, "--help") >= 0 || Array.IndexOf(rest, "-h") >= 0)
             {
@@ -71,9 +72,9 @@ internal static class Cli
             }
 
             string[] files = Array.FindAll(rest, a => !a.StartsWith('-'));
-            if (files.Length != arguments)
+            if (files.Length < minArguments || files.Length > maxArguments)
             {
-                return Usage(errors, json, arguments == 0
+                return Usage(errors, json, maxArguments == 0
                     ? $"'{name}' takes no arguments; got '{string.Join(' ', files)}'."
                     : files.Length == 0 ? $"'{name}' needs a FILE." : $"'{name}' takes one FILE; got {files.Length}.", usage);
             }
@@ -83,10 +84,11 @@ internal static class Cli
                 "show" => Show(output, style, json),
                 "read" => Read(files[0], output, style, json),
                 "save" => Save(files[0], output),
+                _ when files.Length == 1 => AssemblyThunks(files[0], output, style),
                 _ => Thunks(output, style),
             };
         }
-        catch (Exception e) when (e is PlatformNotSupportedException or InvalidXSaveImageException or InvalidXSaveAreaException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is PlatformNotSupportedException or InvalidXSaveImageException or InvalidXSaveAreaException or IOException or UnauthorizedAccessException or BadImageFormatException)
         {
             return Fail(errors, json, e.Message, 1);
         }
@@ -213,6 +215,63 @@ internal static class Cli
             output.Write(mapping.Listing);
         }
 
+        return 0;
+    }
+
+    /// <summary>
+    /// The thunks an application assembly carries: the listing its generated page keeps as a
+    /// constant, read from the metadata (nothing is loaded or run, so any assembly on any CPU).
+    /// </summary>
+    private static int AssemblyThunks(string path, TextWriter output, Style style)
+    {
+        if (!File.Exists(path))
+        {
+            throw new IOException($"'{path}' does not exist.");
+        }
+
+        using FileStream stream = File.OpenRead(path);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        bool hasMetadata;
+        try
+        {
+            hasMetadata = pe.HasMetadata;
+        }
+        catch (BadImageFormatException)
+        {
+            hasMetadata = false; // not a PE file at all
+        }
+
+        if (!hasMetadata)
+        {
+            throw new BadImageFormatException($"'{path}' is not a .NET assembly: 'xsave thunks' reads the [XSaveThunk] thunks an assembly carries.");
+        }
+
+        System.Reflection.Metadata.MetadataReader metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        string listingField = OperatingSystem.IsWindows() ? "WindowsListing" : "SystemVListing";
+        foreach (var typeHandle in metadata.TypeDefinitions)
+        {
+            var type = metadata.GetTypeDefinition(typeHandle);
+            string typeName = metadata.GetString(type.Name);
+            if (typeName != "XSaveThunkPage" && !typeName.EndsWith("__XSaveThunkPage", StringComparison.Ordinal))
+            {
+                continue; // the generated page is file-local: its metadata name is decorated
+            }
+
+            foreach (var fieldHandle in type.GetFields())
+            {
+                var field = metadata.GetFieldDefinition(fieldHandle);
+                if (metadata.GetString(field.Name) == listingField && !field.GetDefaultValue().IsNil)
+                {
+                    var blob = metadata.GetBlobReader(metadata.GetConstant(field.GetDefaultValue()).Value);
+                    string assembly = metadata.GetString(metadata.GetAssemblyDefinition().Name);
+                    output.WriteLine(style.Heading($"{assembly} ({path}): [XSaveThunk] thunks, {(OperatingSystem.IsWindows() ? "Windows" : "System V")} calling convention"));
+                    output.Write(blob.ReadUTF16(blob.Length));
+                    return 0;
+                }
+            }
+        }
+
+        output.WriteLine($"{path} carries no [XSaveThunk] thunks.");
         return 0;
     }
 }

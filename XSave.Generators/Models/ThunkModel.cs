@@ -8,7 +8,7 @@ namespace XSave.Generators.Models;
 /// <param name="Modifiers">The declaration's modifiers, repeated verbatim on the implementation.</param>
 /// <param name="ReturnType">"void", or "ulong" for XGETBV.</param>
 /// <param name="Name">The method's name.</param>
-/// <param name="QualifiedName">Containing type and method, for comments (e.g. "App.Cpu.Save").</param>
+/// <param name="QualifiedName">Containing type, method and parameter types, for listings (e.g. "App.Cpu.Save(XSave.XSaveArea*)").</param>
 /// <param name="Parameters">Each parameter as declared, with a fully qualified type (e.g. "ref global::XSave.XSaveArea area").</param>
 /// <param name="FirstName">The first parameter's name: the area, or the register for XGETBV.</param>
 /// <param name="MaskName">The mask parameter's name, or empty when the method has none.</param>

@@ -49,7 +49,7 @@ public unsafe class StateIsolationTests
     {
         _ = XSaveArea.EnabledFeatures; // make sure the runtime's page is mapped
         ExecutableMapping page = ExecutableMemory.Mappings.Single(m => m.Owner == "XSave");
-        string header = page.Listing.Split('\n').Single(l => l.Contains($".{name} (", StringComparison.Ordinal));
+        string header = page.Listing.Split('\n').Single(l => l.Contains($".{name}(", StringComparison.Ordinal));
         return page.Address + Convert.ToInt32(header[2..6], 16);
     }
 

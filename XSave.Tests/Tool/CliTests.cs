@@ -164,6 +164,21 @@ public class CliTests
     }
 
     [Test]
+    public void Thunks_of_an_application_assembly_are_listed_with_full_signatures()
+    {
+        string tests = typeof(CliTests).Assembly.Location;
+        var (exit, output, errors) = Run("thunks", tests);
+        Assert.That(exit, Is.Zero, errors);
+        Assert.That(output, Does.Contain("XSave.Tests.Hardware.TestThunks.Save(XSave.XSaveArea*, ulong) (XSave)")
+            .And.Contain("XSave.Tests.Hardware.TestThunks.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)")
+            .And.Contain("xrstor64"));
+
+        var (notAssembly, _, notAssemblyErrors) = Run("thunks", Path.Combine(StressProcess.RepositoryRoot, "README.md"));
+        Assert.That(notAssembly, Is.EqualTo(1));
+        Assert.That(notAssemblyErrors, Does.Contain("is not a .NET assembly"));
+    }
+
+    [Test]
     public void Version_is_printed()
     {
         var (exit, output, _) = Run("--version");

@@ -183,67 +183,67 @@ file static class XSaveThunkPage
     // System V AMD64 ABI (Linux, macOS, BSD): area in RDI, mask in RSI. Slots are 16-byte aligned and padded with int3.
     private static global::System.ReadOnlySpan<byte> SystemV => new byte[176]
     {
-        // 0x0000 Consumer.Cpu.State.Save (XSave)
+        // 0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE27        xsave64 [rdi]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0010 Consumer.Cpu.State.SaveOptimized (XSaveOpt)
+        // 0x0010 Consumer.Cpu.State.SaveOptimized(ref XSave.XSaveArea, ulong) (XSaveOpt)
         //   0000  89F0            mov eax,esi
         //   0002  25FF020A00      and eax,0A02FFh
         //   0007  31D2            xor edx,edx
         //   0009  480FAE37        xsaveopt64 [rdi]
         //   000D  C3              ret
         0x89, 0xF0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x37, 0xC3, 0xCC, 0xCC,
-        // 0x0020 Consumer.Cpu.State.SaveCompacted (XSaveC)
+        // 0x0020 Consumer.Cpu.State.SaveCompacted(ref XSave.XSaveArea) (XSaveC)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FC727        xsavec64 [rdi]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xC7, 0x27, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0030 Consumer.Cpu.State.Restore (XRstor)
+        // 0x0030 Consumer.Cpu.State.Restore(in XSave.XSaveArea, ulong) (XRstor)
         //   0000  89F0            mov eax,esi
         //   0002  25FF020A00      and eax,0A02FFh
         //   0007  31D2            xor edx,edx
         //   0009  480FAE2F        xrstor64 [rdi]
         //   000D  C3              ret
         0x89, 0xF0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x2F, 0xC3, 0xCC, 0xCC,
-        // 0x0040 Consumer.Cpu.State.RestoreUnchecked (XRstor)
+        // 0x0040 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE2F        xrstor64 [rdi]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x2F, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0050 Consumer.Cpu.State.SaveFeatures (XSave)
+        // 0x0050 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)
         //   0000  89F0            mov eax,esi
         //   0002  25FF020A00      and eax,0A02FFh
         //   0007  31D2            xor edx,edx
         //   0009  480FAE27        xsave64 [rdi]
         //   000D  C3              ret
         0x89, 0xF0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC,
-        // 0x0060 Consumer.Cpu.State.FxSave (FxSave)
+        // 0x0060 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)
         //   0000  480FAE07        fxsave64 [rdi]
         //   0004  C3              ret
         0x48, 0x0F, 0xAE, 0x07, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0070 Consumer.Cpu.State.FxRestore (FxRstor)
+        // 0x0070 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)
         //   0000  480FAE0F        fxrstor64 [rdi]
         //   0004  C3              ret
         0x48, 0x0F, 0xAE, 0x0F, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0080 Consumer.Cpu.State.ReadXcr (XGetBv)
+        // 0x0080 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)
         //   0000  89F9            mov ecx,edi
         //   0002  0F01D0          xgetbv
         //   0005  48C1E220        shl rdx,20h
         //   0009  4809D0          or rax,rdx
         //   000C  C3              ret
         0x89, 0xF9, 0x0F, 0x01, 0xD0, 0x48, 0xC1, 0xE2, 0x20, 0x48, 0x09, 0xD0, 0xC3, 0xCC, 0xCC, 0xCC,
-        // 0x0090 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)
+        // 0x0090 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE27        xsave64 [rdi]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00A0 GlobalType.Restore (XRstor)
+        // 0x00A0 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE2F        xrstor64 [rdi]
@@ -254,66 +254,66 @@ file static class XSaveThunkPage
     // Windows x64 ABI: area in RCX, mask in RDX. Slots are 16-byte aligned and padded with int3.
     private static global::System.ReadOnlySpan<byte> Windows => new byte[176]
     {
-        // 0x0000 Consumer.Cpu.State.Save (XSave)
+        // 0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE21        xsave64 [rcx]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0010 Consumer.Cpu.State.SaveOptimized (XSaveOpt)
+        // 0x0010 Consumer.Cpu.State.SaveOptimized(ref XSave.XSaveArea, ulong) (XSaveOpt)
         //   0000  89D0            mov eax,edx
         //   0002  25FF020A00      and eax,0A02FFh
         //   0007  31D2            xor edx,edx
         //   0009  480FAE31        xsaveopt64 [rcx]
         //   000D  C3              ret
         0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x31, 0xC3, 0xCC, 0xCC,
-        // 0x0020 Consumer.Cpu.State.SaveCompacted (XSaveC)
+        // 0x0020 Consumer.Cpu.State.SaveCompacted(ref XSave.XSaveArea) (XSaveC)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FC721        xsavec64 [rcx]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xC7, 0x21, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0030 Consumer.Cpu.State.Restore (XRstor)
+        // 0x0030 Consumer.Cpu.State.Restore(in XSave.XSaveArea, ulong) (XRstor)
         //   0000  89D0            mov eax,edx
         //   0002  25FF020A00      and eax,0A02FFh
         //   0007  31D2            xor edx,edx
         //   0009  480FAE29        xrstor64 [rcx]
         //   000D  C3              ret
         0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x29, 0xC3, 0xCC, 0xCC,
-        // 0x0040 Consumer.Cpu.State.RestoreUnchecked (XRstor)
+        // 0x0040 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE29        xrstor64 [rcx]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0050 Consumer.Cpu.State.SaveFeatures (XSave)
+        // 0x0050 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)
         //   0000  89D0            mov eax,edx
         //   0002  25FF020A00      and eax,0A02FFh
         //   0007  31D2            xor edx,edx
         //   0009  480FAE21        xsave64 [rcx]
         //   000D  C3              ret
         0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC,
-        // 0x0060 Consumer.Cpu.State.FxSave (FxSave)
+        // 0x0060 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)
         //   0000  480FAE01        fxsave64 [rcx]
         //   0004  C3              ret
         0x48, 0x0F, 0xAE, 0x01, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0070 Consumer.Cpu.State.FxRestore (FxRstor)
+        // 0x0070 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)
         //   0000  480FAE09        fxrstor64 [rcx]
         //   0004  C3              ret
         0x48, 0x0F, 0xAE, 0x09, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0080 Consumer.Cpu.State.ReadXcr (XGetBv)
+        // 0x0080 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)
         //   0000  0F01D0          xgetbv
         //   0003  48C1E220        shl rdx,20h
         //   0007  4809D0          or rax,rdx
         //   000A  C3              ret
         0x0F, 0x01, 0xD0, 0x48, 0xC1, 0xE2, 0x20, 0x48, 0x09, 0xD0, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0090 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)
+        // 0x0090 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE21        xsave64 [rcx]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00A0 GlobalType.Restore (XRstor)
+        // 0x00A0 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE29        xrstor64 [rcx]
@@ -323,57 +323,57 @@ file static class XSaveThunkPage
 
     // The same disassembly as text, recorded in global::XSave.ExecutableMemory.Mappings for tools.
     private const string SystemVListing =
-        "0x0000 Consumer.Cpu.State.Save (XSave)\n" +
+        "0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE27        xsave64 [rdi]\n" +
         "  000B  C3              ret\n" +
-        "0x0010 Consumer.Cpu.State.SaveOptimized (XSaveOpt)\n" +
+        "0x0010 Consumer.Cpu.State.SaveOptimized(ref XSave.XSaveArea, ulong) (XSaveOpt)\n" +
         "  0000  89F0            mov eax,esi\n" +
         "  0002  25FF020A00      and eax,0A02FFh\n" +
         "  0007  31D2            xor edx,edx\n" +
         "  0009  480FAE37        xsaveopt64 [rdi]\n" +
         "  000D  C3              ret\n" +
-        "0x0020 Consumer.Cpu.State.SaveCompacted (XSaveC)\n" +
+        "0x0020 Consumer.Cpu.State.SaveCompacted(ref XSave.XSaveArea) (XSaveC)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FC727        xsavec64 [rdi]\n" +
         "  000B  C3              ret\n" +
-        "0x0030 Consumer.Cpu.State.Restore (XRstor)\n" +
+        "0x0030 Consumer.Cpu.State.Restore(in XSave.XSaveArea, ulong) (XRstor)\n" +
         "  0000  89F0            mov eax,esi\n" +
         "  0002  25FF020A00      and eax,0A02FFh\n" +
         "  0007  31D2            xor edx,edx\n" +
         "  0009  480FAE2F        xrstor64 [rdi]\n" +
         "  000D  C3              ret\n" +
-        "0x0040 Consumer.Cpu.State.RestoreUnchecked (XRstor)\n" +
+        "0x0040 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE2F        xrstor64 [rdi]\n" +
         "  000B  C3              ret\n" +
-        "0x0050 Consumer.Cpu.State.SaveFeatures (XSave)\n" +
+        "0x0050 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)\n" +
         "  0000  89F0            mov eax,esi\n" +
         "  0002  25FF020A00      and eax,0A02FFh\n" +
         "  0007  31D2            xor edx,edx\n" +
         "  0009  480FAE27        xsave64 [rdi]\n" +
         "  000D  C3              ret\n" +
-        "0x0060 Consumer.Cpu.State.FxSave (FxSave)\n" +
+        "0x0060 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)\n" +
         "  0000  480FAE07        fxsave64 [rdi]\n" +
         "  0004  C3              ret\n" +
-        "0x0070 Consumer.Cpu.State.FxRestore (FxRstor)\n" +
+        "0x0070 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)\n" +
         "  0000  480FAE0F        fxrstor64 [rdi]\n" +
         "  0004  C3              ret\n" +
-        "0x0080 Consumer.Cpu.State.ReadXcr (XGetBv)\n" +
+        "0x0080 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)\n" +
         "  0000  89F9            mov ecx,edi\n" +
         "  0002  0F01D0          xgetbv\n" +
         "  0005  48C1E220        shl rdx,20h\n" +
         "  0009  4809D0          or rax,rdx\n" +
         "  000C  C3              ret\n" +
-        "0x0090 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)\n" +
+        "0x0090 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE27        xsave64 [rdi]\n" +
         "  000B  C3              ret\n" +
-        "0x00A0 GlobalType.Restore (XRstor)\n" +
+        "0x00A0 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE2F        xrstor64 [rdi]\n" +
@@ -381,56 +381,56 @@ file static class XSaveThunkPage
         "";
 
     private const string WindowsListing =
-        "0x0000 Consumer.Cpu.State.Save (XSave)\n" +
+        "0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE21        xsave64 [rcx]\n" +
         "  000B  C3              ret\n" +
-        "0x0010 Consumer.Cpu.State.SaveOptimized (XSaveOpt)\n" +
+        "0x0010 Consumer.Cpu.State.SaveOptimized(ref XSave.XSaveArea, ulong) (XSaveOpt)\n" +
         "  0000  89D0            mov eax,edx\n" +
         "  0002  25FF020A00      and eax,0A02FFh\n" +
         "  0007  31D2            xor edx,edx\n" +
         "  0009  480FAE31        xsaveopt64 [rcx]\n" +
         "  000D  C3              ret\n" +
-        "0x0020 Consumer.Cpu.State.SaveCompacted (XSaveC)\n" +
+        "0x0020 Consumer.Cpu.State.SaveCompacted(ref XSave.XSaveArea) (XSaveC)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FC721        xsavec64 [rcx]\n" +
         "  000B  C3              ret\n" +
-        "0x0030 Consumer.Cpu.State.Restore (XRstor)\n" +
+        "0x0030 Consumer.Cpu.State.Restore(in XSave.XSaveArea, ulong) (XRstor)\n" +
         "  0000  89D0            mov eax,edx\n" +
         "  0002  25FF020A00      and eax,0A02FFh\n" +
         "  0007  31D2            xor edx,edx\n" +
         "  0009  480FAE29        xrstor64 [rcx]\n" +
         "  000D  C3              ret\n" +
-        "0x0040 Consumer.Cpu.State.RestoreUnchecked (XRstor)\n" +
+        "0x0040 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE29        xrstor64 [rcx]\n" +
         "  000B  C3              ret\n" +
-        "0x0050 Consumer.Cpu.State.SaveFeatures (XSave)\n" +
+        "0x0050 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)\n" +
         "  0000  89D0            mov eax,edx\n" +
         "  0002  25FF020A00      and eax,0A02FFh\n" +
         "  0007  31D2            xor edx,edx\n" +
         "  0009  480FAE21        xsave64 [rcx]\n" +
         "  000D  C3              ret\n" +
-        "0x0060 Consumer.Cpu.State.FxSave (FxSave)\n" +
+        "0x0060 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)\n" +
         "  0000  480FAE01        fxsave64 [rcx]\n" +
         "  0004  C3              ret\n" +
-        "0x0070 Consumer.Cpu.State.FxRestore (FxRstor)\n" +
+        "0x0070 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)\n" +
         "  0000  480FAE09        fxrstor64 [rcx]\n" +
         "  0004  C3              ret\n" +
-        "0x0080 Consumer.Cpu.State.ReadXcr (XGetBv)\n" +
+        "0x0080 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)\n" +
         "  0000  0F01D0          xgetbv\n" +
         "  0003  48C1E220        shl rdx,20h\n" +
         "  0007  4809D0          or rax,rdx\n" +
         "  000A  C3              ret\n" +
-        "0x0090 Consumer.Cpu.State.Nested<T>.SaveNested (XSave)\n" +
+        "0x0090 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE21        xsave64 [rcx]\n" +
         "  000B  C3              ret\n" +
-        "0x00A0 GlobalType.Restore (XRstor)\n" +
+        "0x00A0 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE29        xrstor64 [rcx]\n" +
