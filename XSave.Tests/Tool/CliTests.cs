@@ -27,6 +27,7 @@ public class CliTests
         var (exit, output, errors) = Run(args);
         Assert.That(exit, Is.Zero);
         Assert.That(errors, Is.Empty);
+        Assert.That(output, Does.EndWith("\n"), "a terminal prompt starts on its own line");
         foreach (string text in new[] { "xsave show", "xsave read FILE", "xsave save FILE", "xsave thunks", "--json", "NO_COLOR", "--version" })
         {
             Assert.That(output, Does.Contain(text));
