@@ -20,7 +20,8 @@ internal static class Cli
           xsave --version              the tool's version
 
         --json writes one JSON object for scripts. Colour is used only on a terminal (NO_COLOR
-        turns it off). Reading files works on any CPU; show, save and thunks need x86-64.
+        turns it off). Reading files and assemblies works on any CPU; show, save and the tool's own
+        thunks need x86-64.
         """;
 
     // Each command: the options it takes and how many arguments (FILE) it needs.
