@@ -151,6 +151,22 @@ internal static class Cli
         byte[] bytes;
         try
         {
+            // A core is read by its headers and notes alone (it can be tens of gigabytes); an
+            // image is small, and read whole.
+            using (FileStream file = File.OpenRead(path))
+            {
+                Span<byte> magic = stackalloc byte[4];
+                if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("\u007FELF"u8))
+                {
+                    foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(file))
+                    {
+                        Describe(output, style, json, thread.State, $"{path}, thread {thread.ThreadId}");
+                    }
+
+                    return 0;
+                }
+            }
+
             bytes = File.ReadAllBytes(path);
         }
         catch (UnauthorizedAccessException)
@@ -161,16 +177,6 @@ internal static class Cli
         if (bytes.Length == 0)
         {
             throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
-        }
-
-        if (bytes.AsSpan().StartsWith("\u007FELF"u8))
-        {
-            foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(bytes))
-            {
-                Describe(output, style, json, thread.State, $"{path}, thread {thread.ThreadId}");
-            }
-
-            return 0;
         }
 
         Describe(output, style, json, XSaveImage.Parse(bytes), path);

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.IO;
 
 namespace XSave;
 
@@ -28,36 +29,102 @@ public static class LinuxCoreFile
     /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core, a malformed note, or a malformed image.</exception>
     public static IReadOnlyList<ThreadState> ReadThreads(ReadOnlySpan<byte> core)
     {
-        if (core.Length < 64 || !core[..4].SequenceEqual("\u007FELF"u8) || core[4] != 2 || core[5] != 1)
+        var (phoff, phentsize, phnum) = ElfHeader(core[..Math.Min(core.Length, ElfHeaderSize)], (ulong)core.Length);
+        var segments = new List<byte[]>();
+        for (int i = 0; i < phnum; i++)
+        {
+            ReadOnlySpan<byte> header = Slice(core, phoff + ((ulong)i * (ulong)phentsize), ProgramHeaderSize, "program header");
+            if (NoteSegment(header) is { } note)
+            {
+                segments.Add(Slice(core, note.Offset, note.Length, "PT_NOTE segment").ToArray());
+            }
+        }
+
+        return FromNoteSegments(segments);
+    }
+
+    /// <summary>
+    /// Every thread's NT_X86_XSTATE from a core file on disk, reading only the ELF and program
+    /// headers and the PT_NOTE segments: memory bounded by the notes, time independent of the
+    /// core's size (cores of server processes run to tens of gigabytes).
+    /// </summary>
+    /// <param name="path">The core file.</param>
+    /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core, a malformed note, or a malformed image.</exception>
+    public static IReadOnlyList<ThreadState> ReadThreads(string path)
+    {
+        using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+        return ReadThreads(stream);
+    }
+
+    /// <summary>As <see cref="ReadThreads(string)"/>, from a seekable stream positioned anywhere.</summary>
+    /// <param name="core">The core file, readable and seekable.</param>
+    /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core, a malformed note, or a malformed image.</exception>
+    public static IReadOnlyList<ThreadState> ReadThreads(Stream core)
+    {
+        ulong length = (ulong)core.Length;
+        var (phoff, phentsize, phnum) = ElfHeader(ReadAt(core, 0, Math.Min(length, ElfHeaderSize), "ELF header"), length);
+        var segments = new List<byte[]>();
+        for (int i = 0; i < phnum; i++)
+        {
+            byte[] header = ReadAt(core, phoff + ((ulong)i * (ulong)phentsize), ProgramHeaderSize, "program header");
+            if (NoteSegment(header) is { } note)
+            {
+                segments.Add(ReadAt(core, note.Offset, note.Length, "PT_NOTE segment"));
+            }
+        }
+
+        return FromNoteSegments(segments);
+    }
+
+    private const int ElfHeaderSize = 64, ProgramHeaderSize = 56;
+
+    private static (ulong Phoff, int Phentsize, int Phnum) ElfHeader(ReadOnlySpan<byte> header, ulong fileLength)
+    {
+        if (header.Length < ElfHeaderSize || !header[..4].SequenceEqual("\u007FELF"u8) || header[4] != 2 || header[5] != 1)
         {
             throw new InvalidXSaveImageException("ELF header", "Not a 64-bit little-endian ELF file.");
         }
 
-        if (BinaryPrimitives.ReadUInt16LittleEndian(core[16..]) != 4)
+        if (BinaryPrimitives.ReadUInt16LittleEndian(header[16..]) != 4)
         {
             throw new InvalidXSaveImageException("e_type", "The ELF file is not a core file (e_type is not ET_CORE).");
         }
 
-        ulong phoff = BinaryPrimitives.ReadUInt64LittleEndian(core[32..]);
-        int phentsize = BinaryPrimitives.ReadUInt16LittleEndian(core[54..]), phnum = BinaryPrimitives.ReadUInt16LittleEndian(core[56..]);
-        var notes = new CoreNotes();
-        for (int i = 0; i < phnum; i++)
-        {
-            ReadOnlySpan<byte> header = Slice(core, phoff + ((ulong)i * (ulong)phentsize), 56, "program header");
-            if (BinaryPrimitives.ReadUInt32LittleEndian(header) != 4)
-            {
-                continue; // not PT_NOTE
-            }
+        return (BinaryPrimitives.ReadUInt64LittleEndian(header[32..]), BinaryPrimitives.ReadUInt16LittleEndian(header[54..]), BinaryPrimitives.ReadUInt16LittleEndian(header[56..]));
+    }
 
-            ulong segment = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
-            ReadNotes(Slice(core, segment, BinaryPrimitives.ReadUInt64LittleEndian(header[32..]), "PT_NOTE segment"), (int)segment, notes);
+    private static (ulong Offset, ulong Length)? NoteSegment(ReadOnlySpan<byte> programHeader) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(programHeader) == 4 // PT_NOTE
+            ? (BinaryPrimitives.ReadUInt64LittleEndian(programHeader[8..]), BinaryPrimitives.ReadUInt64LittleEndian(programHeader[32..]))
+            : null;
+
+    private static byte[] ReadAt(Stream stream, ulong offset, ulong length, string what)
+    {
+        ulong fileLength = (ulong)stream.Length;
+        if (offset > fileLength || length > fileLength - offset || length > int.MaxValue)
+        {
+            throw new InvalidXSaveImageException(what, $"The {what} at {offset} ({length} bytes) lies past the end of the {fileLength}-byte file.");
         }
 
-        // The layout note follows the threads' notes: parse the images once every note is read.
-        var threads = new List<ThreadState>(notes.States.Count);
-        foreach (var (threadId, offset, length) in notes.States)
+        byte[] bytes = new byte[length];
+        stream.Position = (long)offset;
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    // The layout note follows the threads' notes: the images are parsed once every note is read.
+    private static List<ThreadState> FromNoteSegments(List<byte[]> segments)
+    {
+        var notes = new CoreNotes();
+        for (int i = 0; i < segments.Count; i++)
         {
-            threads.Add(new ThreadState(threadId, XSaveImage.ParseWithSource(core.Slice(offset, length), notes.Layout, LayoutSource.KernelNote)));
+            ReadNotes(segments[i], i, notes);
+        }
+
+        var threads = new List<ThreadState>(notes.States.Count);
+        foreach (var (threadId, segment, offset, length) in notes.States)
+        {
+            threads.Add(new ThreadState(threadId, XSaveImage.ParseWithSource(segments[segment].AsSpan(offset, length), notes.Layout, LayoutSource.KernelNote)));
         }
 
         return threads;
@@ -99,12 +166,12 @@ public static class LinuxCoreFile
 
     private sealed class CoreNotes
     {
-        public List<(int ThreadId, int Offset, int Length)> States { get; } = [];
+        public List<(int ThreadId, int Segment, int Offset, int Length)> States { get; } = [];
 
         public XSaveLayout? Layout { get; set; }
     }
 
-    private static void ReadNotes(ReadOnlySpan<byte> notes, int segmentOffset, CoreNotes found)
+    private static void ReadNotes(ReadOnlySpan<byte> notes, int segment, CoreNotes found)
     {
         int consumed = 0;
         int threadId = 0;
@@ -125,7 +192,7 @@ public static class LinuxCoreFile
             }
             else if (type == NtX86XState)
             {
-                found.States.Add((threadId, segmentOffset + consumed + (int)descriptionStart, description.Length));
+                found.States.Add((threadId, segment, consumed + (int)descriptionStart, description.Length));
             }
             else if (type == NtX86XSaveLayout)
             {
