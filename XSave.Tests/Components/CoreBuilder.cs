@@ -16,6 +16,17 @@ internal sealed class CoreBuilder
     private const int ElfHeader = 64, ProgramHeader = 56, PrStatusSize = 336;
     private readonly MemoryStream _notes = new();
 
+    /// <summary>An NT_X86_XSTATE image as the kernel writes it: init control words, XCR0 at 464, XSTATE_BV at 512.</summary>
+    public static byte[] XStateImage(int size, ulong xcr0, ulong xstateBv)
+    {
+        byte[] image = new byte[size];
+        BinaryPrimitives.WriteUInt16LittleEndian(image, 0x037F);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(24), 0x1F80);
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(464), xcr0);
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(512), xstateBv);
+        return image;
+    }
+
     public CoreBuilder Thread(int id, ReadOnlySpan<byte> xstate)
     {
         byte[] status = new byte[PrStatusSize];

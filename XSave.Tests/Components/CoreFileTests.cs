@@ -38,11 +38,7 @@ public class CoreFileTests
     public void A_sparse_64_GB_core_with_1000_threads_is_read_from_its_notes_alone()
     {
         // Zen 3 images (PKRU at 2432) with the kernel's layout note, as Linux 6.x writes them.
-        byte[] image = new byte[2440];
-        BitConverter.TryWriteBytes(image.AsSpan(0), (ushort)0x037F);
-        BitConverter.TryWriteBytes(image.AsSpan(24), 0x1F80u);
-        BitConverter.TryWriteBytes(image.AsSpan(464), 0x207UL);
-        BitConverter.TryWriteBytes(image.AsSpan(512), 0x203UL);
+        byte[] image = CoreBuilder.XStateImage(2440, xcr0: 0x207, xstateBv: 0x203);
         var builder = new CoreBuilder();
         for (int thread = 1; thread <= 1000; thread++)
         {
@@ -82,10 +78,7 @@ public class CoreFileTests
     [Test]
     public void The_stream_and_span_readers_agree()
     {
-        byte[] image = new byte[832];
-        BitConverter.TryWriteBytes(image.AsSpan(0), (ushort)0x037F);
-        BitConverter.TryWriteBytes(image.AsSpan(464), 0x7UL);
-        BitConverter.TryWriteBytes(image.AsSpan(512), 0x7UL);
+        byte[] image = CoreBuilder.XStateImage(832, xcr0: 0x7, xstateBv: 0x7);
         image[600] = 0xAB;
         byte[] core = new CoreBuilder().Thread(7, image).Thread(8, image).Build();
         var fromSpan = LinuxCoreFile.ReadThreads(core);

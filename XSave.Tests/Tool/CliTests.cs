@@ -111,11 +111,7 @@ public class CliTests
     public void Reading_a_core_names_the_kernels_layout_note_as_the_layout_source()
     {
         // A Zen 3 core (PKRU at 2432) read on any machine: the note, not this CPU, places PKRU.
-        byte[] image = new byte[2440];
-        System.BitConverter.TryWriteBytes(image.AsSpan(0), (ushort)0x037F);
-        System.BitConverter.TryWriteBytes(image.AsSpan(24), 0x1F80u);
-        System.BitConverter.TryWriteBytes(image.AsSpan(464), 0x207UL);
-        System.BitConverter.TryWriteBytes(image.AsSpan(512), 0x203UL);
+        byte[] image = Components.CoreBuilder.XStateImage(2440, xcr0: 0x207, xstateBv: 0x203);
         System.BitConverter.TryWriteBytes(image.AsSpan(2432), 0x55555554u);
         byte[] core = new Components.CoreBuilder().Thread(77, image).Layout([(2, 576, 256), (9, 2432, 8)]).Build();
         string path = Path.GetTempFileName();
