@@ -41,24 +41,43 @@ public partial struct XSaveArea
     [UnscopedRef]
     internal readonly ReadOnlySpan<byte> GetComponent(int component)
     {
-        int size = XSaveLayout.ArchitecturalSize(component);
-        if (component < 2 || component >= XSaveLayout.ComponentCount || size == 0 || size > InitComponent.Length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(component), component, "Views cover components 2–19 that fit the page (AVX, MPX, AVX-512, PKRU, AMX TILECFG, APX).");
-        }
-
+        int size = ViewSize(component);
         if (((ulong)_header.XStateBv & (1UL << component)) == 0)
         {
             return InitComponent.AsSpan(0, size);
         }
 
-        // AVX is at 576 in the standard format of every vendor, and first in any compacted one.
-        XSaveLayout? layout = component == 2 && !_header.IsCompacted ? null : Layout;
-        ComponentSlot slot = component == 2 && layout is null ? new ComponentSlot(576, 256)
-            : layout?.Slot(component) ?? throw new InvalidOperationException(layout is null
-                ? $"Component {component} is in use but this area records no layout and this is not an x86 CPU: read it with XSaveImage.Parse and the writer's layout."
-                : $"Component {component} is in use but the {layout.Name} layout has no slot for it.");
+        ComponentSlot slot = SlotOf(component, "is in use");
         return AsReadOnlySpan().Slice(slot.Offset, Math.Min(slot.Size, size));
+    }
+
+    // The architectural size of a component the views cover, or an exception naming those they do.
+    private static int ViewSize(int component)
+    {
+        int size = (uint)component < XSaveLayout.ComponentCount ? XSaveLayout.ArchitecturalSize(component) : 0;
+        if (component < 2 || size == 0 || size > InitComponent.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(component), component, "Views cover components 2–19 that fit the page (AVX, MPX, AVX-512, PKRU, AMX TILECFG, APX); x87 and SSE are in Legacy.");
+        }
+
+        return size;
+    }
+
+    // Where this area holds a component: its layout's slot. AVX is at 576 in the standard format of
+    // every vendor, and first in any compacted one, so it needs no layout.
+    private readonly ComponentSlot SlotOf(int component, string why)
+    {
+        XSaveLayout? layout = component == 2 && !_header.IsCompacted ? null : Layout;
+        if (component == 2 && layout is null)
+        {
+            return new ComponentSlot(576, 256);
+        }
+
+        return layout?.Slot(component) ?? throw new InvalidOperationException(layout is null
+            ? $"Component {component} {why} but this area records no layout and this is not an x86 CPU: read it with XSaveImage.Parse and the writer's layout."
+            : _header.IsCompacted
+                ? $"Component {component} {why} but this compacted area has no slot for it (XCOMP_BV 0x{_header.XCompBv:X}): convert it first with XSaveImage.Parse(area.ToArray()).ToStandard()."
+                : $"Component {component} {why} but the {layout.Name} layout has no slot for it.");
     }
 
     /// <summary>YMM<paramref name="index"/> (0–15): XMM from the legacy region, upper half from the AVX component; init state reads as zero.</summary>
