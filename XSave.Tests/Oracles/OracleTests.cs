@@ -1,4 +1,6 @@
 using System;
+using System.Buffers.Binary;
+using System.Linq;
 using System.Diagnostics;
 using System.IO;
 using NUnit.Framework;
@@ -46,15 +48,19 @@ public class OracleTests
         }
     }
 
-    private static (int Exit, byte[] Output, string Errors) Run(string program, params string[] arguments)
+    private static (int Exit, byte[] Output, string Errors) Run(string program, params string[] arguments) => Run(program, [], arguments);
+
+    private static (int Exit, byte[] Output, string Errors) Run(string program, byte[] input, params string[] arguments)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (string argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
 
         using Process process = Process.Start(info)!;
+        process.StandardInput.BaseStream.Write(input);
+        process.StandardInput.Close();
         using var output = new MemoryStream();
         process.StandardOutput.BaseStream.CopyTo(output);
         string errors = process.StandardError.ReadToEnd();
@@ -213,5 +219,53 @@ public class OracleTests
         });
         AssertOracleValues(parsed.Area);
         AssertOracleValues(parsed.ToStandard()); // converted for this CPU: same values
+    }
+
+    [Test]
+    public void A_gcc_program_that_executes_XRSTOR_itself_holds_what_the_setters_wrote()
+    {
+        XSaveArea built = Hardware.SetterRoundTripTests.Built();
+        XFeatures mask = XSaveArea.SavedFeatures;
+        var (exit, output, errors) = Run(s_oracle!, built.ToArray(), "xrstor", $"0x{(ulong)mask:X}");
+        Assert.That(exit, Is.Zero, errors);
+        var registers = System.Text.Encoding.ASCII.GetString(output).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ')).ToDictionary(parts => parts[0], parts => Convert.FromHexString(parts[1]));
+        TestContext.Out.WriteLine($"the oracle printed {string.Join(", ", registers.Keys)}");
+        bool wide = mask.HasFlag(XFeatures.Avx512Hi16Zmm);
+        XFeatures absent = (XFeatures.Avx512Opmask | XFeatures.Avx512ZmmHi256 | XFeatures.Avx512Hi16Zmm | XFeatures.Pkru | XFeatures.MpxBndRegs) & ~mask;
+        TestContext.Out.WriteLine($"not enabled on this CPU, so not compared: {(absent == 0 ? "nothing" : absent.ToString())}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(BinaryPrimitives.ReadUInt16BigEndian(registers["fcw0"]), Is.EqualTo((ushort)built.Legacy.Fcw));
+            Assert.That(BinaryPrimitives.ReadUInt32BigEndian(registers["mxcsr0"]) & ~0x3Fu, Is.EqualTo((uint)built.Legacy.Mxcsr & ~0x3Fu));
+            for (int r = 0; r < (wide ? 32 : 16); r++)
+            {
+                byte[] expected = wide ? Bytes(built.Zmm(r)) : Bytes(built.Ymm(r));
+                Assert.That(registers[$"{(wide ? "zmm" : "ymm")}{r}"], Is.EqualTo(expected), $"register {r}");
+            }
+
+            for (int k = 0; wide && k < 8; k++)
+            {
+                Assert.That(BitConverter.ToUInt64(registers[$"k{k}"]), Is.EqualTo(built.Opmask(k)), $"K{k}");
+            }
+
+            if (mask.HasFlag(XFeatures.Pkru))
+            {
+                Assert.That(BitConverter.ToUInt32(registers["pkru0"]), Is.EqualTo(built.Pkru), "PKRU");
+            }
+
+            if (mask.HasFlag(XFeatures.MpxBndRegs))
+            {
+                Assert.That(BitConverter.ToUInt64(registers["bnd1"], 8), Is.EqualTo(built.Bnd(1).Upper), "BND1");
+            }
+        });
+    }
+
+    private static byte[] Bytes<T>(T register)
+        where T : unmanaged
+    {
+        byte[] bytes = new byte[System.Runtime.CompilerServices.Unsafe.SizeOf<T>()];
+        System.Runtime.InteropServices.MemoryMarshal.Write(bytes, register);
+        return bytes;
     }
 }
