@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 
 namespace XSave;
@@ -22,8 +21,6 @@ public partial struct LegacyRegion
     [FieldOffset(16)] private ulong _fdp;
     [FieldOffset(24)] private uint _mxcsr;
     [FieldOffset(28)] private uint _mxcsrMask;
-    [FieldOffset(32)] private X87RegisterArray _st;
-    [FieldOffset(160)] private XmmRegisterArray _xmm;
 
     /// <summary>FCW, the x87 control word (byte 0).</summary>
     public X87ControlWord Fcw { readonly get => (X87ControlWord)_fcw; set => _fcw = (ushort)value; }
@@ -71,13 +68,17 @@ public partial struct LegacyRegion
     /// </summary>
     public Mxcsr MxcsrMask { readonly get => (Mxcsr)_mxcsrMask; set => _mxcsrMask = (uint)value; }
 
+    // The register files are fields, not ref-returning properties: through a read-only reference
+    // (XSaveContext.Area) a write to a field is a compile-time error, where a property would hand
+    // out a reference to a silent defensive copy.
+
     /// <summary>ST0–ST7 / MM0–MM7 (byte 32, 16 bytes each, in stack order ST(i)).</summary>
-    [UnscopedRef]
-    public ref X87RegisterArray St => ref _st;
+    [FieldOffset(32)]
+    public X87RegisterArray St;
 
     /// <summary>XMM0–XMM15 (byte 160, 16 bytes each).</summary>
-    [UnscopedRef]
-    public ref XmmRegisterArray Xmm => ref _xmm;
+    [FieldOffset(160)]
+    public XmmRegisterArray Xmm;
 
     /// <summary>
     /// True when MXCSR_MASK is zero, which no save ever writes: the region was built by hand or

@@ -1,6 +1,5 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace XSave;
 
@@ -13,35 +12,68 @@ namespace XSave;
 /// </summary>
 public sealed unsafe class XSaveContext
 {
-    // On the pinned object heap: the address never changes, so the pointer stays valid for the
-    // array's lifetime, and the slack lets the area start on a 64-byte boundary.
-    private readonly byte[] _memory;
-    private readonly int _offset;
-    private readonly XSaveArea* _area;
+    private readonly AlignedXSaveArea _memory;
+    private readonly XSaveArea* _area; // cached: the hot paths pass it straight to the instruction
 
     /// <summary>Creates a context holding the init state.</summary>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
     public XSaveContext()
     {
         Processor.EnsureReady(); // throws where XSAVE cannot run, and reads the layout descriptor below
-        _memory = GC.AllocateArray<byte>(XSaveArea.Size + XSaveArea.Alignment - 1, pinned: true);
-        fixed (byte* start = _memory)
-        {
-            _offset = (int)((XSaveArea.Alignment - ((nuint)start % XSaveArea.Alignment)) % XSaveArea.Alignment);
-            _area = (XSaveArea*)(start + _offset);
-        }
-
-        *_area = XSaveArea.Initial;
+        _memory = new AlignedXSaveArea();
+        _area = _memory.Pointer;
         Processor.LayoutDescriptorBytes.CopyTo(_area->AsSpan()[LayoutDescriptor.Offset..]);
     }
 
     /// <summary>
-    /// The saved image, to inspect or copy (<c>XSaveArea copy = context.Area;</c>). Read-only:
-    /// writing it would void the guarantee that lets <see cref="Restore"/> skip every check.
-    /// The reference keeps the context's memory alive.
+    /// Creates a context holding <paramref name="state"/>, checked as <see cref="XSaveArea.Load()"/>
+    /// checks it, without loading it: this thread's registers are not touched. A fiber's first
+    /// state, or a test's chosen registers, built with the setters.
     /// </summary>
-    public ref readonly XSaveArea Area =>
-        ref Unsafe.As<byte, XSaveArea>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_memory), _offset));
+    /// <param name="state">The state the first <see cref="Restore"/> loads.</param>
+    /// <exception cref="InvalidXSaveAreaException">The state breaks a restore rule; see <see cref="CopyFrom"/>.</exception>
+    /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
+    public XSaveContext(in XSaveArea state)
+        : this() => CopyFrom(in state);
+
+    /// <summary>
+    /// A read-only view of the saved image, to inspect or copy (<c>XSaveArea copy = context.Area;</c>).
+    /// Writing through it does not compile: a write would void the guarantee that lets
+    /// <see cref="Restore"/> skip every check. Change a context's state with <see cref="CopyFrom"/>.
+    /// </summary>
+    public ReadOnlyXSaveArea Area => new(ref _memory.Area);
+
+    /// <summary>
+    /// Replaces the context's state with <paramref name="state"/>, checked as
+    /// <see cref="XSaveArea.Load(RestoreHazards)"/> checks it (every rule whose violation would
+    /// fault, and the hazards not in <paramref name="allowed"/>), without loading it. A
+    /// compacted state is converted to this CPU's standard format, which the context's XSAVE
+    /// writes; the layout descriptor is this CPU's. A refused state leaves the context as it was.
+    /// </summary>
+    /// <param name="state">The state.</param>
+    /// <param name="allowed">The hazards the caller accepts in what <see cref="Restore"/> will load.</param>
+    /// <exception cref="InvalidXSaveAreaException">The state breaks a restore rule; nothing changed.</exception>
+    public void CopyFrom(in XSaveArea state, RestoreHazards allowed = RestoreHazards.None)
+    {
+        var checkedState = new AlignedXSaveArea();
+        fixed (XSaveArea* source = &state)
+        {
+            XSaveArea.CopyWhatXRstorReads(source, checkedState.Pointer);
+        }
+
+        ref XSaveArea copy = ref checkedState.Area;
+        copy.Legacy.ApplyInitControlWords(); // judged as XRSTOR would load it
+        RestoreValidation.ThrowIfInvalid(in copy, XSaveArea.SafeFeatures, Processor.Profile, allowed);
+        if (copy.Header.IsCompacted)
+        {
+            copy = XSaveImage.Parse(copy.ToArray()).ToStandard();
+        }
+
+        copy.Header.XStateBv &= XSaveArea.SavedFeatures; // what XRSTOR with the context's mask acts on
+        Processor.LayoutDescriptorBytes.CopyTo(copy.AsSpan()[LayoutDescriptor.Offset..]);
+        *_area = copy;
+        GC.KeepAlive(checkedState);
+    }
 
     /// <summary>Saves this thread's extended state (<see cref="XSaveArea.SavedFeatures"/>) into the context with XSAVE64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -100,7 +100,7 @@ public class XSaveContextTests : RestoresCpuState
     public unsafe void Area_is_an_aligned_standard_image_recording_this_CPU_layout()
     {
         var context = new XSaveContext();
-        Assert.That(context.Area.AsReadOnlySpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()), "before any save");
+        Assert.That(context.Area.Value.AsReadOnlySpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()), "before any save");
         WithRounding(1).Load();
         context.Save();
         _original.Load();
@@ -108,7 +108,7 @@ public class XSaveContextTests : RestoresCpuState
         XSaveArea copy = context.Area;
         Assert.Multiple(() =>
         {
-            Assert.That((ulong)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area)) % XSaveArea.Alignment, Is.EqualTo(0UL), "64-byte aligned");
+            Assert.That((ulong)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area.Value)) % XSaveArea.Alignment, Is.EqualTo(0UL), "64-byte aligned");
             Assert.That(copy.Header.XCompBv, Is.Zero);
             Assert.That(copy.Header.XStateBv & ~XSaveArea.SavedFeatures, Is.EqualTo((XFeatures)0));
             Assert.That(copy.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()));
@@ -129,7 +129,7 @@ public class XSaveContextTests : RestoresCpuState
         }
 
         var context = new XSaveContext();
-        nint before = (nint)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area));
+        nint before = (nint)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area.Value));
         WithRounding(3).Load();
         context.Save();
         _original.Load();
@@ -144,8 +144,94 @@ public class XSaveContextTests : RestoresCpuState
         _original.Load();
         Assert.Multiple(() =>
         {
-            Assert.That((nint)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area)), Is.EqualTo(before), "the memory did not move");
+            Assert.That((nint)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area.Value)), Is.EqualTo(before), "the memory did not move");
             Assert.That(rounding, Is.EqualTo(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1));
         });
+    }
+
+    [Test]
+    public void A_context_created_from_an_area_holds_it_and_leaves_this_threads_registers_alone()
+    {
+        Mxcsr before = Rounding();
+        XSaveArea fiberStart = WithRounding(before == Mxcsr.RoundingControl1 ? 1 : 2);
+        fiberStart.SetYmm(5, new YmmRegister(new XmmRegister(5, 55), new XmmRegister(555, 5555)));
+        var fiber = new XSaveContext(in fiberStart);
+        Mxcsr afterCreation = Rounding();
+
+        fiber.Restore();
+        Mxcsr restored = Rounding();
+        _original.Load();
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterCreation, Is.EqualTo(before), "creating the context loaded nothing");
+            Assert.That(restored, Is.EqualTo(fiberStart.Legacy.Mxcsr & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1)), "Restore loads the given state");
+            Assert.That(fiber.Area.Ymm(5), Is.EqualTo(fiberStart.Ymm(5)));
+            Assert.That(fiber.Area.Value.AsReadOnlySpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()), "this CPU's layout recorded");
+        });
+    }
+
+    [Test]
+    public void CopyFrom_refuses_what_Load_refuses_and_leaves_the_context_as_it_was()
+    {
+        var context = new XSaveContext(WithRounding(3));
+        byte[] before = context.Area.ToArray();
+
+        XSaveArea reserved = _original;
+        reserved.Legacy.Mxcsr |= (Mxcsr)(1u << 31); // a reserved MXCSR bit: XRSTOR would raise #GP
+        XSaveArea unmasked = _original;
+        unmasked.Legacy.Mxcsr &= ~Mxcsr.ZeroDivideMask;
+
+        var fault = Assert.Throws<InvalidXSaveAreaException>(() => context.CopyFrom(in reserved));
+        var hazard = Assert.Throws<InvalidXSaveAreaException>(() => context.CopyFrom(in unmasked));
+        Assert.Multiple(() =>
+        {
+            Assert.That(fault!.Rule, Is.EqualTo(RestoreRule.MxcsrReservedBits));
+            Assert.That(hazard!.Rule, Is.EqualTo(RestoreRule.MxcsrExceptionUnmasked));
+            Assert.That(context.Area.ToArray(), Is.EqualTo(before), "nothing changed");
+            Assert.DoesNotThrow(() => context.CopyFrom(in unmasked, RestoreHazards.UnmaskedSseExceptions), "a hazard the caller allows");
+        });
+    }
+
+    [Test]
+    public void A_compacted_state_is_stored_in_the_standard_format_the_contexts_XSAVE_writes()
+    {
+        if (!Processor.HasXSaveC)
+        {
+            Assert.Ignore("This CPU has no XSAVEC: compacted areas cannot be restored here.");
+        }
+
+        XSaveArea standard = WithRounding(2);
+        standard.SetYmm(9, new YmmRegister(new XmmRegister(9, 99), new XmmRegister(999, 9999)));
+        XSaveArea compacted = XSaveImage.Parse(standard.ToArray()).ToCompacted();
+        var context = new XSaveContext(in compacted);
+
+        context.Restore();
+        Mxcsr restored = Rounding();
+        context.Save(); // XSAVE leaves XCOMP_BV as it was: it must not still say "compacted"
+        _original.Load();
+        Assert.Multiple(() =>
+        {
+            Assert.That(context.Area.Header.IsCompacted, Is.False);
+            Assert.That(restored, Is.EqualTo(Mxcsr.RoundingControl1));
+            Assert.That(new XSaveContext(in compacted).Area.Ymm(9), Is.EqualTo(standard.Ymm(9)));
+        });
+    }
+
+    [Test]
+    public unsafe void An_aligned_area_is_aligned_keeps_its_address_and_starts_in_the_init_state()
+    {
+        var holder = new AlignedXSaveArea();
+        nint address = (nint)holder.Pointer;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Assert.Multiple(() =>
+        {
+            Assert.That((long)address % XSaveArea.Alignment, Is.Zero);
+            Assert.That((nint)holder.Pointer, Is.EqualTo(address), "pinned: never moves");
+            Assert.That((nint)Unsafe.AsPointer(ref holder.Area), Is.EqualTo(address));
+            Assert.That(holder.Area.ToArray(), Is.EqualTo(XSaveArea.Initial.ToArray()));
+        });
+
+        TestThunks.SaveOptimized(ref holder.Area); // a raw thunk that refuses misaligned areas accepts it
+        Assert.That(holder.Area.Header.XStateBv & XFeatures.Sse, Is.EqualTo(XFeatures.Sse).Or.EqualTo((XFeatures)0));
     }
 }
