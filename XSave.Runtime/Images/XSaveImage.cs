@@ -7,7 +7,7 @@ namespace XSave;
 /// An x86 XSAVE image of any length read into a page-sized <see cref="XSaveArea"/>, with the
 /// layout needed to find its components. Parsing is plain C# and runs on any architecture.
 /// </summary>
-public sealed class XSaveImage
+public sealed partial class XSaveImage
 {
     private const int LegacyAndHeader = XSaveArea.HeaderOffset + XSaveHeader.Size;
     private const uint LinuxFpxMagic1 = 0x46505853; // FP_XSTATE_MAGIC1, arch/x86/include/uapi/asm/sigcontext.h
