@@ -1,7 +1,5 @@
 using System;
 using System.Buffers.Binary;
-using System.Linq;
-using System.Diagnostics;
 using System.IO;
 using NUnit.Framework;
 using XSave.Tests.Support;
@@ -20,58 +18,16 @@ public class OracleTests
     private static string? s_oracle;
 
     [OneTimeSetUp]
-    public void Build()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            Assert.Ignore("The oracles use gcc and ptrace on Linux.");
-        }
+    public void Build() => s_oracle = OracleProgram.Build();
 
-        if (!System.Runtime.Intrinsics.X86.Avx.IsSupported)
-        {
-            Assert.Ignore("The oracle program loads YMM registers: needs AVX.");
-        }
+    private static (int Exit, byte[] Output, string Errors) Run(string program, params string[] arguments) => OracleProgram.Run(program, [], arguments);
 
-        string source = Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Oracles", "oracle.c");
-        string binary = Path.Combine(Path.GetTempPath(), $"xsave-oracle-{Environment.ProcessId}");
-        var (exit, _, errors) = Run("gcc", "-O1", "-o", binary, source);
-        Assert.That(exit, Is.Zero, $"gcc failed: {errors}");
-        s_oracle = binary;
-    }
-
-    [OneTimeTearDown]
-    public void Clean()
-    {
-        if (s_oracle is not null)
-        {
-            File.Delete(s_oracle);
-        }
-    }
-
-    private static (int Exit, byte[] Output, string Errors) Run(string program, params string[] arguments) => Run(program, [], arguments);
-
-    private static (int Exit, byte[] Output, string Errors) Run(string program, byte[] input, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(info)!;
-        process.StandardInput.BaseStream.Write(input);
-        process.StandardInput.Close();
-        using var output = new MemoryStream();
-        process.StandardOutput.BaseStream.CopyTo(output);
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output.ToArray(), errors);
-    }
+    private static (int Exit, byte[] Output, string Errors) Run(string program, byte[] input, params string[] arguments) => OracleProgram.Run(program, input, arguments);
 
     // oracle.c loads the same values the image fixtures use.
     private static byte Pattern(int register, int j) => Components.ImageBuilder.Pattern(register, j);
 
-    private static void AssertOracleValues(XSaveArea area)
+    internal static void AssertOracleValues(XSaveArea area)
     {
         Assert.Multiple(() =>
         {
@@ -228,8 +184,7 @@ public class OracleTests
         XFeatures mask = XSaveArea.SavedFeatures;
         var (exit, output, errors) = Run(s_oracle!, built.ToArray(), "xrstor", $"0x{(ulong)mask:X}");
         Assert.That(exit, Is.Zero, errors);
-        var registers = System.Text.Encoding.ASCII.GetString(output).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' ')).ToDictionary(parts => parts[0], parts => Convert.FromHexString(parts[1]));
+        var registers = OracleProgram.Registers(System.Text.Encoding.ASCII.GetString(output));
         TestContext.Out.WriteLine($"the oracle printed {string.Join(", ", registers.Keys)}");
         bool wide = mask.HasFlag(XFeatures.Avx512Hi16Zmm);
         XFeatures absent = (XFeatures.Avx512Opmask | XFeatures.Avx512ZmmHi256 | XFeatures.Avx512Hi16Zmm | XFeatures.Pkru | XFeatures.MpxBndRegs) & ~mask;
@@ -261,7 +216,7 @@ public class OracleTests
         });
     }
 
-    private static byte[] Bytes<T>(T register)
+    internal static byte[] Bytes<T>(T register)
         where T : unmanaged
     {
         byte[] bytes = new byte[System.Runtime.CompilerServices.Unsafe.SizeOf<T>()];

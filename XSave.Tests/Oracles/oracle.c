@@ -6,6 +6,8 @@
  *   trap   - loads the values and executes int3, for a debugger to dump a core (gcore).
  *   xrstor MASK - the other way round: XRSTOR64s the 4096-byte area on stdin with MASK, then
  *            prints the registers it holds (FCW, MXCSR, YMM/ZMM, K, PKRU, BND), one per line.
+ *   stop   - loads the values, stops itself (SIGSTOP) and, once continued, prints the registers
+ *            it then holds, as xrstor does: for a tracer that edits them meanwhile.
  * Built by the test with gcc; nothing from the library is involved. */
 #include <cpuid.h>
 #include <elf.h>
@@ -74,34 +76,29 @@ static void print(const char *name, int index, const void *bytes, int length) {
     printf("\n");
 }
 
-/* Vector registers are stored in the same asm block as the XRSTOR: nothing in between may
- * touch them. PKRU and BND are read afterwards: C code does not use them. */
-static int xrstor(uint64_t mask, int wide) {
-    static unsigned char area[4096] __attribute__((aligned(64)));
-    static unsigned char out[32 * 64] __attribute__((aligned(64)));
-    static uint64_t k[8];
-    uint16_t cw;
-    uint32_t csr;
-    if (fread(area, 1, sizeof area, stdin) != sizeof area) return 4;
-    uint32_t lo = (uint32_t)mask, hi = (uint32_t)(mask >> 32);
+/* What the registers hold, stored by the same asm block that put them there: nothing in between
+ * may touch them. PKRU and BND are read afterwards: C code does not use them. */
+static unsigned char out[32 * 64] __attribute__((aligned(64)));
+static uint64_t k[8];
+static uint16_t cw;
+static uint32_t csr;
 #define STORE_YMM(n) "vmovdqu %%ymm" #n ", " #n "*64(%[o])\n"
 #define STORE_ZMM(n) "vmovdqu64 %%zmm" #n ", " #n "*64(%[o])\n"
-#define XRSTOR_HEAD "xrstor64 (%[a])\n fnstcw (%[cw])\n stmxcsr (%[csr])\n"
-    if (wide)
-        __asm__ volatile(XRSTOR_HEAD
-            STORE_ZMM(0) STORE_ZMM(1) STORE_ZMM(2) STORE_ZMM(3) STORE_ZMM(4) STORE_ZMM(5) STORE_ZMM(6) STORE_ZMM(7)
-            STORE_ZMM(8) STORE_ZMM(9) STORE_ZMM(10) STORE_ZMM(11) STORE_ZMM(12) STORE_ZMM(13) STORE_ZMM(14) STORE_ZMM(15)
-            STORE_ZMM(16) STORE_ZMM(17) STORE_ZMM(18) STORE_ZMM(19) STORE_ZMM(20) STORE_ZMM(21) STORE_ZMM(22) STORE_ZMM(23)
-            STORE_ZMM(24) STORE_ZMM(25) STORE_ZMM(26) STORE_ZMM(27) STORE_ZMM(28) STORE_ZMM(29) STORE_ZMM(30) STORE_ZMM(31)
-            "kmovq %%k0, 0(%[k])\n kmovq %%k1, 8(%[k])\n kmovq %%k2, 16(%[k])\n kmovq %%k3, 24(%[k])\n"
-            "kmovq %%k4, 32(%[k])\n kmovq %%k5, 40(%[k])\n kmovq %%k6, 48(%[k])\n kmovq %%k7, 56(%[k])\n vzeroupper\n"
-            :: [a] "r"(area), "a"(lo), "d"(hi), [o] "r"(out), [k] "r"(k), [cw] "r"(&cw), [csr] "r"(&csr) : "memory");
-    else
-        __asm__ volatile(XRSTOR_HEAD
-            STORE_YMM(0) STORE_YMM(1) STORE_YMM(2) STORE_YMM(3) STORE_YMM(4) STORE_YMM(5) STORE_YMM(6) STORE_YMM(7)
-            STORE_YMM(8) STORE_YMM(9) STORE_YMM(10) STORE_YMM(11) STORE_YMM(12) STORE_YMM(13) STORE_YMM(14) STORE_YMM(15)
-            "vzeroupper\n"
-            :: [a] "r"(area), "a"(lo), "d"(hi), [o] "r"(out), [cw] "r"(&cw), [csr] "r"(&csr) : "memory");
+#define STORE_CONTROL "fnstcw (%[cw])\n stmxcsr (%[csr])\n"
+#define STORE_NARROW STORE_CONTROL                                                              \
+    STORE_YMM(0) STORE_YMM(1) STORE_YMM(2) STORE_YMM(3) STORE_YMM(4) STORE_YMM(5) STORE_YMM(6) STORE_YMM(7) \
+    STORE_YMM(8) STORE_YMM(9) STORE_YMM(10) STORE_YMM(11) STORE_YMM(12) STORE_YMM(13) STORE_YMM(14) STORE_YMM(15) \
+    "vzeroupper\n"
+#define STORE_WIDE STORE_CONTROL                                                                \
+    STORE_ZMM(0) STORE_ZMM(1) STORE_ZMM(2) STORE_ZMM(3) STORE_ZMM(4) STORE_ZMM(5) STORE_ZMM(6) STORE_ZMM(7) \
+    STORE_ZMM(8) STORE_ZMM(9) STORE_ZMM(10) STORE_ZMM(11) STORE_ZMM(12) STORE_ZMM(13) STORE_ZMM(14) STORE_ZMM(15) \
+    STORE_ZMM(16) STORE_ZMM(17) STORE_ZMM(18) STORE_ZMM(19) STORE_ZMM(20) STORE_ZMM(21) STORE_ZMM(22) STORE_ZMM(23) \
+    STORE_ZMM(24) STORE_ZMM(25) STORE_ZMM(26) STORE_ZMM(27) STORE_ZMM(28) STORE_ZMM(29) STORE_ZMM(30) STORE_ZMM(31) \
+    "kmovq %%k0, 0(%[ko])\n kmovq %%k1, 8(%[ko])\n kmovq %%k2, 16(%[ko])\n kmovq %%k3, 24(%[ko])\n"   \
+    "kmovq %%k4, 32(%[ko])\n kmovq %%k5, 40(%[ko])\n kmovq %%k6, 48(%[ko])\n kmovq %%k7, 56(%[ko])\n vzeroupper\n"
+#define STORE_OPERANDS [o] "r"(out), [ko] "r"(k), [cw] "r"(&cw), [csr] "r"(&csr)
+
+static void print_registers(int wide, uint64_t mask) {
     printf("fcw0 %04x\nmxcsr0 %08x\n", cw, csr);
     for (int r = 0; r < (wide ? 32 : 16); r++) print(wide ? "zmm" : "ymm", r, out + r * 64, wide ? 64 : 32);
     for (int i = 0; wide && i < 8; i++) print("k", i, &k[i], 8);
@@ -116,6 +113,34 @@ static int xrstor(uint64_t mask, int wide) {
                          :: [b] "r"(bnd) : "memory");
         for (int i = 0; i < 4; i++) print("bnd", i, bnd[i], 16);
     }
+}
+
+static int xrstor(uint64_t mask, int wide) {
+    static unsigned char area[4096] __attribute__((aligned(64)));
+    if (fread(area, 1, sizeof area, stdin) != sizeof area) return 4;
+    uint32_t lo = (uint32_t)mask, hi = (uint32_t)(mask >> 32);
+    if (wide)
+        __asm__ volatile("xrstor64 (%[a])\n" STORE_WIDE :: [a] "r"(area), "a"(lo), "d"(hi), STORE_OPERANDS : "memory");
+    else
+        __asm__ volatile("xrstor64 (%[a])\n" STORE_NARROW :: [a] "r"(area), "a"(lo), "d"(hi), STORE_OPERANDS : "memory");
+    print_registers(wide, mask);
+    return 0;
+}
+
+/* Loads the known values, stops itself with a raw kill(getpid(), SIGSTOP) (no libc call in
+ * between to touch a register), and once resumed prints what the registers hold: a tracer may
+ * have changed them while it was stopped. */
+#define STOP_SELF "mov $39, %%eax\n syscall\n mov %%eax, %%edi\n mov $19, %%esi\n mov $62, %%eax\n syscall\n"
+static int stop(int wide) {
+    printf("stopping\n");
+    fflush(stdout);
+    if (wide)
+        __asm__ volatile(LOAD_BASE LOAD_AVX512 STOP_SELF STORE_WIDE :: OPERANDS, STORE_OPERANDS
+                         : "rax", "rdi", "rsi", "rcx", "r11", "memory");
+    else
+        __asm__ volatile(LOAD_BASE STOP_SELF STORE_NARROW :: OPERANDS, STORE_OPERANDS
+                         : "rax", "rdi", "rsi", "rcx", "r11", "memory");
+    print_registers(wide, 0);
     return 0;
 }
 
@@ -166,8 +191,9 @@ int main(int argc, char **argv) {
         return 0;
     }
 
+    if (argc > 1 && strcmp(argv[1], "stop") == 0) return stop(wide);
     if (argc > 2 && strcmp(argv[1], "xrstor") == 0) return xrstor(strtoull(argv[2], 0, 0), wide);
 
-    fprintf(stderr, "usage: oracle xsave|ptrace|trap|xrstor MASK\n");
+    fprintf(stderr, "usage: oracle xsave|ptrace|trap|xrstor MASK|stop\n");
     return 1;
 }

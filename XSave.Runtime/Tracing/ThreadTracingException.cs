@@ -1,0 +1,53 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace XSave;
+
+/// <summary>A ptrace operation on another thread failed; the message names the operation, the thread and the reason.</summary>
+public sealed class ThreadTracingException : Exception
+{
+    internal ThreadTracingException(string operation, int threadId, int errno)
+        : base($"{operation} on thread {threadId} failed: {Name(errno)} ({Marshal.GetPInvokeErrorMessage(errno)}). {Explain(operation, errno)}".TrimEnd())
+    {
+        Operation = operation;
+        ThreadId = threadId;
+        ErrorNumber = errno;
+    }
+
+    internal ThreadTracingException(string operation, int threadId, string reason)
+        : base($"{operation} on thread {threadId} failed: {reason}")
+    {
+        Operation = operation;
+        ThreadId = threadId;
+    }
+
+    /// <summary>The ptrace request or wait that failed, e.g. <c>PTRACE_SETREGSET</c>.</summary>
+    public string Operation { get; }
+
+    /// <summary>The thread (Linux task id) it was aimed at.</summary>
+    public int ThreadId { get; }
+
+    /// <summary>The errno the kernel returned, or 0 when the failure was not a failed call.</summary>
+    public int ErrorNumber { get; }
+
+    private static string Name(int errno) => errno switch
+    {
+        1 => "EPERM",
+        3 => "ESRCH",
+        5 => "EIO",
+        14 => "EFAULT",
+        19 => "ENODEV",
+        22 => "EINVAL",
+        _ => $"errno {errno}",
+    };
+
+    private static string Explain(string operation, int errno) => (operation, errno) switch
+    {
+        ("PTRACE_SEIZE", 1) => "A thread of this process cannot be traced by it; otherwise the thread is already traced, or tracing is restricted (/proc/sys/kernel/yama/ptrace_scope, CAP_SYS_PTRACE).",
+        ("PTRACE_SEIZE", 3) => "There is no such thread.",
+        (_, 3) => "The thread is gone, or is not stopped under this tracer.",
+        ("PTRACE_SETREGSET", 22) => "The kernel refused the image: XSTATE_BV names a component it does not enable, XCOMP_BV or a reserved header byte is not zero, or MXCSR sets a reserved bit. The thread's state is unchanged.",
+        ("PTRACE_SETREGSET", 14) => "The image is not the size this kernel's NT_X86_XSTATE has (PTRACE_GETREGSET's). The thread's state is unchanged.",
+        _ => string.Empty,
+    };
+}
