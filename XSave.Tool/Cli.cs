@@ -14,6 +14,8 @@ internal static class Cli
           xsave read FILE [--json]     print a saved area, an XSAVE image (NT_X86_XSTATE,
                                        FXSAVE, compacted, AMX-sized) or a Linux core file
           xsave save FILE              write this thread's live state to FILE (4096 bytes)
+          xsave pid PID [--json]       print every thread of a running process, each stopped
+                                       briefly with Linux's ptrace (read-only)
           xsave thunks [ASSEMBLY.dll]  print the machine code the generator assembled: this tool's
                                        own as mapped, or the [XSaveThunk] thunks of an assembly
           xsave help | --help | -h     this text
@@ -30,6 +32,7 @@ internal static class Cli
         ("show", ["--json"], 0, 0, "xsave show [--json]"),
         ("read", ["--json"], 1, 1, "xsave read FILE [--json]"),
         ("save", [], 1, 1, "xsave save FILE"),
+        ("pid", ["--json"], 1, 1, "xsave pid PID [--json]"),
         ("thunks", [], 0, 1, "xsave thunks [ASSEMBLY.dll]"),
     ];
 
@@ -77,7 +80,12 @@ internal static class Cli
             {
                 return Usage(errors, json, maxArguments == 0
                     ? $"'{name}' takes no arguments; got '{string.Join(' ', files)}'."
-                    : files.Length == 0 ? $"'{name}' needs a FILE." : $"'{name}' takes one FILE; got {files.Length}.", usage);
+                    : files.Length == 0 ? $"'{name}' needs {(name == "pid" ? "a PID" : "a FILE")}." : $"'{name}' takes one {(name == "pid" ? "PID" : "FILE")}; got {files.Length}.", usage);
+            }
+
+            if (name == "pid" && !(int.TryParse(files[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) && pid > 0))
+            {
+                return Usage(errors, json, $"'{files[0]}' is not a process id.", usage);
             }
 
             return name switch
@@ -85,11 +93,12 @@ internal static class Cli
                 "show" => Show(output, style, json),
                 "read" => Read(files[0], output, style, json),
                 "save" => Save(files[0], output),
+                "pid" => ReadProcess(int.Parse(files[0], System.Globalization.CultureInfo.InvariantCulture), output, style, json),
                 _ when files.Length == 1 => AssemblyThunks(files[0], output, style),
                 _ => Thunks(output, style),
             };
         }
-        catch (Exception e) when (e is PlatformNotSupportedException or InvalidXSaveImageException or InvalidXSaveAreaException or IOException or UnauthorizedAccessException or BadImageFormatException)
+        catch (Exception e) when (e is PlatformNotSupportedException or InvalidXSaveImageException or InvalidXSaveAreaException or IOException or UnauthorizedAccessException or BadImageFormatException or ThreadTracingException)
         {
             return Fail(errors, json, e.Message, 1);
         }
@@ -180,6 +189,35 @@ internal static class Cli
         }
 
         Describe(output, style, json, XSaveImage.Parse(bytes), path);
+        return 0;
+    }
+
+    private static int ReadProcess(int pid, TextWriter output, Style style, bool json)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("'xsave pid' reads another process's threads with Linux's ptrace.");
+        }
+
+        string tasks = $"/proc/{pid}/task";
+        if (!Directory.Exists(tasks))
+        {
+            throw new IOException($"There is no process {pid}.");
+        }
+
+        int[] threads = Array.ConvertAll(Directory.GetDirectories(tasks), d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture));
+        Array.Sort(threads);
+        foreach (int thread in threads)
+        {
+            XSaveImage state;
+            using (TracedThread traced = TracedThread.Attach(thread)) // stopped only while it is read
+            {
+                state = traced.ReadState();
+            }
+
+            Describe(output, style, json, state, $"process {pid}, thread {thread}");
+        }
+
         return 0;
     }
 

@@ -28,7 +28,7 @@ public class CliTests
         Assert.That(exit, Is.Zero);
         Assert.That(errors, Is.Empty);
         Assert.That(output, Does.EndWith("\n"), "a terminal prompt starts on its own line");
-        foreach (string text in new[] { "xsave show", "xsave read FILE", "xsave save FILE", "xsave thunks", "--json", "NO_COLOR", "--version" })
+        foreach (string text in new[] { "xsave show", "xsave read FILE", "xsave save FILE", "xsave pid PID", "xsave thunks", "--json", "NO_COLOR", "--version" })
         {
             Assert.That(output, Does.Contain(text));
         }
@@ -216,5 +216,60 @@ public class CliTests
         var (thunksExit, listing, _) = Run("thunks");
         Assert.That(thunksExit, Is.Zero);
         Assert.That(listing, Does.Contain("xrstor64"));
+    }
+
+    [Test]
+    public void Pid_prints_every_thread_of_a_running_process()
+    {
+        if (!OperatingSystem.IsLinux() || !XSaveArea.IsSupported)
+        {
+            Assert.Ignore("Reading another process's state uses Linux's ptrace on x86-64.");
+        }
+
+        // An orphan through sh, not a Process child (see TracedThread): a process of two threads would do as well.
+        var launch = new System.Diagnostics.ProcessStartInfo("sh", ["-c", "sleep 30 > /dev/null 2>&1 < /dev/null & echo $!"]) { RedirectStandardOutput = true };
+        int pid;
+        using (var shell = System.Diagnostics.Process.Start(launch)!)
+        {
+            pid = int.Parse(shell.StandardOutput.ReadToEnd(), System.Globalization.CultureInfo.InvariantCulture);
+            shell.WaitForExit();
+        }
+
+        try
+        {
+            var (exit, output, errors) = Run("pid", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (exit == 1 && errors.Contains("EPERM", StringComparison.Ordinal))
+            {
+                Assert.Ignore($"Tracing is not permitted here: {errors}");
+            }
+
+            var (jsonExit, json, _) = Run("pid", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
+            Assert.Multiple(() =>
+            {
+                Assert.That(exit, Is.Zero, errors);
+                Assert.That(output, Does.Contain($"process {pid}, thread {pid}"));
+                Assert.That(output, Does.Contain("MXCSR"));
+                Assert.That(jsonExit, Is.Zero);
+                Assert.That(JsonDocument.Parse(json).RootElement.GetProperty("source").GetString(), Is.EqualTo($"process {pid}, thread {pid}"));
+                Assert.That(File.ReadAllText($"/proc/{pid}/stat"), Does.Match(@"\) [SR] "), "left running, not stopped");
+            });
+        }
+        finally
+        {
+            System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        }
+    }
+
+    [TestCase("abc", 2, "is not a process id")]
+    [TestCase("-5", 2, "has no option")]
+    [TestCase("1073741823", 1, "There is no process 1073741823")]
+    public void Pid_refuses_what_is_not_a_running_process(string argument, int expectedExit, string message)
+    {
+        var (exit, _, errors) = Run("pid", argument);
+        Assert.Multiple(() =>
+        {
+            Assert.That(exit, Is.EqualTo(expectedExit));
+            Assert.That(errors, Does.Contain(message));
+        });
     }
 }
