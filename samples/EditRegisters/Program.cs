@@ -4,11 +4,11 @@
 // and check what it then reports holding. Exits 0 only when it reports the edit.
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Threading;
-using System.Globalization;
 using System.Runtime.Intrinsics.X86;
+using System.Threading;
 using XSave;
 
 string target = Path.Combine(AppContext.BaseDirectory, "edit-target");
