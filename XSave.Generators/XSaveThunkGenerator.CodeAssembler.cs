@@ -58,19 +58,21 @@ public sealed partial class XSaveThunkGenerator
                 case XSaveInstruction.FxRstor:
                     c.fxrstor64(__[area]);
                     break;
-                default:
-                    // EDX:EAX = mask & SafeFeatureMask; the safe set fits in EAX, so EDX is 0.
-                    if (thunk.HasMask)
+                case XSaveInstruction.XSaveXRstor:
+                    // Save into the first area, restore from the second, one mask for both. On
+                    // Windows the second area arrives in RDX, which the mask needs: move it first.
+                    AssemblerRegister64 restore = systemV ? rsi : r9;
+                    if (!systemV)
                     {
-                        c.mov(eax, second);
-                        c.and(eax, (int)SafeFeatureMask);
-                    }
-                    else
-                    {
-                        c.mov(eax, SafeFeatureMask);
+                        c.mov(r9, rdx);
                     }
 
-                    c.xor(edx, edx);
+                    Mask(c, thunk, systemV ? edx : r8d);
+                    c.xsave64(__[area]);
+                    c.xrstor64(__[restore]);
+                    break;
+                default:
+                    Mask(c, thunk, second);
                     switch (thunk.Instruction)
                     {
                         case XSaveInstruction.XSave: c.xsave64(__[area]); break;
@@ -86,6 +88,22 @@ public sealed partial class XSaveThunkGenerator
             using var stream = new MemoryStream();
             c.Assemble(new StreamCodeWriter(stream), 0);
             return stream.ToArray();
+        }
+
+        // EDX:EAX = mask & SafeFeatureMask; the safe set fits in EAX, so EDX is 0.
+        private static void Mask(Assembler c, ThunkModel thunk, AssemblerRegister32 mask)
+        {
+            if (thunk.HasMask)
+            {
+                c.mov(eax, mask);
+                c.and(eax, (int)SafeFeatureMask);
+            }
+            else
+            {
+                c.mov(eax, SafeFeatureMask);
+            }
+
+            c.xor(edx, edx);
         }
 
         private static EquatableArray<string> Disassemble(byte[] code)

@@ -176,6 +176,12 @@ public sealed partial class XSaveThunkGenerator
             }
 
             string mask = thunk.HasMask ? $"(ulong){Identifier(thunk.MaskName)}" : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
+            if (thunk.Instruction == XSaveInstruction.XSaveXRstor)
+            {
+                SwitchCall(source, thunk, entry, pointer, mask);
+                return;
+            }
+
             if (!thunk.IsUnchecked)
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
@@ -198,6 +204,23 @@ public sealed partial class XSaveThunkGenerator
             {
                 source.Close();
             }
+        }
+
+        // XSAVE into the first area, XRSTOR from the second: both pointers (the parser accepts no other form).
+        private static void SwitchCall(SourceWriter source, ThunkModel thunk, string entry, string save, string mask)
+        {
+            string restore = Identifier(thunk.SecondName);
+            if (!thunk.IsUnchecked)
+            {
+                source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
+                source.Line($"{Guards}.RequireAlignedArea({save}, 64, \"{thunk.FirstName}\");");
+                source.Line($"{Guards}.RequireAlignedArea({restore}, 64, \"{thunk.SecondName}\");");
+                source.Line($"{Guards}.ValidateRestore({restore}, {mask});");
+            }
+
+            source.Line(thunk.HasMask
+                ? $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>){entry})({save}, {restore}, {mask});"
+                : $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>){entry})({save}, {restore});");
         }
 
         private static string Identifier(string name) =>

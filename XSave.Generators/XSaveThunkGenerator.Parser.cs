@@ -77,7 +77,7 @@ public sealed partial class XSaveThunkGenerator
                 }
             }
 
-            if (!Signature.TryMatch(method, instruction, out AreaPassing passing, out string firstName, out string maskName))
+            if (!Signature.TryMatch(method, instruction, out AreaPassing passing, out string firstName, out string secondName, out string maskName))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SignatureDoesNotMatchInstruction, location, name, Signature.InstructionText(instruction), Signature.Expected(instruction)));
             }
@@ -103,6 +103,7 @@ public sealed partial class XSaveThunkGenerator
                 method.Parameters.Select(ParameterText).ToEquatableArray(),
                 firstName,
                 maskName,
+                secondName,
                 instruction,
                 passing,
                 isUnchecked);
@@ -174,10 +175,11 @@ public sealed partial class XSaveThunkGenerator
         /// <summary>The signatures each instruction accepts.</summary>
         private static class Signature
         {
-            public static bool TryMatch(IMethodSymbol method, XSaveInstruction instruction, out AreaPassing passing, out string firstName, out string maskName)
+            public static bool TryMatch(IMethodSymbol method, XSaveInstruction instruction, out AreaPassing passing, out string firstName, out string secondName, out string maskName)
             {
                 passing = AreaPassing.None;
                 firstName = method.Parameters.Length > 0 ? method.Parameters[0].Name : string.Empty;
+                secondName = string.Empty;
                 maskName = string.Empty;
                 var parameters = method.Parameters;
                 if (instruction == XSaveInstruction.XGetBv)
@@ -193,27 +195,42 @@ public sealed partial class XSaveThunkGenerator
                     return false;
                 }
 
+                // Two areas, as pointers only: a switch's areas are long-lived and pinned (a
+                // scheduler's contexts, AlignedXSaveArea), so nothing needs pinning per call.
+                int areas = 1;
+                if (instruction == XSaveInstruction.XSaveXRstor)
+                {
+                    if (parameters.Length < 2 || !TryArea(parameters[1], XSaveArea, isRestore: true, out AreaPassing second) || second != AreaPassing.Pointer)
+                    {
+                        return false;
+                    }
+
+                    secondName = parameters[1].Name;
+                    areas = 2;
+                }
+
                 bool isFx = instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
                 bool isRestore = instruction is XSaveInstruction.XRstor or XSaveInstruction.FxRstor;
                 string areaType = isFx ? LegacyRegion : XSaveArea;
-                if (!TryArea(parameters[0], areaType, isRestore, out passing))
+                if (!TryArea(parameters[0], areaType, isRestore, out passing) || (areas == 2 && passing != AreaPassing.Pointer))
                 {
                     return false;
                 }
 
-                if (parameters.Length == 1)
+                if (parameters.Length == areas)
                 {
                     return true;
                 }
 
                 // The mask: a ulong, or the XFeatures set it stands for.
-                bool maskType = parameters.Length == 2 && (parameters[1].Type.SpecialType == SpecialType.System_UInt64 || IsType(parameters[1].Type, "global::XSave.XFeatures"));
-                if (isFx || !maskType || parameters[1].RefKind != RefKind.None)
+                IParameterSymbol mask = parameters[areas];
+                bool maskType = parameters.Length == areas + 1 && (mask.Type.SpecialType == SpecialType.System_UInt64 || IsType(mask.Type, "global::XSave.XFeatures"));
+                if (isFx || !maskType || mask.RefKind != RefKind.None)
                 {
                     return false;
                 }
 
-                maskName = parameters[1].Name;
+                maskName = mask.Name;
                 return true;
             }
 
@@ -244,6 +261,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.XGetBv => "XGETBV",
                 XSaveInstruction.FxSave => "FXSAVE64",
                 XSaveInstruction.FxRstor => "FXRSTOR64",
+                XSaveInstruction.XSaveXRstor => "XSAVE64 then XRSTOR64",
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
 
@@ -252,6 +270,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.XGetBv => "'static partial ulong M(uint register)'",
                 XSaveInstruction.FxSave => "'static partial void M(LegacyRegion* region)' or 'static partial void M(ref LegacyRegion region)'",
                 XSaveInstruction.FxRstor => "'static partial void M(LegacyRegion* region)', or with 'ref' or 'in LegacyRegion region'",
+                XSaveInstruction.XSaveXRstor => "'static partial void M(XSaveArea* save, XSaveArea* restore)', optionally followed by 'ulong mask' or 'XFeatures mask'",
                 XSaveInstruction.XRstor => "'static partial void M(XSaveArea* area)', or with 'ref' or 'in XSaveArea area', optionally followed by 'ulong mask' or 'XFeatures mask'",
                 _ => "'static partial void M(XSaveArea* area)' or 'static partial void M(ref XSaveArea area)', optionally followed by 'ulong mask' or 'XFeatures mask'",
             };

@@ -12,6 +12,7 @@ namespace XSave.Generators.Models;
 /// <param name="Parameters">Each parameter as declared, with a fully qualified type (e.g. "ref global::XSave.XSaveArea area").</param>
 /// <param name="FirstName">The first parameter's name: the area, or the register for XGETBV.</param>
 /// <param name="MaskName">The mask parameter's name, or empty when the method has none.</param>
+/// <param name="SecondName">The area restored by <see cref="XSaveInstruction.XSaveXRstor"/>, or empty for one-area instructions.</param>
 /// <param name="Instruction">The instruction it executes.</param>
 /// <param name="Passing">How the area is passed.</param>
 /// <param name="IsUnchecked">True when the body skips its guards.</param>
@@ -24,6 +25,7 @@ internal sealed record ThunkModel(
     EquatableArray<string> Parameters,
     string FirstName,
     string MaskName,
+    string SecondName,
     XSaveInstruction Instruction,
     AreaPassing Passing,
     bool IsUnchecked)

@@ -13,6 +13,9 @@ internal static unsafe partial class Instructions
     [XSaveThunk(XSaveInstruction.XRstor, Unchecked = true)]
     internal static partial void XRstor64(XSaveArea* area);
 
+    [XSaveThunk(XSaveInstruction.XSaveXRstor, Unchecked = true)]
+    internal static partial void XSaveXRstor64(XSaveArea* save, XSaveArea* restore);
+
     [XSaveThunk(XSaveInstruction.FxSave, Unchecked = true)]
     internal static partial void FxSave64(LegacyRegion* region);
 

@@ -83,6 +83,37 @@ public sealed unsafe class XSaveContext
         GC.KeepAlive(this); // the instruction writes through a raw pointer: the memory must outlive it
     }
 
+    /// <summary>
+    /// Switches this thread from this context to <paramref name="next"/> in one call: XSAVE64 of
+    /// the thread's state into this context, then XRSTOR64 of <paramref name="next"/>'s, in one
+    /// piece of machine code, as a fiber or green-thread scheduler switches. The only check is
+    /// that <paramref name="next"/> is another context: every context of this process holds a
+    /// state of this CPU's layout (its own saves, or states checked on the way in), so there is
+    /// nothing else to check per call.
+    /// </summary>
+    /// <param name="next">The context to switch to.</param>
+    /// <exception cref="ArgumentException"><paramref name="next"/> is this context (the switch would save over what it restores).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="next"/> is null.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SwitchTo(XSaveContext next)
+    {
+        if (next == this || next is null)
+        {
+            ThrowInvalidSwitch(next);
+        }
+
+        Instructions.XSaveXRstor64(_area, next._area);
+        GC.KeepAlive(this);
+        GC.KeepAlive(next);
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowInvalidSwitch(XSaveContext? next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        throw new ArgumentException("A context cannot switch to itself: XSAVE would overwrite the state XRSTOR is about to load. Use Save and Restore.", nameof(next));
+    }
+
     /// <summary>Restores this thread's extended state from the context with XRSTOR64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Restore()

@@ -28,4 +28,6 @@ enum XSaveInstruction
     FxRstor,
     /// <summary>XGETBV: read an extended control register (XCR0 is register 0).</summary>
     XGetBv,
+    /// <summary>XSAVE64 into the first area, then XRSTOR64 from the second: a context switch in one call.</summary>
+    XSaveXRstor,
 }

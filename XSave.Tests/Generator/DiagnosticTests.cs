@@ -63,6 +63,10 @@ public class DiagnosticTests
     [TestCase("FxRstor", "static partial void M(XSave.LegacyRegion* a, ulong mask)")]
     [TestCase("XGetBv", "static partial void M(uint register)")]
     [TestCase("XGetBv", "static partial ulong M(ref uint register)")]
+    [TestCase("XSaveXRstor", "static partial void M(XSave.XSaveArea* a)")]
+    [TestCase("XSaveXRstor", "static partial void M(ref XSave.XSaveArea a, XSave.XSaveArea* b)")]
+    [TestCase("XSaveXRstor", "static partial void M(XSave.XSaveArea* a, in XSave.XSaveArea b)")]
+    [TestCase("XSaveXRstor", "static partial void M(XSave.XSaveArea* a, XSave.XSaveArea* b, uint mask)")]
     public void XSAVE004_signature_that_does_not_match_the_instruction(string instruction, string declaration)
     {
         Diagnostic d = Single($$"""

@@ -42,6 +42,12 @@ public class GeneratedSourceTests
                 [XSaveThunk(XSaveInstruction.XGetBv)]
                 public static partial ulong ReadXcr(uint register);
 
+                [XSaveThunk(XSaveInstruction.XSaveXRstor)]
+                public static partial void Switch(XSaveArea* from, XSaveArea* to);
+
+                [XSaveThunk(XSaveInstruction.XSaveXRstor)]
+                public static partial void SwitchFeatures(XSaveArea* from, XSaveArea* to, XFeatures mask);
+
                 public partial struct Nested<T>
                 {
                     [XSaveThunk(XSaveInstruction.XSave)]

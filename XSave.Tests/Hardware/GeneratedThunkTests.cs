@@ -26,6 +26,32 @@ public unsafe class GeneratedThunkTests : RestoresCpuState
         Assert.Throws<ArgumentNullException>(() => TestThunks.Save(null, ulong.MaxValue));
     }
 
+    [Test]
+    public void Switch_thunk_saves_then_restores_and_refuses_before_touching_anything()
+    {
+        var from = new AlignedXSaveArea();
+        var to = new AlignedXSaveArea();
+        to.Area = _original;
+        to.Area.Legacy.SseRounding = RoundingControl.TowardZero;
+        TestThunks.Switch(from.Pointer, to.Pointer);
+        Mxcsr switched = Cpu.MxcsrControl();
+        _original.Load();
+
+        byte[] saved = from.Area.ToArray();
+        to.Area.Legacy.Mxcsr |= (Mxcsr)(1u << 31); // reserved: XRSTOR would raise #GP
+        var invalid = Assert.Throws<InvalidXSaveAreaException>(() => TestThunks.Switch(from.Pointer, to.Pointer));
+        using var misaligned = new AlignedBuffer(XSaveArea.Size, 16);
+        var unaligned = Assert.Throws<ArgumentException>(() => TestThunks.Switch(from.Pointer, (XSaveArea*)misaligned.Pointer));
+        Assert.Multiple(() =>
+        {
+            Assert.That(switched & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), "the restored area's MXCSR");
+            Assert.That(from.Area.Legacy.SseRounding, Is.EqualTo(_original.Legacy.SseRounding), "the saved area holds the state before the switch");
+            Assert.That(invalid!.Rule, Is.EqualTo(RestoreRule.MxcsrReservedBits));
+            Assert.That(unaligned!.ParamName, Is.EqualTo("to"));
+            Assert.That(from.Area.ToArray(), Is.EqualTo(saved), "a refused switch saved nothing");
+        });
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void Save_thunk_mask_is_limited_to_what_it_asks_for(bool featuresMask)

@@ -24,6 +24,9 @@ internal static unsafe partial class TestThunks
     [XSaveThunk(XSaveInstruction.FxRstor)]
     internal static partial void FxRestore(LegacyRegion* region);
 
+    [XSaveThunk(XSaveInstruction.XSaveXRstor)]
+    internal static partial void Switch(XSaveArea* from, XSaveArea* to);
+
     [XSaveThunk(XSaveInstruction.XGetBv)]
     internal static partial ulong ReadXcr(uint register);
 }

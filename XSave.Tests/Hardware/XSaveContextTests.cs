@@ -235,4 +235,73 @@ public class XSaveContextTests : RestoresCpuState
         TestThunks.Restore(in holder.Area, (ulong)XSaveArea.SavedFeatures); // a raw thunk, which refuses misaligned areas, accepts it
         Assert.That(Rounding(), Is.EqualTo(Mxcsr.RoundingControl1));
     }
+
+    [Test]
+    public void SwitchTo_saves_this_context_and_restores_the_next_in_one_call()
+    {
+        var main = new XSaveContext();
+        XSaveArea fiberStart = WithRounding(3);
+        fiberStart.Legacy.X87Rounding = RoundingControl.Up;
+        var fiber = new XSaveContext(in fiberStart);
+        Mxcsr before = Rounding();
+
+        main.SwitchTo(fiber);
+        Mxcsr inFiber = Rounding();
+        X87ControlWord fcwInFiber = Cpu.Saved().Legacy.Fcw;
+        fiber.SwitchTo(main);
+        Mxcsr back = Rounding();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(inFiber, Is.EqualTo(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), "the fiber's MXCSR");
+            Assert.That((int)fcwInFiber & 0x0C00, Is.EqualTo(0x0800), "the fiber's x87 rounding (up)");
+            Assert.That(back, Is.EqualTo(before), "back in main: its own MXCSR");
+            Assert.That(main.Area.Legacy.Mxcsr & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(before), "main saved what it held");
+            Assert.That(fiber.Area.Legacy.X87Rounding, Is.EqualTo(RoundingControl.Up), "the fiber saved what it held");
+        });
+    }
+
+    [Test]
+    public void A_switch_round_trips_every_component_this_CPU_enables()
+    {
+        XSaveArea built = SetterRoundTripTests.Built();
+        var start = new XSaveContext(in built);
+        var resting = new XSaveContext();
+        var next = new XSaveContext();
+
+        // Two switches back to back: the state the first loads from 'start', the second saves back into it.
+        resting.SwitchTo(start);
+        start.SwitchTo(next);
+        XSaveArea saved = start.Area;
+        _original.Load();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(saved.Legacy.SseRounding, Is.EqualTo(built.Legacy.SseRounding));
+            Assert.That(saved.Legacy.X87Rounding, Is.EqualTo(built.Legacy.X87Rounding));
+            foreach (XFeatures component in XSaveArea.SavedFeatures.Components())
+            {
+                if (component >= XFeatures.Avx)
+                {
+                    Assert.That(saved.GetComponent(component).ToArray(), Is.EqualTo(built.GetComponent(component).ToArray()), component.ToString());
+                }
+            }
+
+            for (int r = 0; r < 16; r++)
+            {
+                Assert.That(saved.Ymm(r), Is.EqualTo(built.Ymm(r)), $"YMM{r}");
+            }
+        });
+    }
+
+    [Test]
+    public void SwitchTo_itself_or_to_nothing_is_refused()
+    {
+        var context = new XSaveContext();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Assert.Throws<ArgumentException>(() => context.SwitchTo(context))!.Message, Does.Contain("itself"));
+            Assert.Throws<ArgumentNullException>(() => context.SwitchTo(null!));
+        });
+    }
 }
