@@ -37,6 +37,18 @@ internal static unsafe partial class NativeBaseline
     [UnmanagedCallConv(CallConvs = [typeof(CallConvSuppressGCTransition)])]
     public static partial void XSaveXRstorPairSuppressed(void* area);
 
+    [LibraryImport(Library, EntryPoint = "switch_pair")]
+    public static partial void SwitchPair(void* from, void* to);
+
+    [LibraryImport(Library, EntryPoint = "switch_loop")]
+    public static partial void SwitchLoop(void* a, void* b, long n);
+
+    [LibraryImport(Library, EntryPoint = "switch_call_loop")]
+    public static partial void SwitchCallLoop(void* a, void* b, long n);
+
+    [LibraryImport(Library, EntryPoint = "switchc_loop")]
+    public static partial void SwitchCompactedLoop(void* a, void* b, long n);
+
     [LibraryImport(Library, EntryPoint = "xsave64_one")]
     public static partial void XSave64(void* area);
 

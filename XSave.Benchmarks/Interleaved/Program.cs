@@ -55,14 +55,19 @@ Console.WriteLine($"mapping {thunkBytes} bytes read+execute: median {Median(maps
 
 unsafe
 {
-    byte* block = (byte*)NativeMemory.AlignedAlloc(3 * XSaveArea.Size, XSaveArea.Alignment);
+    byte* block = (byte*)NativeMemory.AlignedAlloc(4 * XSaveArea.Size, XSaveArea.Alignment);
     XSaveArea* aligned = (XSaveArea*)block, misaligned = (XSaveArea*)(block + XSaveArea.Size + 8);
     aligned->Save();
     misaligned->Save();
     var context = new XSaveContext();
     context.Save();
+    var fiber = new XSaveContext();
+    fiber.Save();
+    XSaveArea* switchA = (XSaveArea*)(block + (2 * XSaveArea.Size)), switchB = (XSaveArea*)NativeMemory.AlignedAlloc(XSaveArea.Size, XSaveArea.Alignment);
+    switchA->Save();
+    switchB->Save();
 
-    const string Asm = "inline asm XSAVE+XRSTOR", AsmFx = "inline asm FXSAVE+FXRSTOR";
+    const string Asm = "inline asm XSAVE+XRSTOR", AsmFx = "inline asm FXSAVE+FXRSTOR", AsmSwitch = "inline asm switch XSAVE+XRSTOR";
     string Group(string baseline) => $"{runtime}: {baseline["inline asm ".Length..]}";
     (string Name, string Baseline, Action Run)[] cases =
     [
@@ -77,6 +82,12 @@ unsafe
         ("P/Invoke pair", Asm, () => { for (int i = 0; i < Pairs; i++) { NativeBaseline.XSaveXRstorPair(aligned); } }),
         ("P/Invoke save, P/Invoke restore", Asm, () => { for (int i = 0; i < Pairs; i++) { NativeBaseline.XSave64(aligned); NativeBaseline.XRstor64(aligned); } }),
         ("P/Invoke pair, SuppressGCTransition", Asm, () => { for (int i = 0; i < Pairs; i++) { NativeBaseline.XSaveXRstorPairSuppressed(aligned); } }),
+        (AsmSwitch, AsmSwitch, () => NativeBaseline.SwitchLoop(switchA, switchB, Pairs / 2)),
+        ("C switch function, one call each", AsmSwitch, () => NativeBaseline.SwitchCallLoop(switchA, switchB, Pairs / 2)),
+        ("inline asm switch XSAVEC+XRSTOR", AsmSwitch, () => NativeBaseline.SwitchCompactedLoop(switchA, switchB, Pairs / 2)),
+        ("XSaveContext SwitchTo", AsmSwitch, () => { for (int i = 0; i < Pairs / 2; i++) { context.SwitchTo(fiber); fiber.SwitchTo(context); } }),
+        ("P/Invoke switch", AsmSwitch, () => { for (int i = 0; i < Pairs / 2; i++) { NativeBaseline.SwitchPair(switchA, switchB); NativeBaseline.SwitchPair(switchB, switchA); } }),
+        ("P/Invoke switch, two calls", AsmSwitch, () => { for (int i = 0; i < Pairs / 2; i++) { NativeBaseline.XSave64(switchA); NativeBaseline.XRstor64(switchB); NativeBaseline.XSave64(switchB); NativeBaseline.XRstor64(switchA); } }),
         (AsmFx, AsmFx, () => NativeBaseline.FxSaveFxRstorLoop(aligned, Pairs)),
         ("LegacyRegion Save+Load", AsmFx, () => { for (int i = 0; i < Pairs; i++) { aligned->Legacy.Save(); aligned->Legacy.Load(); } }),
     ];
@@ -115,6 +126,7 @@ unsafe
 
     long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
     NativeMemory.AlignedFree(block);
+    NativeMemory.AlignedFree(switchB);
 
     // A ratio is the median of per-round ratios: both sides measured within the same round,
     // microseconds apart, so the host's drift between rounds cancels.
@@ -142,6 +154,11 @@ unsafe
     Target("XSaveContext Save+Restore / inline asm", Ratio("XSaveContext Save+Restore", Asm), pairLimit);
     Target("XSaveContext Save+Restore / P/Invoke pair", Ratio("XSaveContext Save+Restore", "P/Invoke pair"), "1");
     Target("XSaveContext Save+Restore / P/Invoke save, restore", Ratio("XSaveContext Save+Restore", "P/Invoke save, P/Invoke restore"), "1");
+    Target("XSaveContext SwitchTo / C switch function (one call)", Ratio("XSaveContext SwitchTo", "C switch function, one call each"), "1.01");
+    Target("XSaveContext SwitchTo / inline asm switch (no call)", Ratio("XSaveContext SwitchTo", AsmSwitch), "-");
+    Target("XSaveContext SwitchTo / P/Invoke switch (one call)", Ratio("XSaveContext SwitchTo", "P/Invoke switch"), "1");
+    Target("XSaveContext SwitchTo / P/Invoke save, restore", Ratio("XSaveContext SwitchTo", "P/Invoke switch, two calls"), "1");
+    Target("inline asm switch: XSAVEC / XSAVE", Ratio("inline asm switch XSAVEC+XRSTOR", AsmSwitch), "1");
     Console.WriteLine($"managed bytes allocated over {rounds * cases.Length * Pairs} pairs: {allocated}");
 
     if (csvPath is not null)

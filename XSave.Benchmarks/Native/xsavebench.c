@@ -3,6 +3,10 @@
  *   *_pair   - one pair per call: the cheapest P/Invoke alternative (one transition);
  *   xsave64_one, xrstor64_one - one instruction per call: what a C# user with separate save
  *              and restore operations would otherwise P/Invoke into;
+ *   switch_* - a context switch: save into one area, restore from another (XSAVE or XSAVEC);
+ *              switch_pair is one switch per call, the loops ping-pong between two areas:
+ *              inline (no call at all), or through a call to a function that switches (what a
+ *              C scheduler's switch function costs);
  *   map_read_execute - the thunk mapping done in C (mmap, copy, mprotect): its floor.
  * The mask is the library's: XSaveArea.SafeFeatures (0xA02FF) in EDX:EAX. */
 #include <stdint.h>
@@ -31,6 +35,26 @@ uint64_t xgetbv_loop(long n)
     return sum;
 }
 void xsave_xrstor_pair(void *area) { PAIR("xsave64", "xrstor64"); }
+
+#define SWITCH(save, from, to) \
+    __asm__ volatile(save " (%0)\n\txrstor64 (%1)" :: "r"(from), "r"(to), "a"(MASK), "d"(0) : "memory")
+void switch_pair(void *from, void *to) { SWITCH("xsave64", from, to); }
+/* n round trips, 2n switches */
+void switch_loop(void *a, void *b, long n)
+{
+    for (long i = 0; i < n; i++) { SWITCH("xsave64", a, b); SWITCH("xsave64", b, a); }
+}
+__attribute__((noinline)) void switch_function(void *from, void *to) { SWITCH("xsave64", from, to); }
+void switch_call_loop(void *a, void *b, long n)
+{
+    for (long i = 0; i < n; i++) { switch_function(a, b); switch_function(b, a); }
+}
+/* Both areas are first saved compacted, so each XRSTOR reads a compacted image. */
+void switchc_loop(void *a, void *b, long n)
+{
+    __asm__ volatile("xsavec64 (%0)\n\txsavec64 (%1)" :: "r"(a), "r"(b), "a"(MASK), "d"(0) : "memory");
+    for (long i = 0; i < n; i++) { SWITCH("xsavec64", a, b); SWITCH("xsavec64", b, a); }
+}
 void xsave64_one(void *area)  { __asm__ volatile("xsave64 (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory"); }
 void xrstor64_one(void *area) { __asm__ volatile("xrstor64 (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory"); }
 void *map_read_execute(const void *code, size_t n)
