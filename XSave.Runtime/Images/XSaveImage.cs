@@ -197,6 +197,13 @@ public sealed partial class XSaveImage
         _area.AsReadOnlySpan()[..XSaveArea.HeaderOffset].CopyTo(result.AsSpan());
         result.Header.XStateBv = InUse;
         result.RecordLayout(target);
+        if (_area.Header.IsCompacted && !InUse.HasFlag(XFeatures.Sse))
+        {
+            // A compacted XRSTOR initialises MXCSR with SSE (XSAVEC then leaves the field stale);
+            // a standard one loads the field: give it the value the compacted restore would load.
+            result.Legacy.Mxcsr = (Mxcsr)LegacyRegion.InitMxcsr;
+        }
+
         foreach (XFeatures component in (InUse & ~(XFeatures.X87 | XFeatures.Sse)).Components())
         {
             if (target.Slot(component) is not { } slot || slot.End > XSaveArea.Size)
@@ -228,6 +235,14 @@ public sealed partial class XSaveImage
         XSaveArea result = default;
         _area.AsReadOnlySpan()[..XSaveArea.HeaderOffset].CopyTo(result.AsSpan());
         result.Header.XStateBv = InUse;
+        if (!_area.Header.IsCompacted && !InUse.HasFlag(XFeatures.Sse) && (uint)_area.Legacy.Mxcsr != LegacyRegion.InitMxcsr)
+        {
+            // A standard XRSTOR loads MXCSR whatever XSTATE_BV says; a compacted one loads it only
+            // with SSE in use, else initialises it. Keep the value: SSE in use, XMM at their init zeros.
+            result.Header.XStateBv |= XFeatures.Sse;
+            result.Legacy.Xmm = default;
+        }
+
         result.Header.XCompBv = XSaveHeader.CompactedFormat | (ulong)laidOut;
         foreach (XFeatures component in (InUse & ~(XFeatures.X87 | XFeatures.Sse)).Components())
         {
