@@ -217,4 +217,19 @@ public class SetterTests
             Assert.That(area.ToArray().AsSpan(960, 128).ToArray(), Is.EqualTo(apx), "R16–R31 reuse the MPX slot at 960");
         });
     }
+
+    [Test]
+    public void A_PKRU_that_locks_key_0_is_stored_and_Load_refuses_it()
+    {
+        const XFeatures Zen3 = XFeatures.X87 | XFeatures.Sse | XFeatures.Avx | XFeatures.Pkru;
+        XSaveArea area = AreaIn(XSaveLayout.AmdZen4);
+        area.SetPkru(0x5555_5555); // bit 0: key 0 access-disabled
+        var refused = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Zen3, 0xFFFF, true, XSaveLayout.AmdZen4));
+        Assert.Multiple(() =>
+        {
+            Assert.That(area.Pkru, Is.EqualTo(0x5555_5555u), "stored as given");
+            Assert.That(refused!.Rule, Is.EqualTo(RestoreRule.PkruLocksKeyZero));
+            Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Zen3, 0xFFFF, true, XSaveLayout.AmdZen4, RestoreHazards.KeyZeroLocked));
+        });
+    }
 }
