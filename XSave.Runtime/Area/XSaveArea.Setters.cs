@@ -139,9 +139,9 @@ public partial struct XSaveArea
     {
         int size = ViewSize(component);
         ComponentSlot slot = SlotOf(component, "is being written");
-        if (!_header.IsCompacted && Layout is { } layout && !HasLayoutDescriptor)
+        if (!_header.IsCompacted && !HasLayoutDescriptor && XSaveLayout.Current is { } current)
         {
-            RecordLayout(layout);
+            RecordLayout(current);
         }
 
         Span<byte> bytes = AsSpan().Slice(slot.Offset, slot.Size);

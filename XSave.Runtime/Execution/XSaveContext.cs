@@ -55,13 +55,13 @@ public sealed unsafe class XSaveContext
     /// <exception cref="InvalidXSaveAreaException">The state breaks a restore rule; nothing changed.</exception>
     public void CopyFrom(in XSaveArea state, RestoreHazards allowed = RestoreHazards.None)
     {
-        var checkedState = new AlignedXSaveArea();
+        // Checked on a copy: the caller's bytes cannot change between the check and the store.
+        XSaveArea copy = default;
         fixed (XSaveArea* source = &state)
         {
-            XSaveArea.CopyWhatXRstorReads(source, checkedState.Pointer);
+            XSaveArea.CopyWhatXRstorReads(source, &copy);
         }
 
-        ref XSaveArea copy = ref checkedState.Area;
         copy.Legacy.ApplyInitControlWords(); // judged as XRSTOR would load it
         RestoreValidation.ThrowIfInvalid(in copy, XSaveArea.SafeFeatures, Processor.Profile, allowed);
         if (copy.Header.IsCompacted)
@@ -72,7 +72,6 @@ public sealed unsafe class XSaveContext
         copy.Header.XStateBv &= XSaveArea.SavedFeatures; // what XRSTOR with the context's mask acts on
         Processor.LayoutDescriptorBytes.CopyTo(copy.AsSpan()[LayoutDescriptor.Offset..]);
         *_area = copy;
-        GC.KeepAlive(checkedState);
     }
 
     /// <summary>Saves this thread's extended state (<see cref="XSaveArea.SavedFeatures"/>) into the context with XSAVE64.</summary>
