@@ -62,6 +62,7 @@ public unsafe partial struct XSaveArea
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         PrepareForSave(scratch, in cpu);
+        ClearWhatXSaveMayNotWrite(scratch);
         Instructions.XSave64(scratch);
         area->_header = scratch->_header;
         CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures); // XSAVE writes every saved component
@@ -163,6 +164,19 @@ public unsafe partial struct XSaveArea
         }
 
         Instructions.XRstor64(scratch);
+    }
+
+    // The scratch is uninitialised stack, and XSAVE need not write every byte it is copied back
+    // from: legacy bytes 416–463 are reserved, and a component may fill less than its slot (qemu
+    // writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 8). Zeroed first, so no
+    // stale stack byte reaches the caller's area.
+    private static void ClearWhatXSaveMayNotWrite(XSaveArea* scratch)
+    {
+        new Span<byte>((byte*)scratch + 416, LayoutDescriptor.Offset - 416).Clear();
+        foreach (var (_, slot) in Processor.SavedSlots)
+        {
+            new Span<byte>((byte*)scratch + slot.Offset, slot.Size).Clear();
+        }
     }
 
     /// <summary>

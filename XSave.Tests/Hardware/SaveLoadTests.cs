@@ -9,6 +9,19 @@ namespace XSave.Tests.Hardware;
 public class SaveLoadTests : RestoresCpuState
 {
     [Test]
+    public unsafe void A_misaligned_save_copies_back_no_stale_stack_bytes()
+    {
+        using var buffer = new AlignedBuffer(XSaveArea.Size, 8);
+        ref XSaveArea area = ref buffer.As<XSaveArea>();
+        area = _original;
+        Span<byte> reserved = new(buffer.Pointer + 416, 48); // legacy bytes XSAVE and XRSTOR leave alone
+        reserved.Fill(0xAA);
+        area.Load(); // bounced through stack scratch, which now holds 0xAA there
+        area.Save(); // bounced through stack scratch at the same depth
+        Assert.That(reserved.ToArray(), Is.All.Zero, "the bytes XSAVE does not write come back as zeros, not as stale stack");
+    }
+
+    [Test]
     public void Enabled_features_are_XCR0_within_what_CPUID_reports_supported()
     {
         var leaf = System.Runtime.Intrinsics.X86.X86Base.CpuId(0xD, 0);

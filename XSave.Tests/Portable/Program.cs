@@ -31,7 +31,9 @@ static void Report(ITestResult result)
     {
         if (result.ResultState.Status is TestStatus.Failed or TestStatus.Skipped)
         {
-            Console.WriteLine($"  {result.ResultState.Status}: {result.FullName}: {result.Message?.Split('\n')[0]}");
+            // Failures with the first lines of their message (an assertion's expected and actual), skips with the reason.
+            int lines = result.ResultState.Status == TestStatus.Failed ? 6 : 1;
+            Console.WriteLine($"  {result.ResultState.Status}: {result.FullName}: {string.Join("\n      ", (result.Message ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries)[..Math.Min(lines, (result.Message ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length)])}");
         }
 
         return;
