@@ -36,6 +36,11 @@ internal sealed class CpuProfile
         }
 
         SavedSlots = Slots(xcr0 & XSaveArea.SafeFeatures, layout);
+        SavedEnd = XSaveArea.HeaderOffset + XSaveHeader.Size;
+        foreach (var (_, slot) in SavedSlots)
+        {
+            SavedEnd = Math.Max(SavedEnd, slot.End);
+        }
     }
 
     /// <summary>The MXCSR_MASK a CPU means when FXSAVE writes 0 (SDM vol. 1 §11.6.6).</summary>
@@ -69,6 +74,9 @@ internal sealed class CpuProfile
     /// bytes), the restore only those XRSTOR will read.
     /// </summary>
     public (int Component, ComponentSlot Slot)[] SavedSlots { get; }
+
+    /// <summary>Where the last saved slot ends (576 when only x87 and SSE are saved).</summary>
+    public int SavedEnd { get; }
 
     /// <summary>
     /// A profile from CPUID leaf 0DH as a processor answered it: <paramref name="subleaves"/>[i]
