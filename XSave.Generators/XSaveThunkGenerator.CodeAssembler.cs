@@ -58,7 +58,7 @@ public sealed partial class XSaveThunkGenerator
                 case XSaveInstruction.FxRstor:
                     c.fxrstor64(__[area]);
                     break;
-                case XSaveInstruction.XSaveXRstor:
+                case XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor:
                     // Save into the first area, restore from the second, one mask for both. On
                     // Windows the second area arrives in RDX, which the mask needs: move it first.
                     AssemblerRegister64 restore = systemV ? rsi : r9;
@@ -68,7 +68,15 @@ public sealed partial class XSaveThunkGenerator
                     }
 
                     Mask(c, thunk, systemV ? edx : r8d);
-                    c.xsave64(__[area]);
+                    if (thunk.Instruction == XSaveInstruction.XSaveCXRstor)
+                    {
+                        c.xsavec64(__[area]);
+                    }
+                    else
+                    {
+                        c.xsave64(__[area]);
+                    }
+
                     c.xrstor64(__[restore]);
                     break;
                 default:

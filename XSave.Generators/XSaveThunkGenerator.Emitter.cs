@@ -176,7 +176,7 @@ public sealed partial class XSaveThunkGenerator
             }
 
             string mask = thunk.HasMask ? $"(ulong){Identifier(thunk.MaskName)}" : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
-            if (thunk.Instruction == XSaveInstruction.XSaveXRstor)
+            if (thunk.Instruction is XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor)
             {
                 SwitchCall(source, thunk, entry, pointer, mask);
                 return;

@@ -198,7 +198,7 @@ public sealed partial class XSaveThunkGenerator
                 // Two areas, as pointers only: a switch's areas are long-lived and pinned (a
                 // scheduler's contexts, AlignedXSaveArea), so nothing needs pinning per call.
                 int areas = 1;
-                if (instruction == XSaveInstruction.XSaveXRstor)
+                if (instruction is XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor)
                 {
                     if (parameters.Length < 2 || !TryArea(parameters[1], XSaveArea, isRestore: true, out AreaPassing second) || second != AreaPassing.Pointer)
                     {
@@ -262,6 +262,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.FxSave => "FXSAVE64",
                 XSaveInstruction.FxRstor => "FXRSTOR64",
                 XSaveInstruction.XSaveXRstor => "XSAVE64 then XRSTOR64",
+                XSaveInstruction.XSaveCXRstor => "XSAVEC64 then XRSTOR64",
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
 
@@ -270,7 +271,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.XGetBv => "'static partial ulong M(uint register)'",
                 XSaveInstruction.FxSave => "'static partial void M(LegacyRegion* region)' or 'static partial void M(ref LegacyRegion region)'",
                 XSaveInstruction.FxRstor => "'static partial void M(LegacyRegion* region)', or with 'ref' or 'in LegacyRegion region'",
-                XSaveInstruction.XSaveXRstor => "'static partial void M(XSaveArea* save, XSaveArea* restore)', optionally followed by 'ulong mask' or 'XFeatures mask'",
+                XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor => "'static partial void M(XSaveArea* save, XSaveArea* restore)', optionally followed by 'ulong mask' or 'XFeatures mask'",
                 XSaveInstruction.XRstor => "'static partial void M(XSaveArea* area)', or with 'ref' or 'in XSaveArea area', optionally followed by 'ulong mask' or 'XFeatures mask'",
                 _ => "'static partial void M(XSaveArea* area)' or 'static partial void M(ref XSaveArea area)', optionally followed by 'ulong mask' or 'XFeatures mask'",
             };

@@ -5,15 +5,17 @@ namespace XSave;
 
 /// <summary>
 /// An XSAVE area the library owns, for hot save/restore cycles such as a fiber's extended state:
-/// <see cref="Save"/> and <see cref="Restore"/> are the bare XSAVE64/XRSTOR64. No check is needed
+/// <see cref="Save"/> and <see cref="Restore"/> are the bare instructions. No check is needed
 /// because the caller can read the area but never write it, so it only ever holds images this
-/// CPU saved (docs/design.md). A new context holds the init state. Use a context from one thread
-/// at a time.
+/// CPU saved or states checked on the way in (docs/design.md). Where the CPU has XSAVEC the
+/// context holds the compacted format, which skips components in their init state (faster); it
+/// restores on this CPU. A new context holds the init state. Use a context from one thread at a time.
 /// </summary>
 public sealed unsafe class XSaveContext
 {
     private readonly AlignedXSaveArea _memory;
     private readonly XSaveArea* _area; // cached: the hot paths pass it straight to the instruction
+    private readonly bool _compacted;
 
     /// <summary>Creates a context holding the init state.</summary>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
@@ -22,8 +24,20 @@ public sealed unsafe class XSaveContext
         Processor.EnsureReady(); // throws where XSAVE cannot run, and reads the layout descriptor below
         _memory = new AlignedXSaveArea();
         _area = _memory.Pointer;
-        Processor.LayoutDescriptorBytes.CopyTo(_area->AsSpan()[LayoutDescriptor.Offset..]);
+        _compacted = Processor.HasXSaveC;
+        if (_compacted)
+        {
+            // The init image in the format XSAVEC writes: every saved component laid out, none in use.
+            _area->Header.XCompBv = XSaveHeader.CompactedFormat | (ulong)XSaveArea.SavedFeatures;
+        }
+        else
+        {
+            Processor.LayoutDescriptorBytes.CopyTo(_area->AsSpan()[LayoutDescriptor.Offset..]);
+        }
     }
+
+    /// <summary>True when the context holds the compacted format (XSAVEC): on CPUs that have it.</summary>
+    public bool IsCompacted => _compacted;
 
     /// <summary>
     /// Creates a context holding <paramref name="state"/>, checked as <see cref="XSaveArea.Load()"/>
@@ -41,14 +55,29 @@ public sealed unsafe class XSaveContext
     /// Writing through it does not compile: a write would void the guarantee that lets
     /// <see cref="Restore"/> skip every check. Change a context's state with <see cref="CopyFrom"/>.
     /// </summary>
-    public ReadOnlyXSaveArea Area => new(ref _memory.Area);
+    public ReadOnlyXSaveArea Area
+    {
+        get
+        {
+            ref XSaveArea area = ref _memory.Area;
+            if (_compacted && !area.Header.XStateBv.HasFlag(XFeatures.Sse))
+            {
+                // XSAVEC skips MXCSR with SSE in its init state and a compacted XRSTOR then loads
+                // 0x1F80: the field would show a stale value (docs/xsave-behaviour.md). Written
+                // here, off the hot path; XRSTOR does not read it in this state.
+                area.Legacy.Mxcsr = (Mxcsr)LegacyRegion.InitMxcsr;
+            }
+
+            return new(ref area);
+        }
+    }
 
     /// <summary>
     /// Replaces the context's state with <paramref name="state"/>, checked as
     /// <see cref="XSaveArea.Load(RestoreHazards)"/> checks it (every rule whose violation would
-    /// fault, and the hazards not in <paramref name="allowed"/>), without loading it. A
-    /// compacted state is converted to this CPU's standard format, which the context's XSAVE
-    /// writes; the layout descriptor is this CPU's. A refused state leaves the context as it was.
+    /// fault, and the hazards not in <paramref name="allowed"/>), without loading it, converted
+    /// to the format the context's save writes (compacted where the CPU has XSAVEC, else this
+    /// CPU's standard layout). A refused state leaves the context as it was.
     /// </summary>
     /// <param name="state">The state.</param>
     /// <param name="allowed">The hazards the caller accepts in what <see cref="Restore"/> will load.</param>
@@ -64,27 +93,44 @@ public sealed unsafe class XSaveContext
 
         copy.Legacy.ApplyInitControlWords(); // judged as XRSTOR would load it
         RestoreValidation.ThrowIfInvalid(in copy, XSaveArea.SafeFeatures, Processor.Profile, allowed);
-        if (copy.Header.IsCompacted)
+        copy.Header.XStateBv &= XSaveArea.SavedFeatures; // what XRSTOR with the context's mask acts on
+        if (_compacted)
         {
-            copy = XSaveImage.Parse(copy.ToArray()).ToStandard();
+            // Laid out as XSAVEC lays this CPU's components out, so the next save writes the same shape.
+            copy = XSaveImage.Parse(copy.ToArray()).ToCompacted(XSaveArea.SavedFeatures, Processor.Profile.Aligned64);
+        }
+        else
+        {
+            if (copy.Header.IsCompacted)
+            {
+                copy = XSaveImage.Parse(copy.ToArray()).ToStandard();
+            }
+
+            Processor.LayoutDescriptorBytes.CopyTo(copy.AsSpan()[LayoutDescriptor.Offset..]);
         }
 
-        copy.Header.XStateBv &= XSaveArea.SavedFeatures; // what XRSTOR with the context's mask acts on
-        Processor.LayoutDescriptorBytes.CopyTo(copy.AsSpan()[LayoutDescriptor.Offset..]);
         *_area = copy;
     }
 
-    /// <summary>Saves this thread's extended state (<see cref="XSaveArea.SavedFeatures"/>) into the context with XSAVE64.</summary>
+    /// <summary>Saves this thread's extended state (<see cref="XSaveArea.SavedFeatures"/>) into the context with XSAVEC64 (or XSAVE64 where the CPU has no XSAVEC).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Save()
     {
-        Instructions.XSave64(_area);
+        if (_compacted)
+        {
+            Instructions.XSaveC64(_area);
+        }
+        else
+        {
+            Instructions.XSave64(_area);
+        }
+
         GC.KeepAlive(this); // the instruction writes through a raw pointer: the memory must outlive it
     }
 
     /// <summary>
-    /// Switches this thread from this context to <paramref name="next"/> in one call: XSAVE64 of
-    /// the thread's state into this context, then XRSTOR64 of <paramref name="next"/>'s, in one
+    /// Switches this thread from this context to <paramref name="next"/> in one call: XSAVEC64 (or
+    /// XSAVE64) of the thread's state into this context, then XRSTOR64 of <paramref name="next"/>'s, in one
     /// piece of machine code, as a fiber or green-thread scheduler switches. The only check is
     /// that <paramref name="next"/> is another context: every context of this process holds a
     /// state of this CPU's layout (its own saves, or states checked on the way in), so there is
@@ -101,7 +147,15 @@ public sealed unsafe class XSaveContext
             ThrowInvalidSwitch(next);
         }
 
-        Instructions.XSaveXRstor64(_area, next._area);
+        if (_compacted)
+        {
+            Instructions.XSaveCXRstor64(_area, next._area);
+        }
+        else
+        {
+            Instructions.XSaveXRstor64(_area, next._area);
+        }
+
         GC.KeepAlive(this);
         GC.KeepAlive(next);
     }

@@ -30,4 +30,6 @@ enum XSaveInstruction
     XGetBv,
     /// <summary>XSAVE64 into the first area, then XRSTOR64 from the second: a context switch in one call.</summary>
     XSaveXRstor,
+    /// <summary>XSAVEC64 into the first area, then XRSTOR64 from the second: a context switch that skips components in their init state.</summary>
+    XSaveCXRstor,
 }

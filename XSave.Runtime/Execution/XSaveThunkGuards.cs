@@ -25,7 +25,7 @@ public static unsafe class XSaveThunkGuards
         bool supported = instruction switch
         {
             XSaveInstruction.XSaveOpt => Processor.HasXSaveOpt,
-            XSaveInstruction.XSaveC => Processor.HasXSaveC,
+            XSaveInstruction.XSaveC or XSaveInstruction.XSaveCXRstor => Processor.HasXSaveC,
             _ => true,
         };
         if (!supported)

@@ -67,6 +67,7 @@ public class DiagnosticTests
     [TestCase("XSaveXRstor", "static partial void M(ref XSave.XSaveArea a, XSave.XSaveArea* b)")]
     [TestCase("XSaveXRstor", "static partial void M(XSave.XSaveArea* a, in XSave.XSaveArea b)")]
     [TestCase("XSaveXRstor", "static partial void M(XSave.XSaveArea* a, XSave.XSaveArea* b, uint mask)")]
+    [TestCase("XSaveCXRstor", "static partial void M(ref XSave.XSaveArea a, ref XSave.XSaveArea b)")]
     public void XSAVE004_signature_that_does_not_match_the_instruction(string instruction, string declaration)
     {
         Diagnostic d = Single($$"""

@@ -48,6 +48,9 @@ public class GeneratedSourceTests
                 [XSaveThunk(XSaveInstruction.XSaveXRstor)]
                 public static partial void SwitchFeatures(XSaveArea* from, XSaveArea* to, XFeatures mask);
 
+                [XSaveThunk(XSaveInstruction.XSaveCXRstor)]
+                public static partial void SwitchCompacted(XSaveArea* from, XSaveArea* to);
+
                 public partial struct Nested<T>
                 {
                     [XSaveThunk(XSaveInstruction.XSave)]

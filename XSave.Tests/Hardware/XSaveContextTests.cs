@@ -97,10 +97,20 @@ public class XSaveContextTests : RestoresCpuState
     }
 
     [Test]
-    public unsafe void Area_is_an_aligned_standard_image_recording_this_CPU_layout()
+    public unsafe void Area_is_aligned_and_in_the_format_the_contexts_save_writes()
     {
         var context = new XSaveContext();
-        Assert.That(context.Area.Value.AsReadOnlySpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()), "before any save");
+        ulong compactedHeader = XSaveHeader.CompactedFormat | (ulong)XSaveArea.SavedFeatures;
+        Assert.That(context.IsCompacted, Is.EqualTo(Processor.HasXSaveC), "compacted exactly where the CPU has XSAVEC");
+        if (context.IsCompacted)
+        {
+            Assert.That(context.Area.Header.XCompBv, Is.EqualTo(compactedHeader), "before any save: XSAVEC's own shape");
+        }
+        else
+        {
+            Assert.That(context.Area.Value.AsReadOnlySpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()), "before any save");
+        }
+
         WithRounding(1).Load();
         context.Save();
         _original.Load();
@@ -109,14 +119,43 @@ public class XSaveContextTests : RestoresCpuState
         Assert.Multiple(() =>
         {
             Assert.That((ulong)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area.Value)) % XSaveArea.Alignment, Is.EqualTo(0UL), "64-byte aligned");
-            Assert.That(copy.Header.XCompBv, Is.Zero);
+            Assert.That(copy.Header.XCompBv, Is.EqualTo(context.IsCompacted ? compactedHeader : 0UL));
             Assert.That(copy.Header.XStateBv & ~XSaveArea.SavedFeatures, Is.EqualTo((XFeatures)0));
-            Assert.That(copy.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()));
+            if (!context.IsCompacted)
+            {
+                Assert.That(copy.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()));
+            }
+
             Assert.That(copy.Legacy.Mxcsr & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl0));
         });
 
         copy.Load(); // a copy is an ordinary area: the checked restore accepts it
         Assert.That(Rounding(), Is.EqualTo(Mxcsr.RoundingControl0));
+    }
+
+    [Test]
+    public unsafe void A_compacted_context_shows_the_MXCSR_a_restore_loads_when_XSAVEC_left_the_field_stale()
+    {
+        var context = new XSaveContext();
+        if (!context.IsCompacted)
+        {
+            Assert.Ignore("The context holds the standard format here (no XSAVEC).");
+        }
+
+        // What XSAVEC leaves when SSE is in its init state: the bit clear, the field as it was.
+        ref XSaveArea area = ref Unsafe.AsRef(in context.Area.Value);
+        area.Legacy.Mxcsr = (Mxcsr)0x3F80;
+        area.Header.XStateBv &= ~XFeatures.Sse;
+
+        Mxcsr shown = context.Area.Legacy.Mxcsr;
+        context.Restore();
+        Mxcsr loaded = Cpu.MxcsrControl();
+        _original.Load();
+        Assert.Multiple(() =>
+        {
+            Assert.That((uint)shown, Is.EqualTo(0x1F80u), "the view shows what a restore loads");
+            Assert.That((uint)loaded, Is.EqualTo(0x1F80u), "which is what the restore loaded");
+        });
     }
 
     [Test]
@@ -193,7 +232,7 @@ public class XSaveContextTests : RestoresCpuState
     }
 
     [Test]
-    public void A_compacted_state_is_stored_in_the_standard_format_the_contexts_XSAVE_writes()
+    public void A_compacted_state_is_stored_in_the_format_the_contexts_save_writes()
     {
         if (!Processor.HasXSaveC)
         {
@@ -202,18 +241,21 @@ public class XSaveContextTests : RestoresCpuState
 
         XSaveArea standard = WithRounding(2);
         standard.SetYmm(9, new YmmRegister(new XmmRegister(9, 99), new XmmRegister(999, 9999)));
-        XSaveArea compacted = XSaveImage.Parse(standard.ToArray()).ToCompacted();
+        XSaveArea compacted = XSaveImage.Parse(standard.ToArray()).ToCompacted(); // laid out for the components in use only
         var context = new XSaveContext(in compacted);
+        ulong laidOutBefore = context.Area.Header.XCompBv;
 
         context.Restore();
         Mxcsr restored = Rounding();
-        context.Save(); // XSAVE leaves XCOMP_BV as it was: it must not still say "compacted"
+        context.Save(); // XSAVE would leave XCOMP_BV as it was: the stored format must be the one the save writes
         _original.Load();
         Assert.Multiple(() =>
         {
-            Assert.That(context.Area.Header.IsCompacted, Is.False);
+            Assert.That(context.Area.Header.IsCompacted, Is.EqualTo(context.IsCompacted));
+            Assert.That(context.Area.Header.XCompBv, Is.EqualTo(laidOutBefore), "laid out as this CPU's XSAVEC lays it out, before and after a save");
             Assert.That(restored, Is.EqualTo(Mxcsr.RoundingControl1));
             Assert.That(new XSaveContext(in compacted).Area.Ymm(9), Is.EqualTo(standard.Ymm(9)));
+            Assert.That(new XSaveContext(in standard).Area.Ymm(9), Is.EqualTo(standard.Ymm(9)), "a standard state converts too");
         });
     }
 

@@ -124,6 +124,17 @@ namespace Consumer.Cpu
             global::XSave.XSaveThunkGuards.ValidateRestore(to, (ulong)mask);
             ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSaveThunkPage.Base + 0x00B0))(from, to, (ulong)mask);
         }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static partial void SwitchCompacted(global::XSave.XSaveArea* from, global::XSave.XSaveArea* to)
+        {
+            global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveCXRstor);
+            global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
+            global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
+            global::XSave.XSaveThunkGuards.ValidateRestore(to, 0xA02FFUL);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x00D0))(from, to);
+        }
     }
 }
 
@@ -139,7 +150,7 @@ namespace Consumer.Cpu
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(@event, 64, "event");
-                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x00D0))(@event);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x00F0))(@event);
             }
         }
     }
@@ -156,7 +167,7 @@ unsafe partial class GlobalType
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
             global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
             global::XSave.XSaveThunkGuards.ValidateRestore(__area, 0xA02FFUL);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x00E0))(__area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0100))(__area);
         }
     }
 }
@@ -203,7 +214,7 @@ file static class XSaveThunkPage
     }
 
     // System V AMD64 ABI (Linux, macOS, BSD): area in RDI, mask in RSI. Slots are 16-byte aligned and padded with int3.
-    private static global::System.ReadOnlySpan<byte> SystemV => new byte[240]
+    private static global::System.ReadOnlySpan<byte> SystemV => new byte[272]
     {
         // 0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
@@ -276,13 +287,21 @@ file static class XSaveThunkPage
         //   0011  C3              ret
         0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0x48, 0x0F, 0xAE,
         0x2E, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00D0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
+        // 0x00D0 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)
+        //   0000  B8FF020A00      mov eax,0A02FFh
+        //   0005  31D2            xor edx,edx
+        //   0007  480FC727        xsavec64 [rdi]
+        //   000B  480FAE2E        xrstor64 [rsi]
+        //   000F  C3              ret
+        0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xC7, 0x27, 0x48, 0x0F, 0xAE, 0x2E, 0xC3,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x00F0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE27        xsave64 [rdi]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00E0 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
+        // 0x0100 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE2F        xrstor64 [rdi]
@@ -291,7 +310,7 @@ file static class XSaveThunkPage
     };
 
     // Windows x64 ABI: area in RCX, mask in RDX. Slots are 16-byte aligned and padded with int3.
-    private static global::System.ReadOnlySpan<byte> Windows => new byte[240]
+    private static global::System.ReadOnlySpan<byte> Windows => new byte[272]
     {
         // 0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
@@ -365,13 +384,22 @@ file static class XSaveThunkPage
         //   0015  C3              ret
         0x49, 0x89, 0xD1, 0x44, 0x89, 0xC0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE,
         0x21, 0x49, 0x0F, 0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00D0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
+        // 0x00D0 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)
+        //   0000  4989D1          mov r9,rdx
+        //   0003  B8FF020A00      mov eax,0A02FFh
+        //   0008  31D2            xor edx,edx
+        //   000A  480FC721        xsavec64 [rcx]
+        //   000E  490FAE29        xrstor64 [r9]
+        //   0012  C3              ret
+        0x49, 0x89, 0xD1, 0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xC7, 0x21, 0x49, 0x0F,
+        0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x00F0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE21        xsave64 [rcx]
         //   000B  C3              ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00E0 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
+        // 0x0100 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
         //   0000  B8FF020A00      mov eax,0A02FFh
         //   0005  31D2            xor edx,edx
         //   0007  480FAE29        xrstor64 [rcx]
@@ -439,12 +467,18 @@ file static class XSaveThunkPage
         "  0009  480FAE27        xsave64 [rdi]\n" +
         "  000D  480FAE2E        xrstor64 [rsi]\n" +
         "  0011  C3              ret\n" +
-        "0x00D0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
+        "0x00D0 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)\n" +
+        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
+        "  0005  31D2            xor edx,edx\n" +
+        "  0007  480FC727        xsavec64 [rdi]\n" +
+        "  000B  480FAE2E        xrstor64 [rsi]\n" +
+        "  000F  C3              ret\n" +
+        "0x00F0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE27        xsave64 [rdi]\n" +
         "  000B  C3              ret\n" +
-        "0x00E0 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
+        "0x0100 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE2F        xrstor64 [rdi]\n" +
@@ -511,12 +545,19 @@ file static class XSaveThunkPage
         "  000D  480FAE21        xsave64 [rcx]\n" +
         "  0011  490FAE29        xrstor64 [r9]\n" +
         "  0015  C3              ret\n" +
-        "0x00D0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
+        "0x00D0 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)\n" +
+        "  0000  4989D1          mov r9,rdx\n" +
+        "  0003  B8FF020A00      mov eax,0A02FFh\n" +
+        "  0008  31D2            xor edx,edx\n" +
+        "  000A  480FC721        xsavec64 [rcx]\n" +
+        "  000E  490FAE29        xrstor64 [r9]\n" +
+        "  0012  C3              ret\n" +
+        "0x00F0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE21        xsave64 [rcx]\n" +
         "  000B  C3              ret\n" +
-        "0x00E0 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
+        "0x0100 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
         "  0000  B8FF020A00      mov eax,0A02FFh\n" +
         "  0005  31D2            xor edx,edx\n" +
         "  0007  480FAE29        xrstor64 [rcx]\n" +
