@@ -36,11 +36,7 @@ internal sealed class CpuProfile
         }
 
         SavedSlots = Slots(xcr0 & XSaveArea.SafeFeatures, layout);
-        SavedEnd = XSaveArea.HeaderOffset + XSaveHeader.Size;
-        foreach (var (_, slot) in SavedSlots)
-        {
-            SavedEnd = Math.Max(SavedEnd, slot.End);
-        }
+        SavedSlotPadding = Padding(SavedSlots);
     }
 
     /// <summary>The MXCSR_MASK a CPU means when FXSAVE writes 0 (SDM vol. 1 §11.6.6).</summary>
@@ -75,8 +71,32 @@ internal sealed class CpuProfile
     /// </summary>
     public (int Component, ComponentSlot Slot)[] SavedSlots { get; }
 
-    /// <summary>Where the last saved slot ends (576 when only x87 and SSE are saved).</summary>
-    public int SavedEnd { get; }
+    /// <summary>
+    /// The bytes of the saved slots past their component's registers (offset, length): BNDCSR's
+    /// 16 bytes of registers in a 64-byte slot, PKRU's 4 in a slot of 8 (64 on Zen 2). XSAVE need
+    /// not write them (qemu writes 16 bytes of BNDCSR); every other byte of a slot is a register's.
+    /// </summary>
+    public (int Offset, int Length)[] SavedSlotPadding { get; }
+
+    private static (int Offset, int Length)[] Padding((int Component, ComponentSlot Slot)[] slots)
+    {
+        var padding = new System.Collections.Generic.List<(int, int)>();
+        foreach (var (component, slot) in slots)
+        {
+            int registers = component switch
+            {
+                4 => 16, // BNDCFGU, BNDSTATUS
+                9 => 4, // PKRU
+                _ => XSaveLayout.ArchitecturalSize(component),
+            };
+            if (slot.Size > registers)
+            {
+                padding.Add((slot.Offset + registers, slot.Size - registers));
+            }
+        }
+
+        return [.. padding];
+    }
 
     /// <summary>
     /// A profile from CPUID leaf 0DH as a processor answered it: <paramref name="subleaves"/>[i]

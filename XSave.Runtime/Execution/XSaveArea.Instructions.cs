@@ -167,15 +167,27 @@ public unsafe partial struct XSaveArea
     }
 
     // The scratch is uninitialised stack, and XSAVE need not write every byte it is copied back
-    // from: legacy bytes 416–463 are reserved, and a component may fill less than its slot (qemu
-    // writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 8). Zeroed first, so no
-    // stale stack byte reaches the caller's area: one run from 576 to the last saved slot's end,
-    // which is cheaper than a clear per slot.
+    // from: the legacy region's reserved bytes (byte 5, the 6 bytes above each 80-bit ST register,
+    // which qemu leaves alone, and 416–463), and a slot's bytes past its component's registers
+    // (qemu writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4). Those are zeroed
+    // first, so no stale stack byte reaches the caller's area. Register bytes XSAVE always writes
+    // (a state it did not write would not round-trip): clearing them too cost the misaligned pair
+    // 2–4 points.
     private static void ClearWhatXSaveMayNotWrite(XSaveArea* scratch)
     {
-        const int Components = HeaderOffset + XSaveHeader.Size;
-        new Span<byte>((byte*)scratch + 416, LayoutDescriptor.Offset - 416).Clear();
-        new Span<byte>((byte*)scratch + Components, Processor.Profile.SavedEnd - Components).Clear();
+        byte* legacy = (byte*)scratch;
+        legacy[5] = 0;
+        for (int st = 32 + 10; st < 160; st += 16)
+        {
+            *(ushort*)(legacy + st) = 0;
+            *(uint*)(legacy + st + 2) = 0;
+        }
+
+        new Span<byte>(legacy + 416, LayoutDescriptor.Offset - 416).Clear();
+        foreach (var (offset, length) in Processor.Profile.SavedSlotPadding)
+        {
+            new Span<byte>((byte*)scratch + offset, length).Clear();
+        }
     }
 
     /// <summary>
