@@ -62,10 +62,10 @@ public unsafe partial struct XSaveArea
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         PrepareForSave(scratch, in cpu);
-        ClearWhatXSaveMayNotWrite(scratch);
         Instructions.XSave64(scratch);
         area->_header = scratch->_header;
         CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures); // XSAVE writes every saved component
+        ClearWhatXSaveMayNotWrite(area);
     }
 
     /// <summary>
@@ -166,16 +166,16 @@ public unsafe partial struct XSaveArea
         Instructions.XRstor64(scratch);
     }
 
-    // The scratch is uninitialised stack, and XSAVE need not write every byte it is copied back
-    // from: the legacy region's reserved bytes (byte 5, the 6 bytes above each 80-bit ST register,
+    // The scratch is uninitialised stack, and XSAVE need not write every byte copied back from
+    // it: the legacy region's reserved bytes (byte 5, the 6 bytes above each 80-bit ST register,
     // which qemu leaves alone, and 416–463), and a slot's bytes past its component's registers
     // (qemu writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4). Those are zeroed
-    // first, so no stale stack byte reaches the caller's area. Register bytes XSAVE always writes
-    // (a state it did not write would not round-trip): clearing them too cost the misaligned pair
-    // 2–4 points.
-    private static void ClearWhatXSaveMayNotWrite(XSaveArea* scratch)
+    // in the caller's area after the copy, so no stale stack byte stays there, and no store sits
+    // in front of XSAVE. Register bytes XSAVE always writes (a state it did not write would not
+    // round-trip).
+    private static void ClearWhatXSaveMayNotWrite(XSaveArea* area)
     {
-        byte* legacy = (byte*)scratch;
+        byte* legacy = (byte*)area;
         legacy[5] = 0;
         for (int st = 32 + 10; st < 160; st += 16)
         {
@@ -186,7 +186,7 @@ public unsafe partial struct XSaveArea
         new Span<byte>(legacy + 416, LayoutDescriptor.Offset - 416).Clear();
         foreach (var (offset, length) in Processor.Profile.SavedSlotPadding)
         {
-            new Span<byte>((byte*)scratch + offset, length).Clear();
+            new Span<byte>((byte*)area + offset, length).Clear();
         }
     }
 
