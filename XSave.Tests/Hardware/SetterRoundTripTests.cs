@@ -34,6 +34,12 @@ public unsafe class SetterRoundTripTests : RestoresCpuState
         XSaveArea area = Cpu.Saved();
         area.Legacy.SseRounding = RoundingControl.Down;
         area.Legacy.X87Rounding = RoundingControl.TowardZero;
+        // Two values on the x87 stack, as two pushes leave them: TOP = 6, R6 and R7 tagged valid.
+        area.Header.XStateBv |= XFeatures.X87;
+        area.Legacy.Fsw = (X87StatusWord)(6 << 11);
+        area.Legacy.AbridgedFtw = 0xC0;
+        area.Legacy.St[0] = new X87Register { Significand = 0x8000_0000_0000_0000, SignAndExponent = 0x3FFF }; // 1.0
+        area.Legacy.St[1] = new X87Register { Significand = 0xC90F_DAA2_2168_C235, SignAndExponent = 0x4000 }; // pi
         for (int r = 0; r < 16; r++)
         {
             area.SetYmm(r, new YmmRegister(new XmmRegister((ulong)r + 1, 0x1111 * (ulong)r), new XmmRegister(~(ulong)r, 0xABCD_0000 + (ulong)r)));
@@ -102,6 +108,10 @@ public unsafe class SetterRoundTripTests : RestoresCpuState
         {
             Assert.That(saved.Legacy.SseRounding, Is.EqualTo(RoundingControl.Down));
             Assert.That(saved.Legacy.X87Rounding, Is.EqualTo(RoundingControl.TowardZero));
+            Assert.That(saved.Legacy.Top, Is.EqualTo(6), "x87 TOP");
+            Assert.That(saved.Legacy.AbridgedFtw, Is.EqualTo(0xC0), "x87 tags");
+            Assert.That(saved.Legacy.St[0].ToDouble(), Is.EqualTo(1.0), "ST0");
+            Assert.That(saved.Legacy.St[1].ToDouble(), Is.EqualTo(Math.PI), "ST1");
             for (int r = 0; r < 16; r++)
             {
                 Assert.That(saved.Ymm(r), Is.EqualTo(built.Ymm(r)), $"YMM{r}");

@@ -192,6 +192,14 @@ public class OracleTests
         Assert.Multiple(() =>
         {
             Assert.That(BinaryPrimitives.ReadUInt16BigEndian(registers["fcw0"]), Is.EqualTo((ushort)built.Legacy.Fcw));
+            Assert.That((BinaryPrimitives.ReadUInt16BigEndian(registers["fsw0"]) >> 11) & 7, Is.EqualTo(built.Legacy.Top), "x87 TOP");
+            for (int i = 0; i < 2; i++)
+            {
+                X87Register st = built.Legacy.St[i];
+                Assert.That(BitConverter.ToUInt64(registers[$"st{i}"]), Is.EqualTo(st.Significand), $"ST{i} significand");
+                Assert.That(BitConverter.ToUInt16(registers[$"st{i}"], 8), Is.EqualTo(st.SignAndExponent), $"ST{i} sign and exponent");
+            }
+
             Assert.That(BinaryPrimitives.ReadUInt32BigEndian(registers["mxcsr0"]) & ~0x3Fu, Is.EqualTo((uint)built.Legacy.Mxcsr & ~0x3Fu));
             for (int r = 0; r < (wide ? 32 : 16); r++)
             {

@@ -82,9 +82,10 @@ static unsigned char out[32 * 64] __attribute__((aligned(64)));
 static uint64_t k[8];
 static uint16_t cw;
 static uint32_t csr;
+static unsigned char x87[48]; /* ST0 and ST1 (80 bits each, in 16-byte cells), then FSW */
 #define STORE_YMM(n) "vmovdqu %%ymm" #n ", " #n "*64(%[o])\n"
 #define STORE_ZMM(n) "vmovdqu64 %%zmm" #n ", " #n "*64(%[o])\n"
-#define STORE_CONTROL "fnstcw (%[cw])\n stmxcsr (%[csr])\n"
+#define STORE_CONTROL "fnstcw (%[cw])\n stmxcsr (%[csr])\n fnstsw 32(%[x])\n fstpt 0(%[x])\n fstpt 16(%[x])\n"
 #define STORE_NARROW STORE_CONTROL                                                              \
     STORE_YMM(0) STORE_YMM(1) STORE_YMM(2) STORE_YMM(3) STORE_YMM(4) STORE_YMM(5) STORE_YMM(6) STORE_YMM(7) \
     STORE_YMM(8) STORE_YMM(9) STORE_YMM(10) STORE_YMM(11) STORE_YMM(12) STORE_YMM(13) STORE_YMM(14) STORE_YMM(15) \
@@ -96,10 +97,12 @@ static uint32_t csr;
     STORE_ZMM(24) STORE_ZMM(25) STORE_ZMM(26) STORE_ZMM(27) STORE_ZMM(28) STORE_ZMM(29) STORE_ZMM(30) STORE_ZMM(31) \
     "kmovq %%k0, 0(%[ko])\n kmovq %%k1, 8(%[ko])\n kmovq %%k2, 16(%[ko])\n kmovq %%k3, 24(%[ko])\n"   \
     "kmovq %%k4, 32(%[ko])\n kmovq %%k5, 40(%[ko])\n kmovq %%k6, 48(%[ko])\n kmovq %%k7, 56(%[ko])\n vzeroupper\n"
-#define STORE_OPERANDS [o] "r"(out), [ko] "r"(k), [cw] "r"(&cw), [csr] "r"(&csr)
+#define STORE_OPERANDS [o] "r"(out), [ko] "r"(k), [cw] "r"(&cw), [csr] "r"(&csr), [x] "r"(x87)
 
 static void print_registers(int wide, uint64_t mask) {
-    printf("fcw0 %04x\nmxcsr0 %08x\n", cw, csr);
+    printf("fcw0 %04x\nmxcsr0 %08x\nfsw0 %02x%02x\n", cw, csr, x87[33], x87[32]);
+    print("st", 0, x87, 10);
+    print("st", 1, x87 + 16, 10);
     for (int r = 0; r < (wide ? 32 : 16); r++) print(wide ? "zmm" : "ymm", r, out + r * 64, wide ? 64 : 32);
     for (int i = 0; wide && i < 8; i++) print("k", i, &k[i], 8);
     if (mask & (1u << 9)) {
