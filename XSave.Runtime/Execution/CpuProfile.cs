@@ -66,8 +66,8 @@ internal sealed class CpuProfile
 
     /// <summary>
     /// The slots of the saved components past the header (AVX onwards), each with its XSTATE_BV
-    /// bit: the misaligned paths copy exactly these (never the whole page, never stale stack
-    /// bytes), the restore only those XRSTOR will read.
+    /// bit: the misaligned paths copy exactly these (never the whole page; the save then zeroes
+    /// their <see cref="SavedSlotPadding"/>), the restore only those XRSTOR will read.
     /// </summary>
     public (int Component, ComponentSlot Slot)[] SavedSlots { get; }
 

@@ -55,8 +55,9 @@ public unsafe partial struct XSaveArea
         }
     }
 
-    // XSAVE faults on a misaligned area: bounce through aligned stack memory, copying back only
-    // what XSAVE wrote. Out of line so that Save itself stays small enough to inline.
+    // XSAVE faults on a misaligned area: bounce through aligned stack memory, copying back the
+    // legacy region, the header and the saved slots, then zeroing what XSAVE need not have
+    // written there. Out of line so that Save itself stays small enough to inline.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SaveBounced(XSaveArea* area, in Processor.Snapshot cpu)
     {
