@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Iced.Intel;
+using XSave.Generators.Freestanding;
 using XSave.Generators.Helpers;
 using XSave.Generators.Models;
 using XSave.Generators.Shared;
@@ -79,6 +80,36 @@ public sealed partial class XSaveThunkGenerator
 
                     c.xrstor64(__[restore]);
                     break;
+                case XSaveInstruction.XSetBv:
+                    // XCR number in ECX, value in EDX:EAX.
+                    Privileged(c, () =>
+                    {
+                        if (systemV)
+                        {
+                            c.mov(ecx, edi);
+                            c.mov(rdx, rsi);
+                        }
+
+                        c.mov(rax, rdx);
+                        c.shr(rdx, 32);
+                        c.xsetbv();
+                    });
+                    return Finish(c);
+                case XSaveInstruction.ReadCr4:
+                    Privileged(c, () =>
+                    {
+                        c.mov(rax, cr4);
+                        c.mov(__[area], rax);
+                    });
+                    return Finish(c);
+                case XSaveInstruction.EnableOsXSave:
+                    Privileged(c, () =>
+                    {
+                        c.mov(rax, cr4);
+                        c.bts(rax, OsXSaveBit);
+                        c.mov(cr4, rax);
+                    });
+                    return Finish(c);
                 default:
                     Mask(c, thunk, second);
                     switch (thunk.Instruction)
@@ -93,9 +124,36 @@ public sealed partial class XSaveThunkGenerator
             }
 
             c.ret();
+            return Finish(c);
+        }
+
+        private static byte[] Finish(Assembler c)
+        {
             using var stream = new MemoryStream();
             c.Assemble(new StreamCodeWriter(stream), 0);
             return stream.ToArray();
+        }
+
+        /// <summary>CR4.OSXSAVE: enables XGETBV, XSETBV and the XSAVE family.</summary>
+        private const int OsXSaveBit = 18;
+
+        /// <summary>
+        /// Runs <paramref name="body"/> only at CPL 0 and returns the status in EAX: 0, or
+        /// NotPrivileged without executing it. The check is in the machine code itself, so no
+        /// caller, however it reached the code, can make the privileged instruction raise #GP.
+        /// </summary>
+        private static void Privileged(Assembler c, System.Action body)
+        {
+            Label refuse = c.CreateLabel();
+            c.mov(eax, cs);
+            c.test(al, 3);
+            c.jnz(refuse);
+            body();
+            c.xor(eax, eax);
+            c.ret();
+            c.Label(ref refuse);
+            c.mov(eax, (int)FreestandingStatus.NotPrivileged);
+            c.ret();
         }
 
         // EDX:EAX = mask & SafeFeatureMask; the safe set fits in EAX, so EDX is 0.
@@ -114,7 +172,7 @@ public sealed partial class XSaveThunkGenerator
             c.xor(edx, edx);
         }
 
-        private static EquatableArray<string> Disassemble(byte[] code)
+        internal static EquatableArray<string> Disassemble(byte[] code)
         {
             var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
             var formatter = new IntelFormatter();

@@ -18,11 +18,11 @@ public sealed partial class XSaveThunkGenerator
         public const string StubHintName = "XSaveThunkStubs.g.cs";
         private const string PageClass = "global::XSaveThunkPage";
         private const string Guards = "global::XSave.XSaveThunkGuards";
-        private const int SlotAlignment = 16;
-        private const byte Int3 = 0xCC;
+        internal const int SlotAlignment = 16;
+        internal const byte Int3 = 0xCC;
 
         // The package's version (Directory.Build.props), as the generator assembly carries it.
-        private static readonly string GeneratorVersion = typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        internal static readonly string GeneratorVersion = typeof(Emitter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
         public static string Run(ImmutableArray<AssembledThunk> thunks, string assemblyName)
         {
@@ -33,6 +33,16 @@ public sealed partial class XSaveThunkGenerator
             source.Line("// The disassembly of every thunk stands beside its bytes at the end of this file.");
             source.Line("#nullable enable");
 
+            Methods(source, thunks, offsets, Method);
+
+            source.Line();
+            Page(source, thunks, offsets, pageLength, assemblyName);
+            return source.ToString();
+        }
+
+        /// <summary>Re-opens each containing type once and writes its thunks' bodies with <paramref name="method"/>.</summary>
+        internal static void Methods(SourceWriter source, ImmutableArray<AssembledThunk> thunks, int[] offsets, System.Action<SourceWriter, ThunkModel, int> method)
+        {
             var order = new List<HierarchyInfo>();
             var groups = new Dictionary<HierarchyInfo, List<int>>();
             for (int i = 0; i < thunks.Length; i++)
@@ -60,15 +70,11 @@ public sealed partial class XSaveThunkGenerator
                     }
 
                     first = false;
-                    Method(source, thunks[i].Thunk, offsets[i]);
+                    method(source, thunks[i].Thunk, offsets[i]);
                 }
 
                 CloseHierarchy(source, hierarchy);
             }
-
-            source.Line();
-            Page(source, thunks, offsets, pageLength, assemblyName);
-            return source.ToString();
         }
 
         /// <summary>Throwing bodies for the methods the generator refused (see <see cref="StubModel"/>).</summary>
@@ -83,7 +89,10 @@ public sealed partial class XSaveThunkGenerator
             {
                 source.Line();
                 OpenHierarchy(source, stub.Hierarchy);
-                source.Line($"{stub.Declaration} => throw new global::System.InvalidOperationException(\"This [XSaveThunk] method was refused at compile time ({stub.Reason}); see the build's diagnostics.\");");
+                // A minimal core library may have no exception types; the build fails on the error anyway.
+                source.Line(stub.IsFreestanding
+                    ? $"{stub.Declaration} {{ while (true) {{ }} }} // refused at compile time ({stub.Reason})"
+                    : $"{stub.Declaration} => throw new global::System.InvalidOperationException(\"This [XSaveThunk] method was refused at compile time ({stub.Reason}); see the build's diagnostics.\");");
                 CloseHierarchy(source, stub.Hierarchy);
             }
 
@@ -91,7 +100,7 @@ public sealed partial class XSaveThunkGenerator
         }
 
         /// <summary>Each thunk gets a 16-byte-aligned slot at the same offset in both images.</summary>
-        private static int[] Layout(ImmutableArray<AssembledThunk> thunks, out int length)
+        internal static int[] Layout(ImmutableArray<AssembledThunk> thunks, out int length)
         {
             int[] offsets = new int[thunks.Length];
             length = 0;
@@ -105,7 +114,7 @@ public sealed partial class XSaveThunkGenerator
             return offsets;
         }
 
-        private static void OpenHierarchy(SourceWriter source, HierarchyInfo hierarchy)
+        internal static void OpenHierarchy(SourceWriter source, HierarchyInfo hierarchy)
         {
             if (hierarchy.Namespace.Length > 0)
             {
@@ -120,7 +129,7 @@ public sealed partial class XSaveThunkGenerator
             }
         }
 
-        private static void CloseHierarchy(SourceWriter source, HierarchyInfo hierarchy)
+        internal static void CloseHierarchy(SourceWriter source, HierarchyInfo hierarchy)
         {
             for (int i = 0; i < hierarchy.TypeDeclarations.Count; i++)
             {
@@ -223,7 +232,7 @@ public sealed partial class XSaveThunkGenerator
                 : $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>){entry})({save}, {restore});");
         }
 
-        private static string Identifier(string name) =>
+        internal static string Identifier(string name) =>
             Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
         private static void Page(SourceWriter source, ImmutableArray<AssembledThunk> thunks, int[] offsets, int length, string assemblyName)
@@ -338,10 +347,10 @@ public sealed partial class XSaveThunkGenerator
             source.Line("    \"\";");
         }
 
-        private static string Literal(string text) =>
+        internal static string Literal(string text) =>
             Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
 
-        private static IEnumerable<IEnumerable<byte>> Rows(IEnumerable<byte> bytes, int width)
+        internal static IEnumerable<IEnumerable<byte>> Rows(IEnumerable<byte> bytes, int width)
         {
             byte[] all = bytes.ToArray();
             for (int i = 0; i < all.Length; i += width)
@@ -351,7 +360,7 @@ public sealed partial class XSaveThunkGenerator
         }
 
         /// <summary>Indented lines with LF endings, whatever the OS.</summary>
-        private sealed class SourceWriter
+        internal sealed class SourceWriter
         {
             private readonly StringBuilder _text = new();
             private int _depth;

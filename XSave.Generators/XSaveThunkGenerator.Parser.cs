@@ -77,9 +77,20 @@ public sealed partial class XSaveThunkGenerator
                 }
             }
 
-            if (!Signature.TryMatch(method, instruction, out AreaPassing passing, out string firstName, out string secondName, out string maskName))
+            // The form follows the attribute: XSave.Runtime's, or the generator's own (XSAVE_FREESTANDING).
+            bool freestanding = attribute.AttributeClass?.Locations.Any(static l => l.SourceTree?.FilePath.EndsWith(FreestandingTypes.HintName, System.StringComparison.Ordinal) == true) == true;
+            AreaPassing passing = AreaPassing.None;
+            string firstName = string.Empty, secondName = string.Empty, maskName = string.Empty;
+            if (!freestanding && Signature.IsPrivileged(instruction))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SignatureDoesNotMatchInstruction, location, name, Signature.InstructionText(instruction), Signature.Expected(instruction)));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PrivilegedInstructionNeedsFreestanding, location, name, Signature.InstructionText(instruction)));
+            }
+            else if (!(freestanding
+                ? FreestandingSignature.TryMatch(method, instruction, out passing, out firstName, out secondName, out maskName)
+                : Signature.TryMatch(method, instruction, out passing, out firstName, out secondName, out maskName)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SignatureDoesNotMatchInstruction, location, name, Signature.InstructionText(instruction),
+                    freestanding ? FreestandingSignature.Expected(instruction) : Signature.Expected(instruction)));
             }
 
             if (context.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: false })
@@ -90,14 +101,14 @@ public sealed partial class XSaveThunkGenerator
             cancellationToken.ThrowIfCancellationRequested();
             if (diagnostics.Count > 0)
             {
-                return new ParseResult(null, diagnostics.ToEquatableArray(), Stub(syntax, method, context, diagnostics[0].Descriptor.Id));
+                return new ParseResult(null, diagnostics.ToEquatableArray(), Stub(syntax, method, context, diagnostics[0].Descriptor.Id, freestanding));
             }
 
             bool isUnchecked = attribute.NamedArguments.Any(a => a.Key == "Unchecked" && a.Value.Value is true);
             ThunkModel model = new(
                 Hierarchy(syntax, method),
                 string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
-                instruction == XSaveInstruction.XGetBv ? "ulong" : "void",
+                freestanding ? FreestandingSignature.Status : instruction == XSaveInstruction.XGetBv ? "ulong" : "void",
                 name,
                 method.ToDisplayString(LabelFormat),
                 method.Parameters.Select(ParameterText).ToEquatableArray(),
@@ -106,8 +117,11 @@ public sealed partial class XSaveThunkGenerator
                 secondName,
                 instruction,
                 passing,
-                isUnchecked);
-            return new ParseResult(model, EquatableArray<DiagnosticInfo>.Empty);
+                isUnchecked,
+                freestanding);
+            return new ParseResult(model, freestanding
+                ? new EquatableArray<DiagnosticInfo>([DiagnosticInfo.Create(DiagnosticDescriptors.FreestandingFormChosen, location, name)])
+                : EquatableArray<DiagnosticInfo>.Empty);
         }
 
         private static ParseResult Fail(List<DiagnosticInfo> diagnostics) => new(null, diagnostics.ToEquatableArray());
@@ -117,7 +131,7 @@ public sealed partial class XSaveThunkGenerator
         /// compile: every containing type partial, unsafe code allowed (the re-opened types are
         /// unsafe), no body yet.
         /// </summary>
-        private static StubModel? Stub(MethodDeclarationSyntax syntax, IMethodSymbol method, GeneratorAttributeSyntaxContext context, string reason)
+        private static StubModel? Stub(MethodDeclarationSyntax syntax, IMethodSymbol method, GeneratorAttributeSyntaxContext context, string reason, bool freestanding)
         {
             // Only a declaration with an accessibility modifier must be implemented (CS8795); one
             // without it may not return a value, and would error again in the stub (CS8796).
@@ -133,7 +147,7 @@ public sealed partial class XSaveThunkGenerator
 
             string declaration = $"{string.Join(" ", syntax.Modifiers.Select(m => m.Text))} {method.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} " +
                 $"{syntax.Identifier.Text}{syntax.TypeParameterList}({string.Join(", ", method.Parameters.Select(ParameterText))}) {string.Join(" ", syntax.ConstraintClauses.Select(c => c.ToString()))}";
-            return new StubModel(Hierarchy(syntax, method), declaration.TrimEnd(), reason);
+            return new StubModel(Hierarchy(syntax, method), declaration.TrimEnd(), reason, freestanding);
         }
 
         private static HierarchyInfo Hierarchy(MethodDeclarationSyntax syntax, IMethodSymbol method)
@@ -263,8 +277,15 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.FxRstor => "FXRSTOR64",
                 XSaveInstruction.XSaveXRstor => "XSAVE64 then XRSTOR64",
                 XSaveInstruction.XSaveCXRstor => "XSAVEC64 then XRSTOR64",
+                XSaveInstruction.XSetBv => "XSETBV",
+                XSaveInstruction.ReadCr4 => "MOV from CR4",
+                XSaveInstruction.EnableOsXSave => "MOV to CR4 (setting OSXSAVE)",
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
+
+            /// <summary>Instructions that raise #GP below CPL 0.</summary>
+            public static bool IsPrivileged(XSaveInstruction instruction) =>
+                instruction is XSaveInstruction.XSetBv or XSaveInstruction.ReadCr4 or XSaveInstruction.EnableOsXSave;
 
             public static string Expected(XSaveInstruction instruction) => instruction switch
             {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using XSave.Generators.Diagnostics;
@@ -23,6 +24,7 @@ public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
         public const string Assemble = nameof(Assemble);
         public const string Collect = nameof(Collect);
         public const string AssemblyName = nameof(AssemblyName);
+        public const string CoreLibrary = nameof(CoreLibrary);
     }
 
     private const string AttributeName = "XSave.XSaveThunkAttribute";
@@ -30,6 +32,9 @@ public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Inert unless the project defines XSAVE_FREESTANDING.
+        context.RegisterPostInitializationOutput(static output => output.AddSource(FreestandingTypes.HintName, FreestandingTypes.Source()));
+
         IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 AttributeName,
@@ -72,9 +77,24 @@ public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
             .WithTrackingName(StepNames.AssemblyName);
         context.RegisterSourceOutput(assembled.Combine(assemblyName), static (output, input) =>
         {
-            if (!input.Left.IsEmpty)
+            ImmutableArray<AssembledThunk> runtime = input.Left.Where(static t => !t.Thunk.IsFreestanding).ToImmutableArray();
+            if (!runtime.IsEmpty)
             {
-                output.AddSource(Emitter.HintName, Emitter.Run(input.Left, input.Right));
+                output.AddSource(Emitter.HintName, Emitter.Run(runtime, input.Right));
+            }
+        });
+
+        // A core library with CallConvSuppressGCTransition lets the freestanding calls skip the
+        // transition helpers; a minimal one without it gets plain unmanaged calls.
+        IncrementalValueProvider<bool> suppressGCTransition = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.CallConvSuppressGCTransition") is not null)
+            .WithTrackingName(StepNames.CoreLibrary);
+        context.RegisterSourceOutput(assembled.Combine(suppressGCTransition), static (output, input) =>
+        {
+            ImmutableArray<AssembledThunk> freestanding = input.Left.Where(static t => t.Thunk.IsFreestanding).ToImmutableArray();
+            if (!freestanding.IsEmpty)
+            {
+                output.AddSource(FreestandingEmitter.HintName, FreestandingEmitter.Run(freestanding, input.Right));
             }
         });
     }

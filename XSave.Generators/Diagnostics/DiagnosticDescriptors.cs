@@ -41,4 +41,14 @@ internal static class DiagnosticDescriptors
         "XSAVE007", "Unknown XSaveInstruction",
         "Method '{0}' asks for instruction value {1}, which this generator does not know: use a named XSaveInstruction member",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor FreestandingFormChosen = new(
+        "XSAVE008", "XSaveThunk method gets the freestanding form",
+        "Method '{0}' gets the freestanding form: XSaveThunkAttribute comes from the generator (XSAVE_FREESTANDING), not from XSave.Runtime, so its body returns XSaveStatus and runs after XSaveThunks.Install",
+        Category, DiagnosticSeverity.Info, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor PrivilegedInstructionNeedsFreestanding = new(
+        "XSAVE009", "Privileged instruction outside the freestanding form",
+        "Method '{0}' asks for {1}, which only runs at CPL 0 (a kernel or UEFI image): a .NET process runs at CPL 3, where it raises #GP. Use the freestanding form (define XSAVE_FREESTANDING, no reference to XSave.Runtime).",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -10,4 +10,5 @@ namespace XSave.Generators.Models;
 /// <param name="Hierarchy">Namespace and containing types.</param>
 /// <param name="Declaration">The implementing declaration: modifiers, return type, name, type parameters, parameters, constraints.</param>
 /// <param name="Reason">The diagnostic's ID, for the exception's message.</param>
-internal sealed record StubModel(HierarchyInfo Hierarchy, string Declaration, string Reason);
+/// <param name="IsFreestanding">True when the project has no exceptions to throw (the freestanding form).</param>
+internal sealed record StubModel(HierarchyInfo Hierarchy, string Declaration, string Reason, bool IsFreestanding);

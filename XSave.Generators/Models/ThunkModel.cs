@@ -16,6 +16,7 @@ namespace XSave.Generators.Models;
 /// <param name="Instruction">The instruction it executes.</param>
 /// <param name="Passing">How the area is passed.</param>
 /// <param name="IsUnchecked">True when the body skips its guards.</param>
+/// <param name="IsFreestanding">True for the freestanding form: the attribute came from the generator (XSAVE_FREESTANDING), not from XSave.Runtime.</param>
 internal sealed record ThunkModel(
     HierarchyInfo Hierarchy,
     string Modifiers,
@@ -28,7 +29,8 @@ internal sealed record ThunkModel(
     string SecondName,
     XSaveInstruction Instruction,
     AreaPassing Passing,
-    bool IsUnchecked)
+    bool IsUnchecked,
+    bool IsFreestanding)
 {
     public bool HasMask => MaskName.Length > 0;
 }

@@ -32,4 +32,10 @@ enum XSaveInstruction
     XSaveXRstor,
     /// <summary>XSAVEC64 into the first area, then XRSTOR64 from the second: a context switch that skips components in their init state.</summary>
     XSaveCXRstor,
+    /// <summary>XSETBV: write an extended control register (XCR0). Privileged: freestanding form only (XSAVE009 elsewhere).</summary>
+    XSetBv,
+    /// <summary>MOV from CR4: read control register 4 (CR4.OSXSAVE is bit 18). Privileged: freestanding form only.</summary>
+    ReadCr4,
+    /// <summary>Set CR4.OSXSAVE, which enables XGETBV, XSETBV and the XSAVE family. Privileged: freestanding form only.</summary>
+    EnableOsXSave,
 }

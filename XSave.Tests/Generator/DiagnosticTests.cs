@@ -15,7 +15,7 @@ public class DiagnosticTests
         var (result, output) = GeneratorHarness.Run(source, allowUnsafe);
         Assert.That(result.Exception, Is.Null, "the generator never throws");
         Assert.That(result.Diagnostics.Select(d => d.Id), Is.EqualTo(new[] { id }));
-        Assert.That(result.GeneratedSources.Select(s => s.HintName), Is.Empty.Or.EqualTo(new[] { "XSaveThunkStubs.g.cs" }), "no thunk, at most a throwing stub");
+        Assert.That(GeneratorHarness.Thunks(result).Select(s => s.HintName), Is.Empty.Or.EqualTo(new[] { "XSaveThunkStubs.g.cs" }), "no thunk, at most a throwing stub");
         Assert.That(GeneratorHarness.Errors(output).Where(e => e.Id == "CS8795" || e.Location.SourceTree?.FilePath != "Consumer.cs"), Is.Empty,
             "no CS8795, and the stub compiles");
         return result.Diagnostics[0];
@@ -76,6 +76,18 @@ public class DiagnosticTests
         Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("declare it as"));
     }
 
+    [TestCase("XSetBv", "public static partial void M(uint register, ulong value)")]
+    [TestCase("ReadCr4", "public static partial ulong M()")]
+    [TestCase("EnableOsXSave", "public static partial void M()")]
+    public void XSAVE009_privileged_instruction_in_a_NET_process(string instruction, string declaration)
+    {
+        Diagnostic d = Single($$"""
+            unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.{{instruction}})] {{declaration}}; }
+            """, "XSAVE009");
+        Assert.That(Spanned(d), Is.EqualTo("M"));
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("CPL 0").And.Contain("XSAVE_FREESTANDING"));
+    }
+
     [Test]
     public void XSAVE005_containing_type_not_partial()
     {
@@ -126,7 +138,7 @@ public class DiagnosticTests
             .GetFields()
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .ToArray();
-        Assert.That(ids, Has.Length.EqualTo(7));
+        Assert.That(ids, Has.Length.EqualTo(9));
         Assert.That(ids, Is.All.Matches<string>(id => file.Contains(id + " |", System.StringComparison.Ordinal)));
     }
 }

@@ -41,6 +41,10 @@ internal static class GeneratorHarness
         return (driver.GetRunResult().Results.Single(), output);
     }
 
+    /// <summary>What the generator wrote for the thunks: all but the freestanding types, which every compilation gets (inert without XSAVE_FREESTANDING).</summary>
+    public static GeneratedSourceResult[] Thunks(GeneratorRunResult result) =>
+        result.GeneratedSources.Where(s => s.HintName != "XSaveFreestandingTypes.g.cs").ToArray();
+
     public static ImmutableArray<Diagnostic> Errors(Compilation compilation) =>
         compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
 }
