@@ -119,6 +119,11 @@ public sealed partial class XSaveThunkGenerator
                 _ => $"{Thunks}.CheckSave({instruction}, (byte*){area})",
             };
             Guard(source, check);
+            if (thunk.Instruction is not (XSaveInstruction.XRstor or XSaveInstruction.FxSave or XSaveInstruction.FxRstor))
+            {
+                source.Line($"{Thunks}.ClearHeader((byte*){area});");
+            }
+
             string areas = isSwitch ? "void*, void*" : "void*";
             string arguments = isSwitch ? $"{area}, {restore}" : area;
             source.Line(isFx || !thunk.HasMask
@@ -203,44 +208,49 @@ public sealed partial class XSaveThunkGenerator
                 private const ulong SafeFeatures = 0x{{CodeAssembler.SafeFeatureMask:X}}UL;
                 private const ulong Pkru = 1UL << 9;
                 private static byte* s_base;
-                private static ulong s_leaf1, s_supportedXcr0, s_leafD1, s_xcr0, s_mxcsrMask, s_cpl, s_aligned;
-                private static ulong s_component2, s_component3, s_component4, s_component5, s_component6, s_component7, s_component8, s_component9;
+                private static CpuAnswers s_cpu;
 
                 /// <summary>Where the thunks were mapped, or null before <see cref="Install"/>.</summary>
                 public static byte* Base => s_base;
 
                 /// <summary>XCR0 as last probed (0 while CR4.OSXSAVE is clear).</summary>
-                public static ulong Xcr0 => s_xcr0;
+                public static ulong Xcr0 => s_cpu.Xcr0;
 
                 /// <summary>The XCR0 bits this CPU offers (CPUID.(0DH,0):EDX:EAX).</summary>
-                public static ulong SupportedXcr0 => s_supportedXcr0;
+                public static ulong SupportedXcr0 => s_cpu.SupportedXcr0;
 
                 /// <summary>The privilege level the code runs at (CS bits 0-1): 0 in a kernel or UEFI.</summary>
-                public static int PrivilegeLevel => (int)s_cpl;
+                public static int PrivilegeLevel => (int)s_cpu.Cpl;
 
                 /// <summary>The CPU has XSAVE (CPUID.1:ECX[26]).</summary>
-                public static bool HasXSave => (s_leaf1 & (1UL << 26)) != 0;
+                public static bool HasXSave => (s_cpu.Leaf1 & (1UL << 26)) != 0;
 
                 /// <summary>CR4.OSXSAVE is set (CPUID.1:ECX[27] mirrors it).</summary>
-                public static bool OsXSaveEnabled => (s_leaf1 & (1UL << 27)) != 0;
+                public static bool OsXSaveEnabled => (s_cpu.Leaf1 & (1UL << 27)) != 0;
 
                 /// <summary>The CPU's MXCSR_MASK (0xFFBF where FXSAVE reports 0).</summary>
-                public static uint MxcsrMask => (uint)s_mxcsrMask;
+                public static uint MxcsrMask => s_cpu.MxcsrMask == 0 ? 0xFFBFu : (uint)s_cpu.MxcsrMask;
 
                 /// <summary>
-                /// Maps the thunks, once: writes their machine code for <paramref name="convention"/>
-                /// into a buffer and hands it to <paramref name="map"/>, which returns a copy the CPU can
-                /// execute (never writable and executable at once) or null. Then probes the CPU. Call it
-                /// before any thunk, on one processor, before others can call thunks.
+                /// Maps the thunks, once: <paramref name="allocate"/> returns writable memory for
+                /// <see cref="Length"/> bytes (or null), the machine code for <paramref name="convention"/>
+                /// is written into it, and <paramref name="protect"/> makes it executable and no longer
+                /// writable (false refuses). Then the CPU is probed. Call it before any thunk, on one
+                /// processor, before others can call thunks.
                 /// </summary>
-                public static XSaveStatus Install(XSaveCallingConvention convention, delegate*<byte*, nuint, byte*> map)
+                public static XSaveStatus Install(XSaveCallingConvention convention, delegate*<nuint, byte*> allocate, delegate*<byte*, nuint, bool> protect)
                 {
                     if (s_base != null)
                     {
                         return XSaveStatus.Ok;
                     }
 
-                    byte* code = stackalloc byte[Length];
+                    byte* code = allocate((nuint)Length);
+                    if (code == null)
+                    {
+                        return XSaveStatus.MapRefused;
+                    }
+
                     if (convention == XSaveCallingConvention.Windows)
                     {
                         WriteWindows(code);
@@ -250,13 +260,12 @@ public sealed partial class XSaveThunkGenerator
                         WriteSystemV(code);
                     }
 
-                    byte* mapped = map(code, Length);
-                    if (mapped == null)
+                    if (!protect(code, (nuint)Length))
                     {
                         return XSaveStatus.MapRefused;
                     }
 
-                    s_base = mapped;
+                    s_base = code;
                     return Probe();
                 }
 
@@ -271,29 +280,25 @@ public sealed partial class XSaveThunkGenerator
                         return XSaveStatus.NotInstalled;
                     }
 
-                    ulong* slots = stackalloc ulong[{{ProbeAssembler.Slots}}];
-                    for (int i = 0; i < {{ProbeAssembler.Slots}}; i++)
+                    fixed (CpuAnswers* answers = &s_cpu)
                     {
-                        slots[i] = 0;
+                        ((delegate* {{callConvention}}<CpuAnswers*, void>)s_base)(answers);
                     }
 
-                    ((delegate* {{callConvention}}<ulong*, void>)s_base)(slots);
-                    s_leaf1 = slots[{{ProbeAssembler.Leaf1}}];
-                    s_supportedXcr0 = slots[{{ProbeAssembler.SupportedXcr0}}];
-                    s_leafD1 = slots[{{ProbeAssembler.LeafD1}}];
-                    s_xcr0 = slots[{{ProbeAssembler.Xcr0}}];
-                    s_mxcsrMask = slots[{{ProbeAssembler.MxcsrMask}}] == 0 ? 0xFFBFUL : slots[{{ProbeAssembler.MxcsrMask}}];
-                    s_cpl = slots[{{ProbeAssembler.Cpl}}];
-                    s_component2 = slots[{{ProbeAssembler.FirstComponent}}];
-                    s_component3 = slots[{{ProbeAssembler.FirstComponent + 1}}];
-                    s_component4 = slots[{{ProbeAssembler.FirstComponent + 2}}];
-                    s_component5 = slots[{{ProbeAssembler.FirstComponent + 3}}];
-                    s_component6 = slots[{{ProbeAssembler.FirstComponent + 4}}];
-                    s_component7 = slots[{{ProbeAssembler.FirstComponent + 5}}];
-                    s_component8 = slots[{{ProbeAssembler.FirstComponent + 6}}];
-                    s_component9 = slots[{{ProbeAssembler.FirstComponent + 7}}];
-                    s_aligned = slots[{{ProbeAssembler.AlignedComponents}}];
                     return XSaveStatus.Ok;
+                }
+
+                /// <summary>
+                /// Zeroes the XSAVE header before a save: XSAVE writes only the requested bits of
+                /// XSTATE_BV and neither XCOMP_BV nor bytes 16-63, so without this a fresh page's
+                /// leftovers would make the saved area one XRSTOR refuses.
+                /// </summary>
+                public static void ClearHeader(byte* area)
+                {
+                    for (int offset = 512; offset < 576; offset += 8)
+                    {
+                        *(ulong*)(area + offset) = 0;
+                    }
                 }
 
                 /// <summary>Ok once <see cref="Install"/> has mapped the thunks.</summary>
@@ -309,7 +314,7 @@ public sealed partial class XSaveThunkGenerator
 
                     if (instruction == XSaveInstruction.FxSave || instruction == XSaveInstruction.FxRstor)
                     {
-                        return (s_leaf1 & (1UL << 56)) != 0 ? XSaveStatus.Ok : XSaveStatus.NotSupported; // FXSR: CPUID.1:EDX[24]
+                        return (s_cpu.Leaf1 & (1UL << 56)) != 0 ? XSaveStatus.Ok : XSaveStatus.NotSupported; // FXSR: CPUID.1:EDX[24]
                     }
 
                     if (!HasXSave)
@@ -327,12 +332,12 @@ public sealed partial class XSaveThunkGenerator
                         return XSaveStatus.NotEnabled;
                     }
 
-                    if (instruction == XSaveInstruction.XSaveOpt && (s_leafD1 & 1) == 0)
+                    if (instruction == XSaveInstruction.XSaveOpt && (s_cpu.LeafD1 & 1) == 0)
                     {
                         return XSaveStatus.NotSupported;
                     }
 
-                    if ((instruction == XSaveInstruction.XSaveC || instruction == XSaveInstruction.XSaveCXRstor) && (s_leafD1 & 2) == 0)
+                    if ((instruction == XSaveInstruction.XSaveC || instruction == XSaveInstruction.XSaveCXRstor) && (s_cpu.LeafD1 & 2) == 0)
                     {
                         return XSaveStatus.NotSupported;
                     }
@@ -388,7 +393,7 @@ public sealed partial class XSaveThunkGenerator
                         return status;
                     }
 
-                    return register == 0 || (register == 1 && (s_leafD1 & 4) != 0) ? XSaveStatus.Ok : XSaveStatus.InvalidRegister;
+                    return register == 0 || (register == 1 && (s_cpu.LeafD1 & 4) != 0) ? XSaveStatus.Ok : XSaveStatus.InvalidRegister;
                 }
 
                 /// <summary>The values XSETBV accepts for XCR0 (SDM, XSETBV: each one below raises #GP).</summary>
@@ -408,7 +413,7 @@ public sealed partial class XSaveThunkGenerator
                     ulong avx512 = (value >> 5) & 7;
                     bool invalid =
                         (value & 1) == 0 ||                                       // x87 must stay on
-                        (value & ~s_supportedXcr0) != 0 ||                        // only what CPUID offers
+                        (value & ~s_cpu.SupportedXcr0) != 0 ||                        // only what CPUID offers
                         ((value & 4) != 0 && (value & 2) == 0) ||                 // AVX needs SSE
                         (avx512 != 0 && (avx512 != 7 || (value & 4) == 0)) ||     // AVX-512: all three, with AVX
                         ((value >> 3) & 1) != ((value >> 4) & 1) ||               // MPX: both or neither
@@ -432,13 +437,13 @@ public sealed partial class XSaveThunkGenerator
                     ulong xstateBv = *(ulong*)(area + 512);
                     ulong xcompBv = *(ulong*)(area + 520);
                     bool compacted = xcompBv != 0;
-                    if (!compacted && (xstateBv & ~s_xcr0) != 0)
+                    if (!compacted && (xstateBv & ~s_cpu.Xcr0) != 0)
                     {
                         return XSaveStatus.InvalidHeader;
                     }
 
                     if (compacted &&
-                        ((xcompBv >> 63) == 0 || (s_leafD1 & 2) == 0 || (xcompBv & ~(1UL << 63) & ~s_xcr0) != 0 || (xstateBv & ~xcompBv) != 0))
+                        ((xcompBv >> 63) == 0 || (s_cpu.LeafD1 & 2) == 0 || (xcompBv & ~(1UL << 63) & ~s_cpu.Xcr0) != 0 || (xstateBv & ~xcompBv) != 0))
                     {
                         return XSaveStatus.InvalidHeader;
                     }
@@ -451,7 +456,7 @@ public sealed partial class XSaveThunkGenerator
                         }
                     }
 
-                    ulong requested = mask & s_xcr0;
+                    ulong requested = mask & s_cpu.Xcr0;
                     if ((requested & 6) != 0)
                     {
                         XSaveStatus mxcsr = Mxcsr(area);
@@ -469,7 +474,7 @@ public sealed partial class XSaveThunkGenerator
 
                     if ((loaded & Pkru) != 0)
                     {
-                        ulong offset = compacted ? CompactedOffset(xcompBv, 9) : s_component9 >> 32;
+                        ulong offset = compacted ? CompactedOffset(xcompBv, 9) : s_cpu.Component9 >> 32;
                         if (offset == 0 || offset > 4092)
                         {
                             return XSaveStatus.InvalidHeader;
@@ -487,7 +492,7 @@ public sealed partial class XSaveThunkGenerator
                 private static XSaveStatus Mxcsr(byte* area)
                 {
                     uint mxcsr = *(uint*)(area + 24);
-                    if ((mxcsr & ~(uint)s_mxcsrMask) != 0)
+                    if ((mxcsr & ~MxcsrMask) != 0)
                     {
                         return XSaveStatus.InvalidMxcsr;
                     }
@@ -510,7 +515,7 @@ public sealed partial class XSaveThunkGenerator
                             continue;
                         }
 
-                        if ((s_aligned & (1UL << i)) != 0)
+                        if ((s_cpu.Aligned & (1UL << i)) != 0)
                         {
                             offset = (offset + 63) & ~63UL;
                         }
@@ -528,15 +533,29 @@ public sealed partial class XSaveThunkGenerator
 
                 private static ulong Component(int i) => i switch
                 {
-                    2 => s_component2,
-                    3 => s_component3,
-                    4 => s_component4,
-                    5 => s_component5,
-                    6 => s_component6,
-                    7 => s_component7,
-                    8 => s_component8,
-                    _ => s_component9,
+                    2 => s_cpu.Component2,
+                    3 => s_cpu.Component3,
+                    4 => s_cpu.Component4,
+                    5 => s_cpu.Component5,
+                    6 => s_cpu.Component6,
+                    7 => s_cpu.Component7,
+                    8 => s_cpu.Component8,
+                    _ => s_cpu.Component9,
                 };
+
+                // What the probe's machine code writes, in its order: it clears all of it first.
+                private struct CpuAnswers
+                {
+                    public ulong Leaf1;          // CPUID.1: ECX, EDX << 32
+                    public ulong SupportedXcr0;  // CPUID.(0DH,0): EDX:EAX
+                    public ulong LeafD1;         // CPUID.(0DH,1): EAX
+                    public ulong Xcr0;           // XGETBV(0), once CR4.OSXSAVE is set
+                    public ulong MxcsrMask;      // FXSAVE bytes 28-31
+                    public ulong Cpl;            // CS bits 0-1
+                    public ulong Component2, Component3, Component4, Component5, Component6, Component7, Component8, Component9; // CPUID.(0DH,i): EAX size, EBX offset << 32
+                    public ulong Aligned;        // bit i: CPUID.(0DH,i):ECX[1], 64-byte aligned when compacted
+                    public ulong Unused;
+                }
             """;
     }
 }

@@ -38,7 +38,9 @@ public sealed partial class XSaveThunkGenerator
                     internal sealed class XSaveThunkAttribute : global::System.Attribute
                     {
                         /// <summary>When true the body skips its checks (the privilege check in XSETBV's and CR4's machine code stays).</summary>
+                #pragma warning disable CS0649 // set by the attribute's users, read by the generator
                         public bool Unchecked;
+                #pragma warning restore CS0649
 
                         public XSaveThunkAttribute(XSaveInstruction instruction)
                         {

@@ -12,7 +12,7 @@ public sealed partial class XSaveThunkGenerator
     /// </summary>
     internal static class ProbeAssembler
     {
-        /// <summary>The ulong slots the probe fills; the emitted C# reads them by these numbers.</summary>
+        /// <summary>The ulong slots the probe fills, in the order of the emitted CpuAnswers struct.</summary>
         public const int Leaf1 = 0, SupportedXcr0 = 1, LeafD1 = 2, Xcr0 = 3, MxcsrMask = 4, Cpl = 5, FirstComponent = 6, AlignedComponents = 14, Slots = 16;
 
         public static byte[] Encode(bool systemV)
@@ -22,6 +22,15 @@ public sealed partial class XSaveThunkGenerator
             Label component = c.CreateLabel(), unaligned = c.CreateLabel();
             c.push(rbx); // CPUID writes EBX, which both conventions make callee-saved
             c.mov(r10, systemV ? rdi : rcx);
+
+            // Every slot starts at zero: what a CPU does not answer reads as "absent".
+            Label clear = c.CreateLabel();
+            c.xor(eax, eax);
+            c.mov(r11d, Slots);
+            c.Label(ref clear);
+            c.mov(__qword_ptr[r10 + r11 * 8 - 8], rax);
+            c.dec(r11d);
+            c.jnz(clear);
 
             // Leaf 1: XSAVE (ECX 26), OSXSAVE (ECX 27), FXSR (EDX 24).
             c.mov(eax, 1);

@@ -53,7 +53,7 @@ public unsafe class FreestandingThunkTests
             [XSaveThunk(XSaveInstruction.EnableOsXSave)]
             public static partial XSaveStatus EnableOsXSave();
 
-            public static int Install() => (int)XSaveThunks.Install(XSaveCallingConvention.SystemV, &Map);
+            public static int Install() => (int)XSaveThunks.Install(XSaveCallingConvention.SystemV, &Allocate, &Protect);
 
             public static ulong Xcr0() => XSaveThunks.Xcr0;
 
@@ -64,21 +64,13 @@ public unsafe class FreestandingThunkTests
             public static int CheckXSetBv(ulong value) => (int)XSaveThunks.CheckXSetBv(0, value);
 
             // What a freestanding program on Linux does for executable memory: write, then execute.
-            private static byte* Map(byte* code, nuint length)
+            private static byte* Allocate(nuint length)
             {
-                byte* page = mmap(null, 4096, 3 /* read, write */, 0x22 /* private, anonymous */, -1, 0);
-                if (page == (byte*)-1 || length > 4096)
-                {
-                    return null;
-                }
-
-                for (nuint i = 0; i < length; i++)
-                {
-                    page[i] = code[i];
-                }
-
-                return mprotect(page, 4096, 5 /* read, execute */) == 0 ? page : null;
+                byte* page = mmap(null, length, 3 /* read, write */, 0x22 /* private, anonymous */, -1, 0);
+                return page == (byte*)-1 ? null : page;
             }
+
+            private static bool Protect(byte* code, nuint length) => mprotect(code, length, 5 /* read, execute */) == 0;
 
             [DllImport("libc")]
             private static extern byte* mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
@@ -218,6 +210,19 @@ public unsafe class FreestandingThunkTests
         Assert.That(Status(Call("FxSave", Pointer(saved + 8))), Is.EqualTo("MisalignedArea"));
         Assert.That(Status(Call("FxRestore", Pointer(saved))), Is.EqualTo("Ok"));
         Assert.That(Status(Call("Switch", Pointer(edited), Pointer(saved))), Is.EqualTo("Ok"));
+    }
+
+    [Test]
+    public void A_save_into_a_used_page_leaves_an_area_XRSTOR_accepts()
+    {
+        Assert.That(Install(), Is.EqualTo("Ok"));
+        using var buffer = new AlignedBuffer(4096);
+        byte* area = (byte*)buffer.Pointer;
+        new Span<byte>(area, 4096).Fill(0xAF); // what firmware leaves in fresh pages (OVMF's fill pattern)
+        Assert.That(Status(Call("Save", Pointer(area))), Is.EqualTo("Ok"));
+        Assert.That(*(ulong*)(area + 512) & ~(ulong)Processor.Xcr0, Is.Zero, "XSTATE_BV has no leftover bits");
+        Assert.That(new Span<byte>(area + 520, 56).ToArray(), Is.All.Zero, "XCOMP_BV and the reserved header bytes, which XSAVE never writes");
+        Assert.That(Status(Call("Restore", Pointer(area))), Is.EqualTo("Ok"));
     }
 
     [Test]

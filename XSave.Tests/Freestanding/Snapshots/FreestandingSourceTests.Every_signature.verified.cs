@@ -16,7 +16,8 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x00C0))(area);
+            global::XSave.XSaveThunks.ClearHeader((byte*)area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x00D0))(area);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -28,7 +29,8 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x00D0))(area, mask);
+            global::XSave.XSaveThunks.ClearHeader((byte*)area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x00E0))(area, mask);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -40,7 +42,8 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x00E0))(area);
+            global::XSave.XSaveThunks.ClearHeader((byte*)area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x00F0))(area);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -52,7 +55,8 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x00F0))(area);
+            global::XSave.XSaveThunks.ClearHeader((byte*)area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0100))(area);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -64,7 +68,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0100))(area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0110))(area);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -76,7 +80,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x0110))(area, mask);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x0120))(area, mask);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -88,7 +92,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0120))(area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0130))(area);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -100,7 +104,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0130))(region);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0140))(region);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -112,7 +116,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0140))(region);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0150))(region);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -124,7 +128,8 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSave.XSaveThunks.Base + 0x0150))(save, restore);
+            global::XSave.XSaveThunks.ClearHeader((byte*)save);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSave.XSaveThunks.Base + 0x0160))(save, restore);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -136,7 +141,8 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x0170))(save, restore, mask);
+            global::XSave.XSaveThunks.ClearHeader((byte*)save);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x0180))(save, restore, mask);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -149,7 +155,7 @@ namespace Kernel
                 return status;
             }
 
-            value = ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSave.XSaveThunks.Base + 0x0190))(register);
+            value = ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSave.XSaveThunks.Base + 0x01A0))(register);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -161,7 +167,7 @@ namespace Kernel
                 return status;
             }
 
-            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<uint, ulong, int>)(global::XSave.XSaveThunks.Base + 0x01A0))(register, value);
+            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<uint, ulong, int>)(global::XSave.XSaveThunks.Base + 0x01B0))(register, value);
             // XCR0 changed: the checks read it from the probe.
             return status == global::XSave.XSaveStatus.Ok ? global::XSave.XSaveThunks.Probe() : status;
         }
@@ -176,7 +182,7 @@ namespace Kernel
             }
 
             ulong cr4 = 0;
-            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<ulong*, int>)(global::XSave.XSaveThunks.Base + 0x01C0))(&cr4);
+            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<ulong*, int>)(global::XSave.XSaveThunks.Base + 0x01D0))(&cr4);
             value = cr4;
             return status;
         }
@@ -189,7 +195,7 @@ namespace Kernel
                 return status;
             }
 
-            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<int>)(global::XSave.XSaveThunks.Base + 0x01E0))();
+            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<int>)(global::XSave.XSaveThunks.Base + 0x01F0))();
             // CR4.OSXSAVE changed: the checks read it from the probe.
             return status == global::XSave.XSaveStatus.Ok ? global::XSave.XSaveThunks.Probe() : status;
         }
@@ -206,49 +212,54 @@ namespace XSave
     internal static unsafe class XSaveThunks
     {
         /// <summary>Bytes of machine code <see cref="Install"/> hands to its mapper.</summary>
-        public const int Length = 512;
+        public const int Length = 528;
 
         private const ulong SafeFeatures = 0xA02FFUL;
         private const ulong Pkru = 1UL << 9;
         private static byte* s_base;
-        private static ulong s_leaf1, s_supportedXcr0, s_leafD1, s_xcr0, s_mxcsrMask, s_cpl, s_aligned;
-        private static ulong s_component2, s_component3, s_component4, s_component5, s_component6, s_component7, s_component8, s_component9;
+        private static CpuAnswers s_cpu;
 
         /// <summary>Where the thunks were mapped, or null before <see cref="Install"/>.</summary>
         public static byte* Base => s_base;
 
         /// <summary>XCR0 as last probed (0 while CR4.OSXSAVE is clear).</summary>
-        public static ulong Xcr0 => s_xcr0;
+        public static ulong Xcr0 => s_cpu.Xcr0;
 
         /// <summary>The XCR0 bits this CPU offers (CPUID.(0DH,0):EDX:EAX).</summary>
-        public static ulong SupportedXcr0 => s_supportedXcr0;
+        public static ulong SupportedXcr0 => s_cpu.SupportedXcr0;
 
         /// <summary>The privilege level the code runs at (CS bits 0-1): 0 in a kernel or UEFI.</summary>
-        public static int PrivilegeLevel => (int)s_cpl;
+        public static int PrivilegeLevel => (int)s_cpu.Cpl;
 
         /// <summary>The CPU has XSAVE (CPUID.1:ECX[26]).</summary>
-        public static bool HasXSave => (s_leaf1 & (1UL << 26)) != 0;
+        public static bool HasXSave => (s_cpu.Leaf1 & (1UL << 26)) != 0;
 
         /// <summary>CR4.OSXSAVE is set (CPUID.1:ECX[27] mirrors it).</summary>
-        public static bool OsXSaveEnabled => (s_leaf1 & (1UL << 27)) != 0;
+        public static bool OsXSaveEnabled => (s_cpu.Leaf1 & (1UL << 27)) != 0;
 
         /// <summary>The CPU's MXCSR_MASK (0xFFBF where FXSAVE reports 0).</summary>
-        public static uint MxcsrMask => (uint)s_mxcsrMask;
+        public static uint MxcsrMask => s_cpu.MxcsrMask == 0 ? 0xFFBFu : (uint)s_cpu.MxcsrMask;
 
         /// <summary>
-        /// Maps the thunks, once: writes their machine code for <paramref name="convention"/>
-        /// into a buffer and hands it to <paramref name="map"/>, which returns a copy the CPU can
-        /// execute (never writable and executable at once) or null. Then probes the CPU. Call it
-        /// before any thunk, on one processor, before others can call thunks.
+        /// Maps the thunks, once: <paramref name="allocate"/> returns writable memory for
+        /// <see cref="Length"/> bytes (or null), the machine code for <paramref name="convention"/>
+        /// is written into it, and <paramref name="protect"/> makes it executable and no longer
+        /// writable (false refuses). Then the CPU is probed. Call it before any thunk, on one
+        /// processor, before others can call thunks.
         /// </summary>
-        public static XSaveStatus Install(XSaveCallingConvention convention, delegate*<byte*, nuint, byte*> map)
+        public static XSaveStatus Install(XSaveCallingConvention convention, delegate*<nuint, byte*> allocate, delegate*<byte*, nuint, bool> protect)
         {
             if (s_base != null)
             {
                 return XSaveStatus.Ok;
             }
 
-            byte* code = stackalloc byte[Length];
+            byte* code = allocate((nuint)Length);
+            if (code == null)
+            {
+                return XSaveStatus.MapRefused;
+            }
+
             if (convention == XSaveCallingConvention.Windows)
             {
                 WriteWindows(code);
@@ -258,13 +269,12 @@ namespace XSave
                 WriteSystemV(code);
             }
 
-            byte* mapped = map(code, Length);
-            if (mapped == null)
+            if (!protect(code, (nuint)Length))
             {
                 return XSaveStatus.MapRefused;
             }
 
-            s_base = mapped;
+            s_base = code;
             return Probe();
         }
 
@@ -279,29 +289,25 @@ namespace XSave
                 return XSaveStatus.NotInstalled;
             }
 
-            ulong* slots = stackalloc ulong[16];
-            for (int i = 0; i < 16; i++)
+            fixed (CpuAnswers* answers = &s_cpu)
             {
-                slots[i] = 0;
+                ((delegate* unmanaged[SuppressGCTransition]<CpuAnswers*, void>)s_base)(answers);
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<ulong*, void>)s_base)(slots);
-            s_leaf1 = slots[0];
-            s_supportedXcr0 = slots[1];
-            s_leafD1 = slots[2];
-            s_xcr0 = slots[3];
-            s_mxcsrMask = slots[4] == 0 ? 0xFFBFUL : slots[4];
-            s_cpl = slots[5];
-            s_component2 = slots[6];
-            s_component3 = slots[7];
-            s_component4 = slots[8];
-            s_component5 = slots[9];
-            s_component6 = slots[10];
-            s_component7 = slots[11];
-            s_component8 = slots[12];
-            s_component9 = slots[13];
-            s_aligned = slots[14];
             return XSaveStatus.Ok;
+        }
+
+        /// <summary>
+        /// Zeroes the XSAVE header before a save: XSAVE writes only the requested bits of
+        /// XSTATE_BV and neither XCOMP_BV nor bytes 16-63, so without this a fresh page's
+        /// leftovers would make the saved area one XRSTOR refuses.
+        /// </summary>
+        public static void ClearHeader(byte* area)
+        {
+            for (int offset = 512; offset < 576; offset += 8)
+            {
+                *(ulong*)(area + offset) = 0;
+            }
         }
 
         /// <summary>Ok once <see cref="Install"/> has mapped the thunks.</summary>
@@ -317,7 +323,7 @@ namespace XSave
 
             if (instruction == XSaveInstruction.FxSave || instruction == XSaveInstruction.FxRstor)
             {
-                return (s_leaf1 & (1UL << 56)) != 0 ? XSaveStatus.Ok : XSaveStatus.NotSupported; // FXSR: CPUID.1:EDX[24]
+                return (s_cpu.Leaf1 & (1UL << 56)) != 0 ? XSaveStatus.Ok : XSaveStatus.NotSupported; // FXSR: CPUID.1:EDX[24]
             }
 
             if (!HasXSave)
@@ -335,12 +341,12 @@ namespace XSave
                 return XSaveStatus.NotEnabled;
             }
 
-            if (instruction == XSaveInstruction.XSaveOpt && (s_leafD1 & 1) == 0)
+            if (instruction == XSaveInstruction.XSaveOpt && (s_cpu.LeafD1 & 1) == 0)
             {
                 return XSaveStatus.NotSupported;
             }
 
-            if ((instruction == XSaveInstruction.XSaveC || instruction == XSaveInstruction.XSaveCXRstor) && (s_leafD1 & 2) == 0)
+            if ((instruction == XSaveInstruction.XSaveC || instruction == XSaveInstruction.XSaveCXRstor) && (s_cpu.LeafD1 & 2) == 0)
             {
                 return XSaveStatus.NotSupported;
             }
@@ -396,7 +402,7 @@ namespace XSave
                 return status;
             }
 
-            return register == 0 || (register == 1 && (s_leafD1 & 4) != 0) ? XSaveStatus.Ok : XSaveStatus.InvalidRegister;
+            return register == 0 || (register == 1 && (s_cpu.LeafD1 & 4) != 0) ? XSaveStatus.Ok : XSaveStatus.InvalidRegister;
         }
 
         /// <summary>The values XSETBV accepts for XCR0 (SDM, XSETBV: each one below raises #GP).</summary>
@@ -416,7 +422,7 @@ namespace XSave
             ulong avx512 = (value >> 5) & 7;
             bool invalid =
                 (value & 1) == 0 ||                                       // x87 must stay on
-                (value & ~s_supportedXcr0) != 0 ||                        // only what CPUID offers
+                (value & ~s_cpu.SupportedXcr0) != 0 ||                        // only what CPUID offers
                 ((value & 4) != 0 && (value & 2) == 0) ||                 // AVX needs SSE
                 (avx512 != 0 && (avx512 != 7 || (value & 4) == 0)) ||     // AVX-512: all three, with AVX
                 ((value >> 3) & 1) != ((value >> 4) & 1) ||               // MPX: both or neither
@@ -440,13 +446,13 @@ namespace XSave
             ulong xstateBv = *(ulong*)(area + 512);
             ulong xcompBv = *(ulong*)(area + 520);
             bool compacted = xcompBv != 0;
-            if (!compacted && (xstateBv & ~s_xcr0) != 0)
+            if (!compacted && (xstateBv & ~s_cpu.Xcr0) != 0)
             {
                 return XSaveStatus.InvalidHeader;
             }
 
             if (compacted &&
-                ((xcompBv >> 63) == 0 || (s_leafD1 & 2) == 0 || (xcompBv & ~(1UL << 63) & ~s_xcr0) != 0 || (xstateBv & ~xcompBv) != 0))
+                ((xcompBv >> 63) == 0 || (s_cpu.LeafD1 & 2) == 0 || (xcompBv & ~(1UL << 63) & ~s_cpu.Xcr0) != 0 || (xstateBv & ~xcompBv) != 0))
             {
                 return XSaveStatus.InvalidHeader;
             }
@@ -459,7 +465,7 @@ namespace XSave
                 }
             }
 
-            ulong requested = mask & s_xcr0;
+            ulong requested = mask & s_cpu.Xcr0;
             if ((requested & 6) != 0)
             {
                 XSaveStatus mxcsr = Mxcsr(area);
@@ -477,7 +483,7 @@ namespace XSave
 
             if ((loaded & Pkru) != 0)
             {
-                ulong offset = compacted ? CompactedOffset(xcompBv, 9) : s_component9 >> 32;
+                ulong offset = compacted ? CompactedOffset(xcompBv, 9) : s_cpu.Component9 >> 32;
                 if (offset == 0 || offset > 4092)
                 {
                     return XSaveStatus.InvalidHeader;
@@ -495,7 +501,7 @@ namespace XSave
         private static XSaveStatus Mxcsr(byte* area)
         {
             uint mxcsr = *(uint*)(area + 24);
-            if ((mxcsr & ~(uint)s_mxcsrMask) != 0)
+            if ((mxcsr & ~MxcsrMask) != 0)
             {
                 return XSaveStatus.InvalidMxcsr;
             }
@@ -518,7 +524,7 @@ namespace XSave
                     continue;
                 }
 
-                if ((s_aligned & (1UL << i)) != 0)
+                if ((s_cpu.Aligned & (1UL << i)) != 0)
                 {
                     offset = (offset + 63) & ~63UL;
                 }
@@ -536,186 +542,207 @@ namespace XSave
 
         private static ulong Component(int i) => i switch
         {
-            2 => s_component2,
-            3 => s_component3,
-            4 => s_component4,
-            5 => s_component5,
-            6 => s_component6,
-            7 => s_component7,
-            8 => s_component8,
-            _ => s_component9,
+            2 => s_cpu.Component2,
+            3 => s_cpu.Component3,
+            4 => s_cpu.Component4,
+            5 => s_cpu.Component5,
+            6 => s_cpu.Component6,
+            7 => s_cpu.Component7,
+            8 => s_cpu.Component8,
+            _ => s_cpu.Component9,
         };
+
+        // What the probe's machine code writes, in its order: it clears all of it first.
+        private struct CpuAnswers
+        {
+            public ulong Leaf1;          // CPUID.1: ECX, EDX << 32
+            public ulong SupportedXcr0;  // CPUID.(0DH,0): EDX:EAX
+            public ulong LeafD1;         // CPUID.(0DH,1): EAX
+            public ulong Xcr0;           // XGETBV(0), once CR4.OSXSAVE is set
+            public ulong MxcsrMask;      // FXSAVE bytes 28-31
+            public ulong Cpl;            // CS bits 0-1
+            public ulong Component2, Component3, Component4, Component5, Component6, Component7, Component8, Component9; // CPUID.(0DH,i): EAX size, EBX offset << 32
+            public ulong Aligned;        // bit i: CPUID.(0DH,i):ECX[1], 64-byte aligned when compacted
+            public ulong Unused;
+        }
         // System V AMD64 ABI: first arguments in RDI, RSI, RDX. Slots are 16-byte aligned and padded with int3.
         private static void WriteSystemV(byte* code)
         {
             // 0x0000 XSave.XSaveThunks.Probe (CPUID, XGETBV, FXSAVE)
             //   0000  53              push rbx
             //   0001  4989FA          mov r10,rdi
-            //   0004  B801000000      mov eax,1
-            //   0009  31C9            xor ecx,ecx
-            //   000B  0FA2            cpuid
-            //   000D  41890A          mov [r10],ecx
-            //   0010  41895204        mov [r10+4],edx
-            //   0014  31C0            xor eax,eax
-            //   0016  0FA2            cpuid
-            //   0018  3D0D000000      cmp eax,0Dh
-            //   001D  724F            jb short 000000000000006Eh
-            //   001F  B80D000000      mov eax,0Dh
-            //   0024  31C9            xor ecx,ecx
-            //   0026  0FA2            cpuid
-            //   0028  41894208        mov [r10+8],eax
-            //   002C  4189520C        mov [r10+0Ch],edx
-            //   0030  B80D000000      mov eax,0Dh
-            //   0035  B901000000      mov ecx,1
-            //   003A  0FA2            cpuid
-            //   003C  41894210        mov [r10+10h],eax
-            //   0040  41BB02000000    mov r11d,2
-            //   0046  B80D000000      mov eax,0Dh
-            //   004B  4489D9          mov ecx,r11d
-            //   004E  0FA2            cpuid
-            //   0050  438944DA20      mov [r10+r11*8+20h],eax
-            //   0055  43895CDA24      mov [r10+r11*8+24h],ebx
-            //   005A  0FBAE101        bt ecx,1
-            //   005E  7305            jae short 0000000000000065h
-            //   0060  4D0FAB5A70      bts [r10+70h],r11
-            //   0065  41FFC3          inc r11d
-            //   0068  4183FB09        cmp r11d,9
-            //   006C  76D8            jbe short 0000000000000046h
-            //   006E  41F70200000008  test dword ptr [r10],8000000h
-            //   0075  740D            je short 0000000000000084h
-            //   0077  31C9            xor ecx,ecx
-            //   0079  0F01D0          xgetbv
-            //   007C  41894218        mov [r10+18h],eax
-            //   0080  4189521C        mov [r10+1Ch],edx
-            //   0084  41F7420400000001test dword ptr [r10+4],1000000h
-            //   008C  741E            je short 00000000000000ACh
-            //   008E  4989E3          mov r11,rsp
-            //   0091  4881EC10020000  sub rsp,210h
-            //   0098  4883E4F0        and rsp,0FFFFFFFFFFFFFFF0h
-            //   009C  480FAE0424      fxsave64 [rsp]
-            //   00A1  8B44241C        mov eax,[rsp+1Ch]
-            //   00A5  41894220        mov [r10+20h],eax
-            //   00A9  4C89DC          mov rsp,r11
-            //   00AC  8CC8            mov eax,cs
-            //   00AE  2503000000      and eax,3
-            //   00B3  41894228        mov [r10+28h],eax
-            //   00B7  5B              pop rbx
-            //   00B8  C3              ret
-            *(ulong*)(code + 0x0000) = 0x000001B8FA894953UL;
-            *(ulong*)(code + 0x0008) = 0x0A8941A20FC93100UL;
-            *(ulong*)(code + 0x0010) = 0xA20FC03104528941UL;
-            *(ulong*)(code + 0x0018) = 0xB84F720000000D3DUL;
-            *(ulong*)(code + 0x0020) = 0xA20FC9310000000DUL;
-            *(ulong*)(code + 0x0028) = 0x0C52894108428941UL;
-            *(ulong*)(code + 0x0030) = 0x0001B90000000DB8UL;
-            *(ulong*)(code + 0x0038) = 0x10428941A20F0000UL;
-            *(ulong*)(code + 0x0040) = 0x0DB800000002BB41UL;
-            *(ulong*)(code + 0x0048) = 0xA20FD98944000000UL;
-            *(ulong*)(code + 0x0050) = 0x5C894320DA448943UL;
-            *(ulong*)(code + 0x0058) = 0x057301E1BA0F24DAUL;
-            *(ulong*)(code + 0x0060) = 0xC3FF41705AAB0F4DUL;
-            *(ulong*)(code + 0x0068) = 0xF741D87609FB8341UL;
-            *(ulong*)(code + 0x0070) = 0x310D740800000002UL;
-            *(ulong*)(code + 0x0078) = 0x18428941D0010FC9UL;
-            *(ulong*)(code + 0x0080) = 0x0442F7411C528941UL;
-            *(ulong*)(code + 0x0088) = 0x89491E7401000000UL;
-            *(ulong*)(code + 0x0090) = 0x00000210EC8148E3UL;
-            *(ulong*)(code + 0x0098) = 0x04AE0F48F0E48348UL;
-            *(ulong*)(code + 0x00A0) = 0x4289411C24448B24UL;
-            *(ulong*)(code + 0x00A8) = 0x0325C88CDC894C20UL;
-            *(ulong*)(code + 0x00B0) = 0x5B28428941000000UL;
-            *(ulong*)(code + 0x00B8) = 0xCCCCCCCCCCCCCCC3UL;
-            // 0x00C0 Kernel.Cpu.Save(void*) (XSave)
+            //   0004  31C0            xor eax,eax
+            //   0006  41BB10000000    mov r11d,10h
+            //   000C  4B8944DAF8      mov [r10+r11*8-8],rax
+            //   0011  41FFCB          dec r11d
+            //   0014  75F6            jne short 000000000000000Ch
+            //   0016  B801000000      mov eax,1
+            //   001B  31C9            xor ecx,ecx
+            //   001D  0FA2            cpuid
+            //   001F  41890A          mov [r10],ecx
+            //   0022  41895204        mov [r10+4],edx
+            //   0026  31C0            xor eax,eax
+            //   0028  0FA2            cpuid
+            //   002A  3D0D000000      cmp eax,0Dh
+            //   002F  724F            jb short 0000000000000080h
+            //   0031  B80D000000      mov eax,0Dh
+            //   0036  31C9            xor ecx,ecx
+            //   0038  0FA2            cpuid
+            //   003A  41894208        mov [r10+8],eax
+            //   003E  4189520C        mov [r10+0Ch],edx
+            //   0042  B80D000000      mov eax,0Dh
+            //   0047  B901000000      mov ecx,1
+            //   004C  0FA2            cpuid
+            //   004E  41894210        mov [r10+10h],eax
+            //   0052  41BB02000000    mov r11d,2
+            //   0058  B80D000000      mov eax,0Dh
+            //   005D  4489D9          mov ecx,r11d
+            //   0060  0FA2            cpuid
+            //   0062  438944DA20      mov [r10+r11*8+20h],eax
+            //   0067  43895CDA24      mov [r10+r11*8+24h],ebx
+            //   006C  0FBAE101        bt ecx,1
+            //   0070  7305            jae short 0000000000000077h
+            //   0072  4D0FAB5A70      bts [r10+70h],r11
+            //   0077  41FFC3          inc r11d
+            //   007A  4183FB09        cmp r11d,9
+            //   007E  76D8            jbe short 0000000000000058h
+            //   0080  41F70200000008  test dword ptr [r10],8000000h
+            //   0087  740D            je short 0000000000000096h
+            //   0089  31C9            xor ecx,ecx
+            //   008B  0F01D0          xgetbv
+            //   008E  41894218        mov [r10+18h],eax
+            //   0092  4189521C        mov [r10+1Ch],edx
+            //   0096  41F7420400000001test dword ptr [r10+4],1000000h
+            //   009E  741E            je short 00000000000000BEh
+            //   00A0  4989E3          mov r11,rsp
+            //   00A3  4881EC10020000  sub rsp,210h
+            //   00AA  4883E4F0        and rsp,0FFFFFFFFFFFFFFF0h
+            //   00AE  480FAE0424      fxsave64 [rsp]
+            //   00B3  8B44241C        mov eax,[rsp+1Ch]
+            //   00B7  41894220        mov [r10+20h],eax
+            //   00BB  4C89DC          mov rsp,r11
+            //   00BE  8CC8            mov eax,cs
+            //   00C0  2503000000      and eax,3
+            //   00C5  41894228        mov [r10+28h],eax
+            //   00C9  5B              pop rbx
+            //   00CA  C3              ret
+            *(ulong*)(code + 0x0000) = 0xBB41C031FA894953UL;
+            *(ulong*)(code + 0x0008) = 0xDA44894B00000010UL;
+            *(ulong*)(code + 0x0010) = 0x01B8F675CBFF41F8UL;
+            *(ulong*)(code + 0x0018) = 0x41A20FC931000000UL;
+            *(ulong*)(code + 0x0020) = 0xC031045289410A89UL;
+            *(ulong*)(code + 0x0028) = 0x720000000D3DA20FUL;
+            *(ulong*)(code + 0x0030) = 0xC9310000000DB84FUL;
+            *(ulong*)(code + 0x0038) = 0x894108428941A20FUL;
+            *(ulong*)(code + 0x0040) = 0xB90000000DB80C52UL;
+            *(ulong*)(code + 0x0048) = 0x8941A20F00000001UL;
+            *(ulong*)(code + 0x0050) = 0x00000002BB411042UL;
+            *(ulong*)(code + 0x0058) = 0xD989440000000DB8UL;
+            *(ulong*)(code + 0x0060) = 0x4320DA448943A20FUL;
+            *(ulong*)(code + 0x0068) = 0x01E1BA0F24DA5C89UL;
+            *(ulong*)(code + 0x0070) = 0x41705AAB0F4D0573UL;
+            *(ulong*)(code + 0x0078) = 0xD87609FB8341C3FFUL;
+            *(ulong*)(code + 0x0080) = 0x740800000002F741UL;
+            *(ulong*)(code + 0x0088) = 0x8941D0010FC9310DUL;
+            *(ulong*)(code + 0x0090) = 0xF7411C5289411842UL;
+            *(ulong*)(code + 0x0098) = 0x1E74010000000442UL;
+            *(ulong*)(code + 0x00A0) = 0x0210EC8148E38949UL;
+            *(ulong*)(code + 0x00A8) = 0x0F48F0E483480000UL;
+            *(ulong*)(code + 0x00B0) = 0x411C24448B2404AEUL;
+            *(ulong*)(code + 0x00B8) = 0xC88CDC894C204289UL;
+            *(ulong*)(code + 0x00C0) = 0x4289410000000325UL;
+            *(ulong*)(code + 0x00C8) = 0xCCCCCCCCCCC35B28UL;
+            // 0x00D0 Kernel.Cpu.Save(void*) (XSave)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE27        xsave64 [rdi]
             //   000B  C3              ret
-            *(ulong*)(code + 0x00C0) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x00C8) = 0xCCCCCCCCC327AE0FUL;
-            // 0x00D0 Kernel.Cpu.SaveMask(byte*, ulong) (XSave)
+            *(ulong*)(code + 0x00D0) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x00D8) = 0xCCCCCCCCC327AE0FUL;
+            // 0x00E0 Kernel.Cpu.SaveMask(byte*, ulong) (XSave)
             //   0000  89F0            mov eax,esi
             //   0002  25FF020A00      and eax,0A02FFh
             //   0007  31D2            xor edx,edx
             //   0009  480FAE27        xsave64 [rdi]
             //   000D  C3              ret
-            *(ulong*)(code + 0x00D0) = 0x31000A02FF25F089UL;
-            *(ulong*)(code + 0x00D8) = 0xCCCCC327AE0F48D2UL;
-            // 0x00E0 Kernel.Cpu.SaveOptimized(void*) (XSaveOpt)
+            *(ulong*)(code + 0x00E0) = 0x31000A02FF25F089UL;
+            *(ulong*)(code + 0x00E8) = 0xCCCCC327AE0F48D2UL;
+            // 0x00F0 Kernel.Cpu.SaveOptimized(void*) (XSaveOpt)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE37        xsaveopt64 [rdi]
             //   000B  C3              ret
-            *(ulong*)(code + 0x00E0) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x00E8) = 0xCCCCCCCCC337AE0FUL;
-            // 0x00F0 Kernel.Cpu.SaveCompacted(void*) (XSaveC)
+            *(ulong*)(code + 0x00F0) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x00F8) = 0xCCCCCCCCC337AE0FUL;
+            // 0x0100 Kernel.Cpu.SaveCompacted(void*) (XSaveC)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FC727        xsavec64 [rdi]
             //   000B  C3              ret
-            *(ulong*)(code + 0x00F0) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x00F8) = 0xCCCCCCCCC327C70FUL;
-            // 0x0100 Kernel.Cpu.Restore(void*) (XRstor)
+            *(ulong*)(code + 0x0100) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0108) = 0xCCCCCCCCC327C70FUL;
+            // 0x0110 Kernel.Cpu.Restore(void*) (XRstor)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE2F        xrstor64 [rdi]
             //   000B  C3              ret
-            *(ulong*)(code + 0x0100) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0108) = 0xCCCCCCCCC32FAE0FUL;
-            // 0x0110 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
+            *(ulong*)(code + 0x0110) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0118) = 0xCCCCCCCCC32FAE0FUL;
+            // 0x0120 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
             //   0000  89F0            mov eax,esi
             //   0002  25FF020A00      and eax,0A02FFh
             //   0007  31D2            xor edx,edx
             //   0009  480FAE2F        xrstor64 [rdi]
             //   000D  C3              ret
-            *(ulong*)(code + 0x0110) = 0x31000A02FF25F089UL;
-            *(ulong*)(code + 0x0118) = 0xCCCCC32FAE0F48D2UL;
-            // 0x0120 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
+            *(ulong*)(code + 0x0120) = 0x31000A02FF25F089UL;
+            *(ulong*)(code + 0x0128) = 0xCCCCC32FAE0F48D2UL;
+            // 0x0130 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE2F        xrstor64 [rdi]
             //   000B  C3              ret
-            *(ulong*)(code + 0x0120) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0128) = 0xCCCCCCCCC32FAE0FUL;
-            // 0x0130 Kernel.Cpu.FxSave(void*) (FxSave)
+            *(ulong*)(code + 0x0130) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0138) = 0xCCCCCCCCC32FAE0FUL;
+            // 0x0140 Kernel.Cpu.FxSave(void*) (FxSave)
             //   0000  480FAE07        fxsave64 [rdi]
             //   0004  C3              ret
-            *(ulong*)(code + 0x0130) = 0xCCCCCCC307AE0F48UL;
-            *(ulong*)(code + 0x0138) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0140 Kernel.Cpu.FxRestore(void*) (FxRstor)
+            *(ulong*)(code + 0x0140) = 0xCCCCCCC307AE0F48UL;
+            *(ulong*)(code + 0x0148) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0150 Kernel.Cpu.FxRestore(void*) (FxRstor)
             //   0000  480FAE0F        fxrstor64 [rdi]
             //   0004  C3              ret
-            *(ulong*)(code + 0x0140) = 0xCCCCCCC30FAE0F48UL;
-            *(ulong*)(code + 0x0148) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0150 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
+            *(ulong*)(code + 0x0150) = 0xCCCCCCC30FAE0F48UL;
+            *(ulong*)(code + 0x0158) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0160 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE27        xsave64 [rdi]
             //   000B  480FAE2E        xrstor64 [rsi]
             //   000F  C3              ret
-            *(ulong*)(code + 0x0150) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0158) = 0xC32EAE0F4827AE0FUL;
-            *(ulong*)(code + 0x0160) = 0xCCCCCCCCCCCCCCCCUL;
-            *(ulong*)(code + 0x0168) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0170 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
+            *(ulong*)(code + 0x0160) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0168) = 0xC32EAE0F4827AE0FUL;
+            *(ulong*)(code + 0x0170) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0178) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0180 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
             //   0000  89D0            mov eax,edx
             //   0002  25FF020A00      and eax,0A02FFh
             //   0007  31D2            xor edx,edx
             //   0009  480FC727        xsavec64 [rdi]
             //   000D  480FAE2E        xrstor64 [rsi]
             //   0011  C3              ret
-            *(ulong*)(code + 0x0170) = 0x31000A02FF25D089UL;
-            *(ulong*)(code + 0x0178) = 0xAE0F4827C70F48D2UL;
-            *(ulong*)(code + 0x0180) = 0xCCCCCCCCCCCCC32EUL;
-            *(ulong*)(code + 0x0188) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0190 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
+            *(ulong*)(code + 0x0180) = 0x31000A02FF25D089UL;
+            *(ulong*)(code + 0x0188) = 0xAE0F4827C70F48D2UL;
+            *(ulong*)(code + 0x0190) = 0xCCCCCCCCCCCCC32EUL;
+            *(ulong*)(code + 0x0198) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x01A0 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
             //   0000  89F9            mov ecx,edi
             //   0002  0F01D0          xgetbv
             //   0005  48C1E220        shl rdx,20h
             //   0009  4809D0          or rax,rdx
             //   000C  C3              ret
-            *(ulong*)(code + 0x0190) = 0xE2C148D0010FF989UL;
-            *(ulong*)(code + 0x0198) = 0xCCCCCCC3D0094820UL;
-            // 0x01A0 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
+            *(ulong*)(code + 0x01A0) = 0xE2C148D0010FF989UL;
+            *(ulong*)(code + 0x01A8) = 0xCCCCCCC3D0094820UL;
+            // 0x01B0 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
             //   0000  8CC8            mov eax,cs
             //   0002  A803            test al,3
             //   0004  7512            jne short 0000000000000018h
@@ -728,11 +755,11 @@ namespace XSave
             //   0017  C3              ret
             //   0018  B803000000      mov eax,3
             //   001D  C3              ret
-            *(ulong*)(code + 0x01A0) = 0xF989127503A8C88CUL;
-            *(ulong*)(code + 0x01A8) = 0xC148D08948F28948UL;
-            *(ulong*)(code + 0x01B0) = 0xC3C031D1010F20EAUL;
-            *(ulong*)(code + 0x01B8) = 0xCCCCC300000003B8UL;
-            // 0x01C0 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
+            *(ulong*)(code + 0x01B0) = 0xF989127503A8C88CUL;
+            *(ulong*)(code + 0x01B8) = 0xC148D08948F28948UL;
+            *(ulong*)(code + 0x01C0) = 0xC3C031D1010F20EAUL;
+            *(ulong*)(code + 0x01C8) = 0xCCCCC300000003B8UL;
+            // 0x01D0 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
             //   0000  8CC8            mov eax,cs
             //   0002  A803            test al,3
             //   0004  7509            jne short 000000000000000Fh
@@ -742,11 +769,11 @@ namespace XSave
             //   000E  C3              ret
             //   000F  B803000000      mov eax,3
             //   0014  C3              ret
-            *(ulong*)(code + 0x01C0) = 0x200F097503A8C88CUL;
-            *(ulong*)(code + 0x01C8) = 0xB8C3C031078948E0UL;
-            *(ulong*)(code + 0x01D0) = 0xCCCCCCC300000003UL;
-            *(ulong*)(code + 0x01D8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x01E0 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
+            *(ulong*)(code + 0x01D0) = 0x200F097503A8C88CUL;
+            *(ulong*)(code + 0x01D8) = 0xB8C3C031078948E0UL;
+            *(ulong*)(code + 0x01E0) = 0xCCCCCCC300000003UL;
+            *(ulong*)(code + 0x01E8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x01F0 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
             //   0000  8CC8            mov eax,cs
             //   0002  A803            test al,3
             //   0004  750E            jne short 0000000000000014h
@@ -757,10 +784,10 @@ namespace XSave
             //   0013  C3              ret
             //   0014  B803000000      mov eax,3
             //   0019  C3              ret
-            *(ulong*)(code + 0x01E0) = 0x200F0E7503A8C88CUL;
-            *(ulong*)(code + 0x01E8) = 0x220F12E8BA0F48E0UL;
-            *(ulong*)(code + 0x01F0) = 0x000003B8C3C031E0UL;
-            *(ulong*)(code + 0x01F8) = 0xCCCCCCCCCCCCC300UL;
+            *(ulong*)(code + 0x01F0) = 0x200F0E7503A8C88CUL;
+            *(ulong*)(code + 0x01F8) = 0x220F12E8BA0F48E0UL;
+            *(ulong*)(code + 0x0200) = 0x000003B8C3C031E0UL;
+            *(ulong*)(code + 0x0208) = 0xCCCCCCCCCCCCC300UL;
         }
 
         // Windows x64 ABI (UEFI): first arguments in RCX, RDX, R8. Slots are 16-byte aligned and padded with int3.
@@ -769,153 +796,160 @@ namespace XSave
             // 0x0000 XSave.XSaveThunks.Probe (CPUID, XGETBV, FXSAVE)
             //   0000  53              push rbx
             //   0001  4989CA          mov r10,rcx
-            //   0004  B801000000      mov eax,1
-            //   0009  31C9            xor ecx,ecx
-            //   000B  0FA2            cpuid
-            //   000D  41890A          mov [r10],ecx
-            //   0010  41895204        mov [r10+4],edx
-            //   0014  31C0            xor eax,eax
-            //   0016  0FA2            cpuid
-            //   0018  3D0D000000      cmp eax,0Dh
-            //   001D  724F            jb short 000000000000006Eh
-            //   001F  B80D000000      mov eax,0Dh
-            //   0024  31C9            xor ecx,ecx
-            //   0026  0FA2            cpuid
-            //   0028  41894208        mov [r10+8],eax
-            //   002C  4189520C        mov [r10+0Ch],edx
-            //   0030  B80D000000      mov eax,0Dh
-            //   0035  B901000000      mov ecx,1
-            //   003A  0FA2            cpuid
-            //   003C  41894210        mov [r10+10h],eax
-            //   0040  41BB02000000    mov r11d,2
-            //   0046  B80D000000      mov eax,0Dh
-            //   004B  4489D9          mov ecx,r11d
-            //   004E  0FA2            cpuid
-            //   0050  438944DA20      mov [r10+r11*8+20h],eax
-            //   0055  43895CDA24      mov [r10+r11*8+24h],ebx
-            //   005A  0FBAE101        bt ecx,1
-            //   005E  7305            jae short 0000000000000065h
-            //   0060  4D0FAB5A70      bts [r10+70h],r11
-            //   0065  41FFC3          inc r11d
-            //   0068  4183FB09        cmp r11d,9
-            //   006C  76D8            jbe short 0000000000000046h
-            //   006E  41F70200000008  test dword ptr [r10],8000000h
-            //   0075  740D            je short 0000000000000084h
-            //   0077  31C9            xor ecx,ecx
-            //   0079  0F01D0          xgetbv
-            //   007C  41894218        mov [r10+18h],eax
-            //   0080  4189521C        mov [r10+1Ch],edx
-            //   0084  41F7420400000001test dword ptr [r10+4],1000000h
-            //   008C  741E            je short 00000000000000ACh
-            //   008E  4989E3          mov r11,rsp
-            //   0091  4881EC10020000  sub rsp,210h
-            //   0098  4883E4F0        and rsp,0FFFFFFFFFFFFFFF0h
-            //   009C  480FAE0424      fxsave64 [rsp]
-            //   00A1  8B44241C        mov eax,[rsp+1Ch]
-            //   00A5  41894220        mov [r10+20h],eax
-            //   00A9  4C89DC          mov rsp,r11
-            //   00AC  8CC8            mov eax,cs
-            //   00AE  2503000000      and eax,3
-            //   00B3  41894228        mov [r10+28h],eax
-            //   00B7  5B              pop rbx
-            //   00B8  C3              ret
-            *(ulong*)(code + 0x0000) = 0x000001B8CA894953UL;
-            *(ulong*)(code + 0x0008) = 0x0A8941A20FC93100UL;
-            *(ulong*)(code + 0x0010) = 0xA20FC03104528941UL;
-            *(ulong*)(code + 0x0018) = 0xB84F720000000D3DUL;
-            *(ulong*)(code + 0x0020) = 0xA20FC9310000000DUL;
-            *(ulong*)(code + 0x0028) = 0x0C52894108428941UL;
-            *(ulong*)(code + 0x0030) = 0x0001B90000000DB8UL;
-            *(ulong*)(code + 0x0038) = 0x10428941A20F0000UL;
-            *(ulong*)(code + 0x0040) = 0x0DB800000002BB41UL;
-            *(ulong*)(code + 0x0048) = 0xA20FD98944000000UL;
-            *(ulong*)(code + 0x0050) = 0x5C894320DA448943UL;
-            *(ulong*)(code + 0x0058) = 0x057301E1BA0F24DAUL;
-            *(ulong*)(code + 0x0060) = 0xC3FF41705AAB0F4DUL;
-            *(ulong*)(code + 0x0068) = 0xF741D87609FB8341UL;
-            *(ulong*)(code + 0x0070) = 0x310D740800000002UL;
-            *(ulong*)(code + 0x0078) = 0x18428941D0010FC9UL;
-            *(ulong*)(code + 0x0080) = 0x0442F7411C528941UL;
-            *(ulong*)(code + 0x0088) = 0x89491E7401000000UL;
-            *(ulong*)(code + 0x0090) = 0x00000210EC8148E3UL;
-            *(ulong*)(code + 0x0098) = 0x04AE0F48F0E48348UL;
-            *(ulong*)(code + 0x00A0) = 0x4289411C24448B24UL;
-            *(ulong*)(code + 0x00A8) = 0x0325C88CDC894C20UL;
-            *(ulong*)(code + 0x00B0) = 0x5B28428941000000UL;
-            *(ulong*)(code + 0x00B8) = 0xCCCCCCCCCCCCCCC3UL;
-            // 0x00C0 Kernel.Cpu.Save(void*) (XSave)
+            //   0004  31C0            xor eax,eax
+            //   0006  41BB10000000    mov r11d,10h
+            //   000C  4B8944DAF8      mov [r10+r11*8-8],rax
+            //   0011  41FFCB          dec r11d
+            //   0014  75F6            jne short 000000000000000Ch
+            //   0016  B801000000      mov eax,1
+            //   001B  31C9            xor ecx,ecx
+            //   001D  0FA2            cpuid
+            //   001F  41890A          mov [r10],ecx
+            //   0022  41895204        mov [r10+4],edx
+            //   0026  31C0            xor eax,eax
+            //   0028  0FA2            cpuid
+            //   002A  3D0D000000      cmp eax,0Dh
+            //   002F  724F            jb short 0000000000000080h
+            //   0031  B80D000000      mov eax,0Dh
+            //   0036  31C9            xor ecx,ecx
+            //   0038  0FA2            cpuid
+            //   003A  41894208        mov [r10+8],eax
+            //   003E  4189520C        mov [r10+0Ch],edx
+            //   0042  B80D000000      mov eax,0Dh
+            //   0047  B901000000      mov ecx,1
+            //   004C  0FA2            cpuid
+            //   004E  41894210        mov [r10+10h],eax
+            //   0052  41BB02000000    mov r11d,2
+            //   0058  B80D000000      mov eax,0Dh
+            //   005D  4489D9          mov ecx,r11d
+            //   0060  0FA2            cpuid
+            //   0062  438944DA20      mov [r10+r11*8+20h],eax
+            //   0067  43895CDA24      mov [r10+r11*8+24h],ebx
+            //   006C  0FBAE101        bt ecx,1
+            //   0070  7305            jae short 0000000000000077h
+            //   0072  4D0FAB5A70      bts [r10+70h],r11
+            //   0077  41FFC3          inc r11d
+            //   007A  4183FB09        cmp r11d,9
+            //   007E  76D8            jbe short 0000000000000058h
+            //   0080  41F70200000008  test dword ptr [r10],8000000h
+            //   0087  740D            je short 0000000000000096h
+            //   0089  31C9            xor ecx,ecx
+            //   008B  0F01D0          xgetbv
+            //   008E  41894218        mov [r10+18h],eax
+            //   0092  4189521C        mov [r10+1Ch],edx
+            //   0096  41F7420400000001test dword ptr [r10+4],1000000h
+            //   009E  741E            je short 00000000000000BEh
+            //   00A0  4989E3          mov r11,rsp
+            //   00A3  4881EC10020000  sub rsp,210h
+            //   00AA  4883E4F0        and rsp,0FFFFFFFFFFFFFFF0h
+            //   00AE  480FAE0424      fxsave64 [rsp]
+            //   00B3  8B44241C        mov eax,[rsp+1Ch]
+            //   00B7  41894220        mov [r10+20h],eax
+            //   00BB  4C89DC          mov rsp,r11
+            //   00BE  8CC8            mov eax,cs
+            //   00C0  2503000000      and eax,3
+            //   00C5  41894228        mov [r10+28h],eax
+            //   00C9  5B              pop rbx
+            //   00CA  C3              ret
+            *(ulong*)(code + 0x0000) = 0xBB41C031CA894953UL;
+            *(ulong*)(code + 0x0008) = 0xDA44894B00000010UL;
+            *(ulong*)(code + 0x0010) = 0x01B8F675CBFF41F8UL;
+            *(ulong*)(code + 0x0018) = 0x41A20FC931000000UL;
+            *(ulong*)(code + 0x0020) = 0xC031045289410A89UL;
+            *(ulong*)(code + 0x0028) = 0x720000000D3DA20FUL;
+            *(ulong*)(code + 0x0030) = 0xC9310000000DB84FUL;
+            *(ulong*)(code + 0x0038) = 0x894108428941A20FUL;
+            *(ulong*)(code + 0x0040) = 0xB90000000DB80C52UL;
+            *(ulong*)(code + 0x0048) = 0x8941A20F00000001UL;
+            *(ulong*)(code + 0x0050) = 0x00000002BB411042UL;
+            *(ulong*)(code + 0x0058) = 0xD989440000000DB8UL;
+            *(ulong*)(code + 0x0060) = 0x4320DA448943A20FUL;
+            *(ulong*)(code + 0x0068) = 0x01E1BA0F24DA5C89UL;
+            *(ulong*)(code + 0x0070) = 0x41705AAB0F4D0573UL;
+            *(ulong*)(code + 0x0078) = 0xD87609FB8341C3FFUL;
+            *(ulong*)(code + 0x0080) = 0x740800000002F741UL;
+            *(ulong*)(code + 0x0088) = 0x8941D0010FC9310DUL;
+            *(ulong*)(code + 0x0090) = 0xF7411C5289411842UL;
+            *(ulong*)(code + 0x0098) = 0x1E74010000000442UL;
+            *(ulong*)(code + 0x00A0) = 0x0210EC8148E38949UL;
+            *(ulong*)(code + 0x00A8) = 0x0F48F0E483480000UL;
+            *(ulong*)(code + 0x00B0) = 0x411C24448B2404AEUL;
+            *(ulong*)(code + 0x00B8) = 0xC88CDC894C204289UL;
+            *(ulong*)(code + 0x00C0) = 0x4289410000000325UL;
+            *(ulong*)(code + 0x00C8) = 0xCCCCCCCCCCC35B28UL;
+            // 0x00D0 Kernel.Cpu.Save(void*) (XSave)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE21        xsave64 [rcx]
             //   000B  C3              ret
-            *(ulong*)(code + 0x00C0) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x00C8) = 0xCCCCCCCCC321AE0FUL;
-            // 0x00D0 Kernel.Cpu.SaveMask(byte*, ulong) (XSave)
+            *(ulong*)(code + 0x00D0) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x00D8) = 0xCCCCCCCCC321AE0FUL;
+            // 0x00E0 Kernel.Cpu.SaveMask(byte*, ulong) (XSave)
             //   0000  89D0            mov eax,edx
             //   0002  25FF020A00      and eax,0A02FFh
             //   0007  31D2            xor edx,edx
             //   0009  480FAE21        xsave64 [rcx]
             //   000D  C3              ret
-            *(ulong*)(code + 0x00D0) = 0x31000A02FF25D089UL;
-            *(ulong*)(code + 0x00D8) = 0xCCCCC321AE0F48D2UL;
-            // 0x00E0 Kernel.Cpu.SaveOptimized(void*) (XSaveOpt)
+            *(ulong*)(code + 0x00E0) = 0x31000A02FF25D089UL;
+            *(ulong*)(code + 0x00E8) = 0xCCCCC321AE0F48D2UL;
+            // 0x00F0 Kernel.Cpu.SaveOptimized(void*) (XSaveOpt)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE31        xsaveopt64 [rcx]
             //   000B  C3              ret
-            *(ulong*)(code + 0x00E0) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x00E8) = 0xCCCCCCCCC331AE0FUL;
-            // 0x00F0 Kernel.Cpu.SaveCompacted(void*) (XSaveC)
+            *(ulong*)(code + 0x00F0) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x00F8) = 0xCCCCCCCCC331AE0FUL;
+            // 0x0100 Kernel.Cpu.SaveCompacted(void*) (XSaveC)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FC721        xsavec64 [rcx]
             //   000B  C3              ret
-            *(ulong*)(code + 0x00F0) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x00F8) = 0xCCCCCCCCC321C70FUL;
-            // 0x0100 Kernel.Cpu.Restore(void*) (XRstor)
+            *(ulong*)(code + 0x0100) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0108) = 0xCCCCCCCCC321C70FUL;
+            // 0x0110 Kernel.Cpu.Restore(void*) (XRstor)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE29        xrstor64 [rcx]
             //   000B  C3              ret
-            *(ulong*)(code + 0x0100) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0108) = 0xCCCCCCCCC329AE0FUL;
-            // 0x0110 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
+            *(ulong*)(code + 0x0110) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0118) = 0xCCCCCCCCC329AE0FUL;
+            // 0x0120 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
             //   0000  89D0            mov eax,edx
             //   0002  25FF020A00      and eax,0A02FFh
             //   0007  31D2            xor edx,edx
             //   0009  480FAE29        xrstor64 [rcx]
             //   000D  C3              ret
-            *(ulong*)(code + 0x0110) = 0x31000A02FF25D089UL;
-            *(ulong*)(code + 0x0118) = 0xCCCCC329AE0F48D2UL;
-            // 0x0120 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
+            *(ulong*)(code + 0x0120) = 0x31000A02FF25D089UL;
+            *(ulong*)(code + 0x0128) = 0xCCCCC329AE0F48D2UL;
+            // 0x0130 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
             //   0000  B8FF020A00      mov eax,0A02FFh
             //   0005  31D2            xor edx,edx
             //   0007  480FAE29        xrstor64 [rcx]
             //   000B  C3              ret
-            *(ulong*)(code + 0x0120) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0128) = 0xCCCCCCCCC329AE0FUL;
-            // 0x0130 Kernel.Cpu.FxSave(void*) (FxSave)
+            *(ulong*)(code + 0x0130) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0138) = 0xCCCCCCCCC329AE0FUL;
+            // 0x0140 Kernel.Cpu.FxSave(void*) (FxSave)
             //   0000  480FAE01        fxsave64 [rcx]
             //   0004  C3              ret
-            *(ulong*)(code + 0x0130) = 0xCCCCCCC301AE0F48UL;
-            *(ulong*)(code + 0x0138) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0140 Kernel.Cpu.FxRestore(void*) (FxRstor)
+            *(ulong*)(code + 0x0140) = 0xCCCCCCC301AE0F48UL;
+            *(ulong*)(code + 0x0148) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0150 Kernel.Cpu.FxRestore(void*) (FxRstor)
             //   0000  480FAE09        fxrstor64 [rcx]
             //   0004  C3              ret
-            *(ulong*)(code + 0x0140) = 0xCCCCCCC309AE0F48UL;
-            *(ulong*)(code + 0x0148) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0150 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
+            *(ulong*)(code + 0x0150) = 0xCCCCCCC309AE0F48UL;
+            *(ulong*)(code + 0x0158) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0160 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
             //   0000  4989D1          mov r9,rdx
             //   0003  B8FF020A00      mov eax,0A02FFh
             //   0008  31D2            xor edx,edx
             //   000A  480FAE21        xsave64 [rcx]
             //   000E  490FAE29        xrstor64 [r9]
             //   0012  C3              ret
-            *(ulong*)(code + 0x0150) = 0x000A02FFB8D18949UL;
-            *(ulong*)(code + 0x0158) = 0x0F4921AE0F48D231UL;
-            *(ulong*)(code + 0x0160) = 0xCCCCCCCCCCC329AEUL;
-            *(ulong*)(code + 0x0168) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0170 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
+            *(ulong*)(code + 0x0160) = 0x000A02FFB8D18949UL;
+            *(ulong*)(code + 0x0168) = 0x0F4921AE0F48D231UL;
+            *(ulong*)(code + 0x0170) = 0xCCCCCCCCCCC329AEUL;
+            *(ulong*)(code + 0x0178) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0180 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
             //   0000  4989D1          mov r9,rdx
             //   0003  4489C0          mov eax,r8d
             //   0006  25FF020A00      and eax,0A02FFh
@@ -923,18 +957,18 @@ namespace XSave
             //   000D  480FC721        xsavec64 [rcx]
             //   0011  490FAE29        xrstor64 [r9]
             //   0015  C3              ret
-            *(ulong*)(code + 0x0170) = 0xFF25C08944D18949UL;
-            *(ulong*)(code + 0x0178) = 0xC70F48D231000A02UL;
-            *(ulong*)(code + 0x0180) = 0xCCCCC329AE0F4921UL;
-            *(ulong*)(code + 0x0188) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0190 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
+            *(ulong*)(code + 0x0180) = 0xFF25C08944D18949UL;
+            *(ulong*)(code + 0x0188) = 0xC70F48D231000A02UL;
+            *(ulong*)(code + 0x0190) = 0xCCCCC329AE0F4921UL;
+            *(ulong*)(code + 0x0198) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x01A0 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
             //   0000  0F01D0          xgetbv
             //   0003  48C1E220        shl rdx,20h
             //   0007  4809D0          or rax,rdx
             //   000A  C3              ret
-            *(ulong*)(code + 0x0190) = 0x4820E2C148D0010FUL;
-            *(ulong*)(code + 0x0198) = 0xCCCCCCCCCCC3D009UL;
-            // 0x01A0 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
+            *(ulong*)(code + 0x01A0) = 0x4820E2C148D0010FUL;
+            *(ulong*)(code + 0x01A8) = 0xCCCCCCCCCCC3D009UL;
+            // 0x01B0 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
             //   0000  8CC8            mov eax,cs
             //   0002  A803            test al,3
             //   0004  750D            jne short 0000000000000013h
@@ -945,11 +979,11 @@ namespace XSave
             //   0012  C3              ret
             //   0013  B803000000      mov eax,3
             //   0018  C3              ret
-            *(ulong*)(code + 0x01A0) = 0x89480D7503A8C88CUL;
-            *(ulong*)(code + 0x01A8) = 0xD1010F20EAC148D0UL;
-            *(ulong*)(code + 0x01B0) = 0x00000003B8C3C031UL;
-            *(ulong*)(code + 0x01B8) = 0xCCCCCCCCCCCCCCC3UL;
-            // 0x01C0 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
+            *(ulong*)(code + 0x01B0) = 0x89480D7503A8C88CUL;
+            *(ulong*)(code + 0x01B8) = 0xD1010F20EAC148D0UL;
+            *(ulong*)(code + 0x01C0) = 0x00000003B8C3C031UL;
+            *(ulong*)(code + 0x01C8) = 0xCCCCCCCCCCCCCCC3UL;
+            // 0x01D0 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
             //   0000  8CC8            mov eax,cs
             //   0002  A803            test al,3
             //   0004  7509            jne short 000000000000000Fh
@@ -959,11 +993,11 @@ namespace XSave
             //   000E  C3              ret
             //   000F  B803000000      mov eax,3
             //   0014  C3              ret
-            *(ulong*)(code + 0x01C0) = 0x200F097503A8C88CUL;
-            *(ulong*)(code + 0x01C8) = 0xB8C3C031018948E0UL;
-            *(ulong*)(code + 0x01D0) = 0xCCCCCCC300000003UL;
-            *(ulong*)(code + 0x01D8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x01E0 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
+            *(ulong*)(code + 0x01D0) = 0x200F097503A8C88CUL;
+            *(ulong*)(code + 0x01D8) = 0xB8C3C031018948E0UL;
+            *(ulong*)(code + 0x01E0) = 0xCCCCCCC300000003UL;
+            *(ulong*)(code + 0x01E8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x01F0 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
             //   0000  8CC8            mov eax,cs
             //   0002  A803            test al,3
             //   0004  750E            jne short 0000000000000014h
@@ -974,10 +1008,10 @@ namespace XSave
             //   0013  C3              ret
             //   0014  B803000000      mov eax,3
             //   0019  C3              ret
-            *(ulong*)(code + 0x01E0) = 0x200F0E7503A8C88CUL;
-            *(ulong*)(code + 0x01E8) = 0x220F12E8BA0F48E0UL;
-            *(ulong*)(code + 0x01F0) = 0x000003B8C3C031E0UL;
-            *(ulong*)(code + 0x01F8) = 0xCCCCCCCCCCCCC300UL;
+            *(ulong*)(code + 0x01F0) = 0x200F0E7503A8C88CUL;
+            *(ulong*)(code + 0x01F8) = 0x220F12E8BA0F48E0UL;
+            *(ulong*)(code + 0x0200) = 0x000003B8C3C031E0UL;
+            *(ulong*)(code + 0x0208) = 0xCCCCCCCCCCCCC300UL;
         }
     }
 }

@@ -27,3 +27,21 @@ namespace System.Runtime
         }
     }
 }
+
+namespace System.Runtime.CompilerServices
+{
+    public enum MethodImplOptions
+    {
+        NoInlining = 8,
+        AggressiveInlining = 256,
+    }
+
+    // A pseudo-attribute: the compiler turns it into method flags, which ILC honours.
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class MethodImplAttribute : Attribute
+    {
+        public MethodImplAttribute(MethodImplOptions options)
+        {
+        }
+    }
+}
