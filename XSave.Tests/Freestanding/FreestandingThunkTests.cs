@@ -13,7 +13,6 @@ namespace XSave.Tests.Freestanding;
 /// XSave.Runtime: it maps the thunks itself (mmap, then mprotect to read+execute), and every
 /// status it sees is compared with what XSave.Runtime reads from the same CPU.
 /// </summary>
-[RequiresXSave]
 [NonParallelizable] // the restores below change this thread's MXCSR, and put it back
 public unsafe class FreestandingThunkTests
 {
@@ -124,6 +123,7 @@ public unsafe class FreestandingThunkTests
     }
 
     [Test]
+    [RequiresXSave]
     public void Installs_and_probes_what_the_runtime_reads()
     {
         Assert.That(Install(), Is.EqualTo("Ok"));
@@ -133,6 +133,7 @@ public unsafe class FreestandingThunkTests
     }
 
     [Test]
+    [RequiresXSave]
     public void Privileged_instructions_are_refused_by_their_own_machine_code_at_CPL_3()
     {
         Assert.That(Install(), Is.EqualTo("Ok"));
@@ -153,6 +154,7 @@ public unsafe class FreestandingThunkTests
     }
 
     [Test]
+    [RequiresXSave]
     public void XSETBV_values_the_instruction_would_refuse_are_named_before_it_runs()
     {
         Assert.That(Install(), Is.EqualTo("Ok"));
@@ -169,6 +171,7 @@ public unsafe class FreestandingThunkTests
     }
 
     [Test]
+    [RequiresXSave]
     public void Save_and_restore_change_the_real_MXCSR_and_refuse_what_would_fault()
     {
         Assert.That(Install(), Is.EqualTo("Ok"));
@@ -213,6 +216,7 @@ public unsafe class FreestandingThunkTests
     }
 
     [Test]
+    [RequiresXSave]
     public void A_save_into_a_used_page_leaves_an_area_XRSTOR_accepts()
     {
         Assert.That(Install(), Is.EqualTo("Ok"));
@@ -226,6 +230,7 @@ public unsafe class FreestandingThunkTests
     }
 
     [Test]
+    [RequiresXSave]
     public void A_compacted_save_restores_through_the_same_checks()
     {
         if (!Processor.HasXSaveC)
@@ -242,6 +247,73 @@ public unsafe class FreestandingThunkTests
         *(ulong*)(area + 520) &= ~2UL;
         *(ulong*)(area + 512) |= 2UL;
         Assert.That(Status(Call("Restore", Pointer(area))), Is.EqualTo("InvalidHeader"), "XSTATE_BV names SSE, XCOMP_BV does not");
+    }
+
+    [Test]
+    [RequiresXSave]
+    public void A_PKRU_that_locks_key_zero_is_refused_in_either_format()
+    {
+        if ((Processor.Xcr0 & XFeatures.Pkru) == 0)
+        {
+            Assert.Ignore("This CPU does not enable PKRU (XCR0 bit 9).");
+        }
+
+        Assert.That(Install(), Is.EqualTo("Ok"));
+        using var buffer = new AlignedBuffer(4096);
+        byte* area = (byte*)buffer.Pointer;
+        PkruCase(area, "Save", Cpu.Saved().Pkru | 1, "KeyZeroLocked", "standard format, key 0 access-disabled");
+        PkruCase(area, "Save", Cpu.Saved().Pkru, "Ok", "standard format, PKRU as it is");
+        if (Processor.HasXSaveC)
+        {
+            // The compacted offset comes from the probe's sizes and alignments, not from CPUID's standard offset.
+            PkruCase(area, "SaveCompacted", Cpu.Saved().Pkru | 2, "KeyZeroLocked", "compacted format, key 0 write-disabled");
+            PkruCase(area, "SaveCompacted", Cpu.Saved().Pkru, "Ok", "compacted format, PKRU as it is");
+        }
+    }
+
+    private static void PkruCase(byte* area, string save, uint pkru, string expected, string what)
+    {
+        Assert.That(Status(Call(save, Pointer(area))), Is.EqualTo("Ok"));
+        ref XSaveArea view = ref *(XSaveArea*)area;
+        view.SetPkru(pkru); // found as the views find it: XCOMP_BV, or this CPU's standard offset
+        Assert.That(Status(Call("Restore", Pointer(area))), Is.EqualTo(expected), what);
+    }
+
+    [Test]
+    [RequiresXSave]
+    public void Without_XSAVEC_the_compacted_thunks_say_NotSupported()
+    {
+        if (Processor.HasXSaveC)
+        {
+            Assert.Ignore("This CPU has XSAVEC.");
+        }
+
+        Assert.That(Install(), Is.EqualTo("Ok"));
+        using var buffer = new AlignedBuffer(4096);
+        Assert.That(Status(Call("SaveCompacted", Pointer(buffer.Pointer))), Is.EqualTo("NotSupported"));
+    }
+
+    [Test]
+    public void Without_XSAVE_the_XSAVE_thunks_say_NotSupported_and_FXSAVE_still_runs()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Ignore("The thunks are x86-64 machine code.");
+        }
+
+        if (Processor.IsXSaveImplemented)
+        {
+            Assert.Ignore("This CPU has XSAVE.");
+        }
+
+        Assert.That(Install(), Is.EqualTo("Ok"));
+        using var buffer = new AlignedBuffer(4096);
+        byte* area = (byte*)buffer.Pointer;
+        Assert.That(Status(Call("Save", Pointer(area))), Is.EqualTo("NotSupported"));
+        object?[] read = [0u, 0UL];
+        Assert.That(Status(Call("ReadXcr", read)), Is.EqualTo("NotSupported"), "XGETBV would raise #UD");
+        Assert.That(Status(Call("FxSave", Pointer(area))), Is.EqualTo("Ok"));
+        Assert.That(*(uint*)(area + 24) & ~0x3Fu, Is.EqualTo(0x1F80u), "FXSAVE wrote this thread's MXCSR");
     }
 
     private static void Refused(byte* saved, byte* bad, Edit edit, string status, string rule)
