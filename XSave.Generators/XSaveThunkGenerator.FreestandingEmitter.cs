@@ -157,7 +157,7 @@ public sealed partial class XSaveThunkGenerator
             byte[] image = Enumerable.Repeat(Int3, length).ToArray();
             var slots = new List<(int Offset, string Label, IEnumerable<string> Listing)>();
             probe.CopyTo(image, 0);
-            slots.Add((0, "XSave.XSaveThunks.Probe (CPUID, XGETBV, FXSAVE)", Disassemble(probe)));
+            slots.Add((0, "XSave.XSaveThunks.Probe (CPUID, XGETBV, FXSAVE)", CodeAssembler.Disassemble(probe)));
             for (int i = 0; i < thunks.Length; i++)
             {
                 code(thunks[i]).ToArray().CopyTo(image, offsets[i]);
@@ -190,8 +190,6 @@ public sealed partial class XSaveThunkGenerator
 
             source.Close();
         }
-
-        private static IEnumerable<string> Disassemble(byte[] code) => CodeAssembler.Disassemble(code);
 
         // The class every freestanding body calls: installation, the CPU's answers, the checks.
         private static string Holder(int length, string callConvention) => $$"""

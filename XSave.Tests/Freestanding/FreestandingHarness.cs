@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using XSave.Generators;
+using XSave.Tests.Generator;
 
 namespace XSave.Tests.Freestanding;
 
@@ -16,15 +17,6 @@ internal static class FreestandingHarness
 {
     public const string Symbol = "XSAVE_FREESTANDING";
 
-    private static readonly Lazy<MetadataReference[]> Bcl = new(() =>
-    {
-        string platform = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
-        return platform.Split(Path.PathSeparator)
-            .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "netstandard.dll" or "mscorlib.dll")
-            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
-            .ToArray();
-    });
-
     private static CSharpParseOptions ParseOptions(bool defineSymbol) =>
         new(LanguageVersion.Latest, preprocessorSymbols: defineSymbol ? [Symbol] : []);
 
@@ -33,7 +25,7 @@ internal static class FreestandingHarness
         CSharpCompilation.Create(
             "Freestanding",
             [CSharpSyntaxTree.ParseText(source, ParseOptions(defineSymbol), path: "Freestanding.cs")],
-            Bcl.Value,
+            GeneratorHarness.Bcl.Value,
             new CSharpCompilationOptions(kind, allowUnsafe: true));
 
     /// <summary>Source plus a core library given as source files, and no references: a UEFI image's compilation.</summary>

@@ -11,15 +11,18 @@ namespace XSave.Tests.Generator;
 /// <summary>Runs <see cref="XSaveThunkGenerator"/> on source text against the real runtime assembly.</summary>
 internal static class GeneratorHarness
 {
-    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    /// <summary>The BCL this process runs on, as references.</summary>
+    public static readonly Lazy<MetadataReference[]> Bcl = new(() =>
     {
         string platform = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
         return platform.Split(Path.PathSeparator)
             .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "netstandard.dll" or "mscorlib.dll")
-            .Append(typeof(XSaveArea).Assembly.Location)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToArray();
     });
+
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+        [.. Bcl.Value, MetadataReference.CreateFromFile(typeof(XSaveArea).Assembly.Location)]);
 
     public static CSharpCompilation Compile(string source, bool allowUnsafe = true) =>
         CSharpCompilation.Create(
