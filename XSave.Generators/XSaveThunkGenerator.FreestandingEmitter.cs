@@ -200,7 +200,7 @@ public sealed partial class XSaveThunkGenerator
             /// </summary>
             internal static unsafe class XSaveThunks
             {
-                /// <summary>Bytes of machine code <see cref="Install"/> hands to its mapper.</summary>
+                /// <summary>Bytes of machine code <see cref="Install"/> writes into the memory its allocator returns.</summary>
                 public const int Length = {{length}};
 
                 private const ulong SafeFeatures = 0x{{CodeAssembler.SafeFeatureMask:X}}UL;

@@ -29,7 +29,7 @@ internal static class FreestandingStatusText
     {
         FreestandingStatus.Ok => "The instruction ran.",
         FreestandingStatus.NotInstalled => "XSaveThunks.Install has not mapped the thunks yet: nothing ran.",
-        FreestandingStatus.MapRefused => "The mapper handed to XSaveThunks.Install returned null.",
+        FreestandingStatus.MapRefused => "XSaveThunks.Install got no memory: its allocator returned null, or its protector returned false.",
         FreestandingStatus.NotPrivileged => "The code runs above CPL 0, where XSETBV and CR4 raise #GP: the machine code checked CS and did not execute them.",
         FreestandingStatus.NotSupported => "CPUID says this CPU lacks the instruction (XSAVE, XSAVEOPT, XSAVEC, FXSR or XGETBV with ECX=1).",
         FreestandingStatus.NotEnabled => "CR4.OSXSAVE is clear, so the instruction would raise #UD: enable it first (EnableOsXSave).",

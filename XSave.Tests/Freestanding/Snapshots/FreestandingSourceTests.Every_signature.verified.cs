@@ -211,7 +211,7 @@ namespace XSave
     /// </summary>
     internal static unsafe class XSaveThunks
     {
-        /// <summary>Bytes of machine code <see cref="Install"/> hands to its mapper.</summary>
+        /// <summary>Bytes of machine code <see cref="Install"/> writes into the memory its allocator returns.</summary>
         public const int Length = 528;
 
         private const ulong SafeFeatures = 0xA02FFUL;

@@ -45,7 +45,7 @@ namespace XSave
         Ok = 0,
         /// <summary>XSaveThunks.Install has not mapped the thunks yet: nothing ran.</summary>
         NotInstalled = 1,
-        /// <summary>The mapper handed to XSaveThunks.Install returned null.</summary>
+        /// <summary>XSaveThunks.Install got no memory: its allocator returned null, or its protector returned false.</summary>
         MapRefused = 2,
         /// <summary>The code runs above CPL 0, where XSETBV and CR4 raise #GP: the machine code checked CS and did not execute them.</summary>
         NotPrivileged = 3,
