@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+using XSave;
+
+namespace XSave.Tests.FreestandingProgram;
+
+/// <summary>The thunks, as a kernel would declare them, and how a program on Linux maps them.</summary>
+internal static unsafe partial class Kernel
+{
+    [XSaveThunk(XSaveInstruction.XSave)]
+    public static partial XSaveStatus Save(void* area);
+
+    [XSaveThunk(XSaveInstruction.XSaveC)]
+    public static partial XSaveStatus SaveCompacted(void* area);
+
+    [XSaveThunk(XSaveInstruction.XRstor)]
+    public static partial XSaveStatus Restore(void* area);
+
+    [XSaveThunk(XSaveInstruction.FxSave)]
+    public static partial XSaveStatus FxSave(void* region);
+
+    [XSaveThunk(XSaveInstruction.FxRstor)]
+    public static partial XSaveStatus FxRestore(void* region);
+
+    [XSaveThunk(XSaveInstruction.XSaveXRstor)]
+    public static partial XSaveStatus Switch(void* save, void* restore);
+
+    [XSaveThunk(XSaveInstruction.XGetBv)]
+    public static partial XSaveStatus ReadXcr(uint register, out ulong value);
+
+    [XSaveThunk(XSaveInstruction.XSetBv)]
+    public static partial XSaveStatus WriteXcr(uint register, ulong value);
+
+    [XSaveThunk(XSaveInstruction.ReadCr4)]
+    public static partial XSaveStatus ReadCr4(out ulong value);
+
+    [XSaveThunk(XSaveInstruction.EnableOsXSave)]
+    public static partial XSaveStatus EnableOsXSave();
+
+    public static XSaveStatus Install() => XSaveThunks.Install(XSaveCallingConvention.SystemV, &Allocate, &Protect);
+
+    // Writable, then executable: never both.
+    private static byte* Allocate(nuint length)
+    {
+        byte* page = mmap(null, length, 3 /* read, write */, 0x22 /* private, anonymous */, -1, 0);
+        return page == (byte*)-1 ? null : page;
+    }
+
+    private static bool Protect(byte* code, nuint length) => mprotect(code, length, 5 /* read, execute */) == 0;
+
+    [DllImport("libc")]
+    private static extern byte* mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc")]
+    private static extern int mprotect(void* address, nuint length, int protection);
+}
