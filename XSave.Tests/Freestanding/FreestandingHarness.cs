@@ -21,12 +21,12 @@ internal static class FreestandingHarness
         new(LanguageVersion.Latest, preprocessorSymbols: defineSymbol ? [Symbol] : []);
 
     /// <summary>Source against the BCL, as a program hosted by an OS would be.</summary>
-    public static CSharpCompilation AgainstBcl(string source, OutputKind kind = OutputKind.DynamicallyLinkedLibrary, bool defineSymbol = true) =>
+    public static CSharpCompilation AgainstBcl(string source, bool defineSymbol = true) =>
         CSharpCompilation.Create(
             "Freestanding",
             [CSharpSyntaxTree.ParseText(source, ParseOptions(defineSymbol), path: "Freestanding.cs")],
             GeneratorHarness.Bcl.Value,
-            new CSharpCompilationOptions(kind, allowUnsafe: true));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
 
     /// <summary>Source plus a core library given as source files, and no references: a UEFI image's compilation.</summary>
     public static CSharpCompilation AgainstCoreLibrary(string source, IEnumerable<string> coreLibraryFiles) =>
