@@ -166,6 +166,9 @@ internal static unsafe class Processor
         }
     }
 
+    /// <summary>Where the live snapshot is kept, ready or not: for telling it from others (<see cref="FoldedSnapshot"/>).</summary>
+    public static ref readonly Snapshot Live => ref s_current;
+
     /// <summary>XCR0, read once with XGETBV.</summary>
     public static XFeatures Xcr0
     {

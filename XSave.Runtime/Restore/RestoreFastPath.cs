@@ -19,16 +19,16 @@ internal static unsafe class RestoreFastPath
     public static bool Passes(XSaveArea* area, in Processor.Snapshot cpu)
     {
         // Pairs ORed as a tree, not a chain: XRSTOR waits on the whole check, so its depth counts.
-        Vector128<ulong> legacy = Vector128.AndNot(cpu.FcwMasks, Read(area, 0)) |
-                                  ((Read(area, 16) ^ cpu.MxcsrMasks.AsUInt64()) & cpu.MxcsrRejects.AsUInt64());
-        Vector128<ulong> pkru = Vector128.LoadUnsafe(ref *((byte*)area + cpu.PkruLane)).AsUInt64() & cpu.PkruRejects;
-        return (Differences(area, in cpu, cpu.RestoreHeaderRejects) | (legacy | pkru)) == Vector128<ulong>.Zero;
+        Vector128<ulong> legacy = Vector128.AndNot(FcwMasks(in cpu), Read(area, 0)) |
+                                  ((Read(area, 16) ^ MxcsrMasks(in cpu)) & MxcsrRejects(in cpu));
+        Vector128<ulong> pkru = Vector128.LoadUnsafe(ref *((byte*)area + PkruLane(in cpu))).AsUInt64() & PkruRejects(in cpu);
+        return (Differences(area, in cpu, RestoreHeaderRejects(in cpu)) | (legacy | pkru)) == Vector128<ulong>.Zero;
     }
 
     /// <summary>True when bytes 464–575 already hold what Save would write there before XSAVE.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HeaderAndLayoutAsSaved(XSaveArea* area, in Processor.Snapshot cpu) =>
-        Differences(area, in cpu, cpu.SaveHeaderRejects) == Vector128<ulong>.Zero;
+        Differences(area, in cpu, SaveHeaderRejects(in cpu)) == Vector128<ulong>.Zero;
 
     // Non-zero where the descriptor differs from this CPU's, header bytes 0–15 set a bit in
     // `headerRejects`, or header bytes 16–63 are not zero. 16-byte lanes rather than words: half
@@ -36,13 +36,50 @@ internal static unsafe class RestoreFastPath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> Differences(XSaveArea* area, in Processor.Snapshot cpu, Vector128<ulong> headerRejects)
     {
-        ref readonly ulong descriptor = ref cpu.Descriptor[0];
-        Vector128<ulong> layout = ((Read(area, 464) ^ Vector128.LoadUnsafe(in descriptor)) |
-                                   (Read(area, 480) ^ Vector128.LoadUnsafe(in descriptor, 2))) |
-                                  ((Read(area, 496) ^ Vector128.LoadUnsafe(in descriptor, 4)) |
+        Vector128<ulong> layout = ((Read(area, 464) ^ Descriptor0(in cpu)) |
+                                   (Read(area, 480) ^ Descriptor1(in cpu))) |
+                                  ((Read(area, 496) ^ Descriptor2(in cpu)) |
                                    (Read(area, 512) & headerRejects));
         return layout | ((Read(area, 528) | Read(area, 544)) | Read(area, 560));
     }
+
+    // Under the JIT, the live snapshot is read from FoldedSnapshot's constants; NativeAOT cannot
+    // fold values read from the CPU at run time (and would check its constructor at every use),
+    // so it reads the snapshot, with the code it had before. A modelled snapshot (the tests') is
+    // read as it is. Folds is a constant once inlined: both sides are one static field's address.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Folds(in Processor.Snapshot cpu) =>
+        RuntimeFeature.IsDynamicCodeCompiled && Unsafe.AreSame(in cpu, in Processor.Live);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Descriptor0(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor0 : Vector128.LoadUnsafe(in cpu.Descriptor[0]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Descriptor1(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor1 : Vector128.LoadUnsafe(in cpu.Descriptor[0], 2);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Descriptor2(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor2 : Vector128.LoadUnsafe(in cpu.Descriptor[0], 4);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> RestoreHeaderRejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.RestoreHeaderRejects : cpu.RestoreHeaderRejects;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> SaveHeaderRejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.SaveHeaderRejects : cpu.SaveHeaderRejects;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> FcwMasks(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.FcwMasks : cpu.FcwMasks;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> MxcsrMasks(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.MxcsrMasks : cpu.MxcsrMasks.AsUInt64();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> MxcsrRejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.MxcsrRejects : cpu.MxcsrRejects.AsUInt64();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PkruLane(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.PkruLane : cpu.PkruLane;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> PkruRejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.PkruRejects : cpu.PkruRejects;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> Read(XSaveArea* area, int offset) => Vector128.LoadAligned((ulong*)((byte*)area + offset));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using NUnit.Framework;
 using XSave.Tests.Support;
 
@@ -104,6 +105,45 @@ public unsafe class RestoreFastPathTests
             Assert.That(wronglyPassed, Is.Empty, "the fast path passed areas the validator rejects");
             Assert.That(validatorRejected, Is.GreaterThan(0), "the flips reached the validator's rules");
             Assert.That(fastPathRejected, Is.EquivalentTo(ExpectedFastPathRejections(xcr0, layout)), "the fast path reads exactly the fields it checks");
+        });
+    }
+
+    /// <summary>
+    /// The live CPU's snapshot is read from <see cref="FoldedSnapshot"/> under the JIT (constants to
+    /// optimised code); any other snapshot as it is. The two must decide every flip alike: a saved
+    /// area with each bit the fast path reads flipped, against a copy of the live snapshot.
+    /// </summary>
+    [Test]
+    [RequiresXSave]
+    public void The_live_snapshot_decides_as_a_copy_of_it_does()
+    {
+        using var aligned = new AlignedBuffer(XSaveArea.Size);
+        var area = (XSaveArea*)aligned.Pointer;
+        area->Save();
+        XSaveArea saved = *area;
+        Processor.Snapshot copy = Processor.Current;
+        Assert.That(Unsafe.AreSame(in copy, in Processor.Live), Is.False, "the copy is another snapshot");
+
+        var disagreements = new List<string>();
+        int rejected = 0;
+        foreach (int bit in FlippedBits(XSaveArea.EnabledFeatures, Processor.Profile.Layout!))
+        {
+            *area = saved;
+            ((byte*)area)[bit / 8] ^= (byte)(1 << (bit % 8));
+            bool live = RestoreFastPath.Passes(area, in Processor.Current), copied = RestoreFastPath.Passes(area, in copy);
+            rejected += live ? 0 : 1;
+            if (live != copied)
+            {
+                disagreements.Add($"byte {bit / 8} bit {bit % 8}: live {live}, copy {copied}");
+            }
+        }
+
+        *area = saved;
+        Assert.Multiple(() =>
+        {
+            Assert.That(RestoreFastPath.Passes(area, in Processor.Current), Is.True, "the area as saved");
+            Assert.That(disagreements, Is.Empty);
+            Assert.That(rejected, Is.GreaterThan(XSaveHeader.Size * 8), "flips the fast path rejects");
         });
     }
 
