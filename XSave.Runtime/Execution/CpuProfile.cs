@@ -37,6 +37,13 @@ internal sealed class CpuProfile
 
         SavedSlots = Slots(xcr0 & XSaveArea.SafeFeatures, layout);
         SavedSlotPadding = Padding(SavedSlots);
+        SavedEnd = XSaveArea.HeaderOffset + XSaveHeader.Size;
+        foreach (var (_, slot) in SavedSlots)
+        {
+            SavedEnd = Math.Max(SavedEnd, slot.End);
+        }
+
+        SavedGaps = Gaps(SavedSlots, SavedEnd);
     }
 
     /// <summary>The MXCSR_MASK a CPU means when FXSAVE writes 0 (SDM vol. 1 §11.6.6).</summary>
@@ -77,6 +84,51 @@ internal sealed class CpuProfile
     /// not write them (qemu writes 16 bytes of BNDCSR); every other byte of a slot is a register's.
     /// </summary>
     public (int Offset, int Length)[] SavedSlotPadding { get; }
+
+    /// <summary>Where the last saved slot ends: a save bounced through aligned memory copies bytes 0 to here back in one block.</summary>
+    public int SavedEnd { get; }
+
+    /// <summary>
+    /// The bytes between the header and <see cref="SavedEnd"/> in no saved slot (offset, length):
+    /// components this CPU lays out but does not save (MPX on a CPU without it enabled), or
+    /// offsets no component has. XSAVE does not write them, so a bounced save zeroes them after
+    /// its one-block copy, as it does the padding.
+    /// </summary>
+    public (int Offset, int Length)[] SavedGaps { get; }
+
+    private static (int Offset, int Length)[] Gaps((int Component, ComponentSlot Slot)[] slots, int end)
+    {
+        var gaps = new List<(int, int)>();
+        int offset = XSaveArea.HeaderOffset + XSaveHeader.Size;
+        while (offset < end)
+        {
+            // The first slot that covers `offset`, else the nearest one after it.
+            int next = end, covered = -1;
+            foreach (var (_, slot) in slots)
+            {
+                if (slot.Offset <= offset && offset < slot.End)
+                {
+                    covered = Math.Max(covered, slot.End);
+                }
+                else if (slot.Offset > offset)
+                {
+                    next = Math.Min(next, slot.Offset);
+                }
+            }
+
+            if (covered >= 0)
+            {
+                offset = covered;
+            }
+            else
+            {
+                gaps.Add((offset, next - offset));
+                offset = next;
+            }
+        }
+
+        return [.. gaps];
+    }
 
     private static (int Offset, int Length)[] Padding((int Component, ComponentSlot Slot)[] slots)
     {

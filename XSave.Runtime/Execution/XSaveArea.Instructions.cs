@@ -56,16 +56,29 @@ public unsafe partial struct XSaveArea
     }
 
     // XSAVE faults on a misaligned area: bounce through aligned stack memory, copying back the
-    // legacy region, the header and the saved slots, then zeroing what XSAVE need not have
-    // written there. Out of line so that Save itself stays small enough to inline.
+    // legacy region, the header and the saved slots (XSAVE writes every saved component), then
+    // zeroing what XSAVE need not have written there. Where managed copies are 16 bytes wide
+    // (NativeAOT's default instruction set, CPUs without AVX2), everything up to the end of the
+    // last saved slot goes back in one block instead: past 2 KB (AVX-512) that is the C library's
+    // memmove, as wide as the CPU allows. Where they are wider, the copies per slot measured
+    // faster (docs/benchmarks.md). Out of line so that Save itself stays small enough to inline.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SaveBounced(XSaveArea* area, in Processor.Snapshot cpu)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         PrepareForSave(scratch, in cpu);
         Instructions.XSave64(scratch);
-        area->_header = scratch->_header;
-        CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures); // XSAVE writes every saved component
+        if (Vector256.IsHardwareAccelerated)
+        {
+            area->_header = scratch->_header;
+            CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures);
+        }
+        else
+        {
+            int end = Processor.Profile.SavedEnd;
+            Buffer.MemoryCopy(scratch, area, end, end);
+        }
+
         ClearWhatXSaveMayNotWrite(area);
     }
 
@@ -169,11 +182,11 @@ public unsafe partial struct XSaveArea
 
     // The scratch is uninitialised stack, and XSAVE need not write every byte copied back from
     // it: the legacy region's reserved bytes (byte 5, the 6 bytes above each 80-bit ST register,
-    // which qemu leaves alone, and 416–463), and a slot's bytes past its component's registers
-    // (qemu writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4). Those are zeroed
-    // in the caller's area after the copy, so no stale stack byte stays there, and no store sits
-    // in front of XSAVE. Register bytes XSAVE always writes (a state it did not write would not
-    // round-trip).
+    // which qemu leaves alone, and 416–463), a slot's bytes past its component's registers (qemu
+    // writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4), and the gaps between
+    // saved slots. Those are zeroed in the caller's area after the copy, so no stale stack byte
+    // stays there, and no store sits in front of XSAVE. Register bytes XSAVE always writes (a
+    // state it did not write would not round-trip).
     private static void ClearWhatXSaveMayNotWrite(XSaveArea* area)
     {
         byte* legacy = (byte*)area;
@@ -185,7 +198,13 @@ public unsafe partial struct XSaveArea
         }
 
         new Span<byte>(legacy + 416, LayoutDescriptor.Offset - 416).Clear();
-        foreach (var (offset, length) in Processor.Profile.SavedSlotPadding)
+        CpuProfile cpu = Processor.Profile;
+        foreach (var (offset, length) in cpu.SavedSlotPadding)
+        {
+            new Span<byte>((byte*)area + offset, length).Clear();
+        }
+
+        foreach (var (offset, length) in cpu.SavedGaps)
         {
             new Span<byte>((byte*)area + offset, length).Clear();
         }

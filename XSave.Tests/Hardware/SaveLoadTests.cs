@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using NUnit.Framework;
 using XSave.Tests.Support;
 
@@ -22,9 +23,16 @@ public class SaveLoadTests : RestoresCpuState
             new Span<byte>(buffer.Pointer + 32 + (16 * i) + 10, 6).Fill(0xAA); // the 6 bytes above each 80-bit ST register
         }
 
+        foreach (var (offset, length) in Processor.Profile.SavedGaps)
+        {
+            new Span<byte>(buffer.Pointer + offset, length).Fill(0xAA); // a save zeroes them whichever way it copies
+        }
+
         area.Load(); // bounced through stack scratch, which now holds 0xAA there
+        FillStackBelow(); // and 0xAA where the gaps between saved slots will be copied from
         area.Save(); // bounced through stack scratch at the same depth
-        byte[] after = new Span<byte>(buffer.Pointer, LegacyRegion.Size).ToArray();
+        byte[] after = new Span<byte>(buffer.Pointer, XSaveArea.Size).ToArray();
+        CpuProfile cpu = Processor.Profile;
         Assert.Multiple(() =>
         {
             Assert.That(after[416..464], Is.All.Zero, "the bytes XSAVE does not write come back as zeros, not as stale stack");
@@ -33,7 +41,20 @@ public class SaveLoadTests : RestoresCpuState
             {
                 Assert.That(after[(32 + (16 * i) + 10)..(32 + (16 * i) + 16)], Is.All.Zero, $"ST{i}'s upper bytes (qemu's XSAVE leaves them)");
             }
+
+            foreach (var (offset, length) in cpu.SavedGaps.Concat(cpu.SavedSlotPadding))
+            {
+                Assert.That(after[offset..(offset + length)], Is.All.Zero, $"bytes {offset}–{offset + length - 1}, in no saved register");
+            }
         });
+    }
+
+    // Leaves 0xAA in the stack below the caller's frame, where the next call's scratch will lie.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void FillStackBelow()
+    {
+        Span<byte> below = stackalloc byte[2 * XSaveArea.Size];
+        below.Fill(0xAA);
     }
 
     [Test]

@@ -78,6 +78,43 @@ public class RecordedCpuTests
         });
     }
 
+    /// <summary>
+    /// A bounced save copies bytes 0 to <see cref="CpuProfile.SavedEnd"/> in one block where
+    /// managed copies are narrow, then zeroes the gaps: the saved slots and the gaps must tile
+    /// the bytes past the header exactly, on every recorded CPU.
+    /// </summary>
+    [TestCaseSource(nameof(AllCpus))]
+    public void Saved_slots_and_gaps_tile_the_bytes_a_bounced_save_copies(RecordedCpu cpu)
+    {
+        CpuProfile profile = cpu.Profile();
+        const int Components = XSaveArea.HeaderOffset + XSaveHeader.Size;
+        var owners = new int[PageEnd];
+        foreach (var (_, slot) in profile.SavedSlots)
+        {
+            for (int i = slot.Offset; i < slot.End; i++)
+            {
+                owners[i]++;
+            }
+        }
+
+        foreach (var (offset, length) in profile.SavedGaps)
+        {
+            for (int i = offset; i < offset + length; i++)
+            {
+                owners[i]++;
+            }
+        }
+
+        int expectedEnd = profile.SavedSlots.Select(s => s.Slot.End).DefaultIfEmpty(Components).Max();
+        Assert.Multiple(() =>
+        {
+            Assert.That(profile.SavedEnd, Is.EqualTo(expectedEnd), "the end of the last saved slot");
+            Assert.That(Enumerable.Range(Components, profile.SavedEnd - Components).Where(i => owners[i] != 1), Is.Empty, "each byte in one slot or one gap");
+            Assert.That(Enumerable.Range(profile.SavedEnd, PageEnd - profile.SavedEnd).Where(i => owners[i] != 0), Is.Empty, "nothing past the end");
+            Assert.That(profile.SavedGaps.Where(g => g.Length <= 0), Is.Empty, "no empty gap");
+        });
+    }
+
     [TestCaseSource(nameof(AllCpus))]
     public void Restores_are_checked_where_that_CPU_keeps_PKRU(RecordedCpu cpu)
     {
