@@ -149,10 +149,12 @@ public unsafe partial struct XSaveArea
 
     // The common case straight through: aligned, passing the fast checks (when validating),
     // control words set. `validate` is a constant at both call sites, so the check folds away.
+    // An area the fast checks pass has its control words set (they require FCW's and MXCSR's
+    // exception masks), so only the unchecked load asks.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadCore(XSaveArea* area, in Processor.Snapshot cpu, bool validate)
     {
-        if (IsAligned(area) && (!validate || RestoreFastPath.Passes(area, in cpu)) && !area->_legacy.HasUnsetControlWords)
+        if (IsAligned(area) && (validate ? RestoreFastPath.Passes(area, in cpu) : !area->_legacy.HasUnsetControlWords))
         {
             Instructions.XRstor64(area);
         }

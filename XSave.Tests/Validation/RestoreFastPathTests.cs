@@ -77,6 +77,26 @@ public unsafe class RestoreFastPathTests
         });
     }
 
+    /// <summary>
+    /// Load skips its unset-control-words test for areas the fast path passes (they would load
+    /// FCW 0 or MXCSR 0 instead of the init values): none may pass.
+    /// </summary>
+    [TestCaseSource(nameof(Cpus))]
+    public void No_area_with_unset_control_words_takes_the_fast_path(XFeatures xcr0, XSaveLayout layout)
+    {
+        XSaveArea fcwUnset = SavedArea(xcr0, layout), mxcsrUnset = SavedArea(xcr0, layout);
+        fcwUnset.Legacy.MxcsrMask = 0;
+        fcwUnset.Legacy.Fcw = 0;
+        mxcsrUnset.Legacy.MxcsrMask = 0;
+        mxcsrUnset.Legacy.Mxcsr = 0;
+        Assert.Multiple(() =>
+        {
+            Assert.That(fcwUnset.Legacy.HasUnsetControlWords && mxcsrUnset.Legacy.HasUnsetControlWords, Is.True, "both are what Load fills in");
+            Assert.That(Passes(in fcwUnset, xcr0, layout), Is.False, "FCW 0");
+            Assert.That(Passes(in mxcsrUnset, xcr0, layout), Is.False, "MXCSR 0");
+        });
+    }
+
     [TestCaseSource(nameof(Cpus))]
     public void No_single_bit_flip_passes_the_fast_path_where_the_validator_rejects(XFeatures xcr0, XSaveLayout layout)
     {
