@@ -15,7 +15,7 @@ const int Pairs = 256;
 // column names, so docs/scripts/benchmark_chart.py draws it too.
 int rounds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 301;
 string? csvPath = args.Length > 1 ? args[1] : null;
-// NativeAOT compiles nothing at run time (IsDynamicCodeSupported is false under `dotnet run` too, as PublishAot is set).
+// NativeAOT compiles nothing at run time (the project sets PublishAot only when publishing, so the JIT run is a plain JIT application).
 string runtime = System.Runtime.JitInfo.GetCompiledMethodCount() > 0 ? "JIT" : "NativeAOT";
 
 // 1. The first call in this process: CPU probe, mapping the runtime's thunk page, XSAVE. Under
