@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 
 namespace XSave;
 
@@ -98,7 +97,15 @@ internal sealed class CpuProfile
 
     private static (int Offset, int Length)[] Gaps((int Component, ComponentSlot Slot)[] slots, int end)
     {
-        var gaps = new List<(int, int)>();
+        var gaps = new (int Offset, int Length)[Gaps(slots, end, null)];
+        Gaps(slots, end, gaps);
+        return gaps;
+    }
+
+    // Counts the gaps, and writes them where `into` is given: two passes rather than a List (see Slots).
+    private static int Gaps((int Component, ComponentSlot Slot)[] slots, int end, (int Offset, int Length)[]? into)
+    {
+        int count = 0;
         int offset = XSaveArea.HeaderOffset + XSaveHeader.Size;
         while (offset < end)
         {
@@ -119,42 +126,59 @@ internal sealed class CpuProfile
             if (covered >= 0)
             {
                 offset = covered;
+                continue;
             }
-            else
+
+            if (into is not null)
             {
-                gaps.Add((offset, next - offset));
-                offset = next;
+                into[count] = (offset, next - offset);
             }
+
+            count++;
+            offset = next;
         }
 
-        return [.. gaps];
+        return count;
     }
 
     private static (int Offset, int Length)[] Padding((int Component, ComponentSlot Slot)[] slots)
     {
-        var padding = new System.Collections.Generic.List<(int, int)>();
+        int count = 0;
         foreach (var (component, slot) in slots)
         {
-            int registers = component switch
-            {
-                4 => 16, // BNDCFGU, BNDSTATUS
-                9 => 4, // PKRU
-                _ => XSaveLayout.ArchitecturalSize(component),
-            };
+            count += slot.Size > RegisterBytes(component) ? 1 : 0;
+        }
+
+        var padding = new (int Offset, int Length)[count];
+        count = 0;
+        foreach (var (component, slot) in slots)
+        {
+            int registers = RegisterBytes(component);
             if (slot.Size > registers)
             {
-                padding.Add((slot.Offset + registers, slot.Size - registers));
+                padding[count++] = (slot.Offset + registers, slot.Size - registers);
             }
         }
 
-        return [.. padding];
+        return padding;
     }
+
+    private static int RegisterBytes(int component) => component switch
+    {
+        4 => 16, // BNDCFGU, BNDSTATUS
+        9 => 4, // PKRU
+        _ => XSaveLayout.ArchitecturalSize(component),
+    };
 
     /// <summary>
     /// A profile from CPUID leaf 0DH as a processor answered it: <paramref name="subleaves"/>[i]
     /// is sub-leaf i (EAX size, EBX offset, ECX flags) for each supported component i.
     /// </summary>
-    public static CpuProfile FromCpuid(string name, XFeatures xcr0, uint mxcsrMask, int? leafD1Eax, XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves)
+    public static CpuProfile FromCpuid(string name, XFeatures xcr0, uint mxcsrMask, int? leafD1Eax, XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves) =>
+        new(name, xcr0, mxcsrMask, leafD1Eax, XSaveLayout.FromCpuid(supported, subleaves), Aligned64FromCpuid(supported, subleaves));
+
+    /// <summary>The supported components whose compacted slot starts on a 64-byte boundary (CPUID.(0DH,i):ECX[1]).</summary>
+    public static XFeatures Aligned64FromCpuid(XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves)
     {
         XFeatures aligned64 = XFeatures.None;
         for (int i = 2; i < subleaves.Length && i < XSaveLayout.ComponentCount; i++)
@@ -165,7 +189,7 @@ internal sealed class CpuProfile
             }
         }
 
-        return new CpuProfile(name, xcr0, mxcsrMask, leafD1Eax, XSaveLayout.FromCpuid(supported, subleaves), aligned64);
+        return aligned64;
     }
 
     /// <summary>Where PKRU lies in <paramref name="area"/> as XRSTOR on this CPU reads it, or null when nothing says.</summary>
@@ -176,21 +200,41 @@ internal sealed class CpuProfile
         return layout?.Slot(XFeatures.Pkru);
     }
 
+    // Plain loops and arrays: this runs in a process's first Save, where NativeAOT pays for each
+    // piece of code run for the first time (this constructor took 28–64 µs there with an iterator,
+    // Lists and array slices, 2.3 µs without: docs/benchmarks.md).
     private static (int Component, ComponentSlot Slot)[] Slots(XFeatures saved, XSaveLayout? layout)
     {
-        var slots = new List<(int Component, ComponentSlot Slot)>();
-        foreach (XFeatures component in saved.Components())
+        int count = 0;
+        for (int bit = 0; bit < XSaveLayout.ComponentCount; bit++)
         {
-            if (layout?.Slot(component) is { } slot && slot.End <= XSaveArea.Size)
+            count += SavedSlot(saved, layout, bit) is null ? 0 : 1;
+        }
+
+        var slots = new (int Component, ComponentSlot Slot)[count];
+        count = 0;
+        for (int bit = 0; bit < XSaveLayout.ComponentCount; bit++)
+        {
+            if (SavedSlot(saved, layout, bit) is { } slot)
             {
-                // The component's own bytes, not a wider slot CPUID reports (Zen 2's PKRU: 8 of
-                // 64), so a bounced save never copies bytes XSAVE may not have written.
-                int size = XSaveLayout.ArchitecturalSize(component) is > 0 and var own ? Math.Min(own, slot.Size) : slot.Size;
-                slots.Add((XSaveLayout.Bit(component), new ComponentSlot(slot.Offset, size)));
+                slots[count++] = (bit, slot);
             }
         }
 
-        return slots.ToArray();
+        return slots;
+    }
+
+    // The component's own bytes, not a wider slot CPUID reports (Zen 2's PKRU: 8 of 64), so a
+    // bounced save never copies bytes XSAVE may not have written; none past the page.
+    private static ComponentSlot? SavedSlot(XFeatures saved, XSaveLayout? layout, int bit)
+    {
+        if (((ulong)saved & (1UL << bit)) == 0 || layout?.Slot(bit) is not { } slot || slot.End > XSaveArea.Size)
+        {
+            return null;
+        }
+
+        int own = XSaveLayout.ArchitecturalSize(bit);
+        return new ComponentSlot(slot.Offset, own > 0 ? Math.Min(own, slot.Size) : slot.Size);
     }
 }
 

@@ -276,8 +276,7 @@ internal static unsafe class Processor
                 }
             }
 
-            CpuProfile read = CpuProfile.FromCpuid("this CPU", supported, 0, 0, supported, subleaves);
-            return (read.Layout, read.Aligned64);
+            return (XSaveLayout.FromCpuid(supported, subleaves), CpuProfile.Aligned64FromCpuid(supported, subleaves));
         }
     }
 
