@@ -84,14 +84,14 @@ internal sealed class CpuProfile
     /// </summary>
     public (int Offset, int Length)[] SavedSlotPadding { get; }
 
-    /// <summary>Where the last saved slot ends: a save bounced through aligned memory copies bytes 0 to here back in one block.</summary>
+    /// <summary>Where the last saved slot ends: past it, the page holds nothing XSAVE writes.</summary>
     public int SavedEnd { get; }
 
     /// <summary>
     /// The bytes between the header and <see cref="SavedEnd"/> in no saved slot (offset, length):
     /// components this CPU lays out but does not save (MPX on a CPU without it enabled), or
-    /// offsets no component has. XSAVE does not write them, so a bounced save zeroes them after
-    /// its one-block copy, as it does the padding.
+    /// offsets no component has. XSAVE does not write them; a bounced save zeroes them, as it does
+    /// the padding, so the caller's bytes there never outlive a save.
     /// </summary>
     public (int Offset, int Length)[] SavedGaps { get; }
 

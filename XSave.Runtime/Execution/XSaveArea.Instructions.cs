@@ -57,28 +57,16 @@ public unsafe partial struct XSaveArea
 
     // XSAVE faults on a misaligned area: bounce through aligned stack memory, copying back the
     // legacy region, the header and the saved slots (XSAVE writes every saved component), then
-    // zeroing what XSAVE need not have written there. Where managed copies are 16 bytes wide
-    // (NativeAOT's default instruction set, CPUs without AVX2), everything up to the end of the
-    // last saved slot goes back in one block instead: past 2 KB (AVX-512) that is the C library's
-    // memmove, as wide as the CPU allows. Where they are wider, the copies per slot measured
-    // faster (docs/benchmarks.md). Out of line so that Save itself stays small enough to inline.
+    // zeroing what XSAVE need not have written there. Out of line so that Save itself stays small
+    // enough to inline.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SaveBounced(XSaveArea* area, in Processor.Snapshot cpu)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         PrepareForSave(scratch, in cpu);
         Instructions.XSave64(scratch);
-        if (Vector256.IsHardwareAccelerated)
-        {
-            area->_header = scratch->_header;
-            CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures);
-        }
-        else
-        {
-            int end = Processor.Profile.SavedEnd;
-            Buffer.MemoryCopy(scratch, area, end, end);
-        }
-
+        area->_header = scratch->_header;
+        CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures);
         ClearWhatXSaveMayNotWrite(area);
     }
 
@@ -185,10 +173,10 @@ public unsafe partial struct XSaveArea
     // The scratch is uninitialised stack, and XSAVE need not write every byte copied back from
     // it: the legacy region's reserved bytes (byte 5, the 6 bytes above each 80-bit ST register,
     // which qemu leaves alone, and 416–463), a slot's bytes past its component's registers (qemu
-    // writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4), and the gaps between
-    // saved slots. Those are zeroed in the caller's area after the copy, so no stale stack byte
-    // stays there, and no store sits in front of XSAVE. Register bytes XSAVE always writes (a
-    // state it did not write would not round-trip).
+    // writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4). Those are zeroed in
+    // the caller's area after the copy, so no stale stack byte stays there, and no store sits in
+    // front of XSAVE; so are the gaps between saved slots, which nothing copies. Register bytes
+    // XSAVE always writes (a state it did not write would not round-trip).
     private static void ClearWhatXSaveMayNotWrite(XSaveArea* area)
     {
         byte* legacy = (byte*)area;
@@ -220,8 +208,15 @@ public unsafe partial struct XSaveArea
     /// </summary>
     internal static void CopyWhatXRstorReads(XSaveArea* from, XSaveArea* to)
     {
+        // Decided on values held in registers, which then overwrite the copy's header fields: what
+        // is copied is what was decided on, and nothing just stored is read back (a wide store
+        // does not forward to a narrower load).
+        XFeatures inUse = from->_header.XStateBv;
+        ulong format = from->_header.XCompBv;
         to->_header = from->_header;
-        if (to->_header.IsCompacted)
+        to->_header.XStateBv = inUse;
+        to->_header.XCompBv = format;
+        if ((format & XSaveHeader.CompactedFormat) != 0)
         {
             const int Components = HeaderOffset + XSaveHeader.Size;
             Buffer.MemoryCopy(from, to, HeaderOffset, HeaderOffset);
@@ -229,18 +224,18 @@ public unsafe partial struct XSaveArea
             return;
         }
 
-        CopyLegacyAndSlots(from, to, (ulong)to->_header.XStateBv); // the copy's XSTATE_BV: what XRSTOR will act on
+        CopyLegacyAndSlots(from, to, (ulong)inUse); // the copy's XSTATE_BV: what XRSTOR will act on
     }
 
     /// <summary>The legacy region with the layout descriptor, and the standard-format slots of <paramref name="components"/> that this CPU saves.</summary>
     private static void CopyLegacyAndSlots(XSaveArea* from, XSaveArea* to, ulong components)
     {
-        Buffer.MemoryCopy(from, to, HeaderOffset, HeaderOffset);
+        BlockCopy.Copy((byte*)from, (byte*)to, HeaderOffset);
         foreach (var (component, slot) in Processor.SavedSlots)
         {
             if ((components & (1UL << component)) != 0)
             {
-                Buffer.MemoryCopy((byte*)from + slot.Offset, (byte*)to + slot.Offset, slot.Size, slot.Size);
+                BlockCopy.Copy((byte*)from + slot.Offset, (byte*)to + slot.Offset, slot.Size);
             }
         }
     }

@@ -79,12 +79,12 @@ public class RecordedCpuTests
     }
 
     /// <summary>
-    /// A bounced save copies bytes 0 to <see cref="CpuProfile.SavedEnd"/> in one block where
-    /// managed copies are narrow, then zeroes the gaps: the saved slots and the gaps must tile
-    /// the bytes past the header exactly, on every recorded CPU.
+    /// A bounced save copies the saved slots back and zeroes the gaps: together they must tile
+    /// the bytes from the header to <see cref="CpuProfile.SavedEnd"/> exactly, on every
+    /// recorded CPU, so no byte there is left as the caller held it or written twice.
     /// </summary>
     [TestCaseSource(nameof(AllCpus))]
-    public void Saved_slots_and_gaps_tile_the_bytes_a_bounced_save_copies(RecordedCpu cpu)
+    public void Saved_slots_and_gaps_tile_the_bytes_a_bounced_save_writes(RecordedCpu cpu)
     {
         CpuProfile profile = cpu.Profile();
         const int Components = XSaveArea.HeaderOffset + XSaveHeader.Size;

@@ -9,7 +9,7 @@ using NUnit.Framework.Internal;
 string cpu = XSave.XSaveArea.IsSupported
     ? $"XCR0 0x{(ulong)XSave.XSaveArea.EnabledFeatures:X}, layout: {XSave.XSaveLayout.Current?.Name}"
     : "no XSAVE";
-// Which copies a misaligned Save makes (one block where managed copies are 16 bytes wide).
+// How a misaligned area's bounce copies (the C library's memmove for long blocks where managed copies are 16 bytes wide).
 string copies = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "managed copies 32 bytes or wider" : "managed copies 16 bytes wide";
 Console.WriteLine($"XSave tests on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription}; {cpu}; {copies})");
 // XSAVE_TEST_TRACE=1 names each test as it starts: under an emulator a crash ends the process.
