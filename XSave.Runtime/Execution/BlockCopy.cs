@@ -8,12 +8,13 @@ namespace XSave;
 // store of a plain wide copy straddle two lines, which costs about twice an aligned store; the
 // copy is mostly stores. So the vectors are stored where the destination is aligned to their
 // width, the first and last one unaligned (overlapping the aligned run: the same bytes twice).
-// Where managed vectors are 16 bytes wide (NativeAOT's default instruction set, CPUs without
-// AVX2), longer blocks go to the C library's memmove, which uses the widest the CPU has: a 1.6 KB
-// copy took half the time of 16-byte moves (docs/benchmarks.md).
+// Where managed vectors are narrower than 64 bytes (NativeAOT's default instruction set has
+// 16, x86-64-v3 32; CPUs without AVX-512), longer blocks go to the C library's memmove, which
+// uses the widest the CPU has: a 1.6 KB copy took half the time of 16-byte moves, and 32-byte
+// managed copies measured slower than memmove too (docs/benchmarks.md).
 internal static unsafe class BlockCopy
 {
-    // Below this, the call costs more than 16-byte moves save (measured at 512 bytes: 4.6 against 9.3 ns).
+    // Below this, the call costs more than managed moves save (at 512 bytes, 16-byte moves took 9.3 ns, memmove 4.6).
     private const int NativeFrom = 256;
 
     // memmove from the process's global symbols, looked up on first use (0: not yet; -1: none).
@@ -26,13 +27,13 @@ internal static unsafe class BlockCopy
         {
             Copy512(from, to, length);
         }
-        else if (Vector256.IsHardwareAccelerated && length >= Vector256<byte>.Count)
-        {
-            Copy256(from, to, length);
-        }
         else if (length >= NativeFrom && Memmove is var memmove and not -1)
         {
             ((delegate* unmanaged[SuppressGCTransition]<byte*, byte*, nuint, byte*>)memmove)(to, from, (nuint)length);
+        }
+        else if (Vector256.IsHardwareAccelerated && length >= Vector256<byte>.Count)
+        {
+            Copy256(from, to, length);
         }
         else if (length >= Vector128<byte>.Count)
         {
@@ -53,7 +54,7 @@ internal static unsafe class BlockCopy
             ? address
             : -1;
 
-    private static void Copy512(byte* from, byte* to, int length)
+    internal static void Copy512(byte* from, byte* to, int length)
     {
         const int Width = 64;
         Vector512.Load(from).Store(to);
@@ -65,7 +66,7 @@ internal static unsafe class BlockCopy
         Vector512.Load(from + length - Width).Store(to + length - Width);
     }
 
-    private static void Copy256(byte* from, byte* to, int length)
+    internal static void Copy256(byte* from, byte* to, int length)
     {
         const int Width = 32;
         Vector256.Load(from).Store(to);
@@ -77,7 +78,7 @@ internal static unsafe class BlockCopy
         Vector256.Load(from + length - Width).Store(to + length - Width);
     }
 
-    private static void Copy128(byte* from, byte* to, int length)
+    internal static void Copy128(byte* from, byte* to, int length)
     {
         const int Width = 16;
         Vector128.Load(from).Store(to);
