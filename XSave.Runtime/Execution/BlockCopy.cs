@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -54,40 +55,37 @@ internal static unsafe class BlockCopy
             ? address
             : -1;
 
-    internal static void Copy512(byte* from, byte* to, int length)
+    internal static void Copy512(byte* from, byte* to, int length) => CopyStoringAligned(from, to, length, 64);
+
+    internal static void Copy256(byte* from, byte* to, int length) => CopyStoringAligned(from, to, length, 32);
+
+    internal static void Copy128(byte* from, byte* to, int length) => CopyStoringAligned(from, to, length, 16);
+
+    // One loop for every width: `width` is a constant wherever this is inlined, so Move's switch folds away.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyStoringAligned(byte* from, byte* to, int length, int width)
     {
-        const int Width = 64;
-        Vector512.Load(from).Store(to);
-        for (nint i = Width - ((nint)to & (Width - 1)); i <= length - Width; i += Width)
+        Move(from, to, width, aligned: false);
+        for (nint i = width - ((nint)to & (width - 1)); i <= length - width; i += width)
         {
-            Vector512.Load(from + i).StoreAligned(to + i);
+            Move(from + i, to + i, width, aligned: true);
         }
 
-        Vector512.Load(from + length - Width).Store(to + length - Width);
+        Move(from + length - width, to + length - width, width, aligned: false);
     }
 
-    internal static void Copy256(byte* from, byte* to, int length)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Move(byte* from, byte* to, int width, bool aligned)
     {
-        const int Width = 32;
-        Vector256.Load(from).Store(to);
-        for (nint i = Width - ((nint)to & (Width - 1)); i <= length - Width; i += Width)
+        switch (width, aligned)
         {
-            Vector256.Load(from + i).StoreAligned(to + i);
+            case (64, true): Vector512.Load(from).StoreAligned(to); break;
+            case (64, false): Vector512.Load(from).Store(to); break;
+            case (32, true): Vector256.Load(from).StoreAligned(to); break;
+            case (32, false): Vector256.Load(from).Store(to); break;
+            case (_, true): Vector128.Load(from).StoreAligned(to); break;
+            default: Vector128.Load(from).Store(to); break;
         }
-
-        Vector256.Load(from + length - Width).Store(to + length - Width);
-    }
-
-    internal static void Copy128(byte* from, byte* to, int length)
-    {
-        const int Width = 16;
-        Vector128.Load(from).Store(to);
-        for (nint i = Width - ((nint)to & (Width - 1)); i <= length - Width; i += Width)
-        {
-            Vector128.Load(from + i).StoreAligned(to + i);
-        }
-
-        Vector128.Load(from + length - Width).Store(to + length - Width);
     }
 
     // Slots this short are PKRU's 8 bytes; any length works.
