@@ -25,11 +25,11 @@ public class SaveLoadTests : RestoresCpuState
 
         foreach (var (offset, length) in Processor.Profile.SavedGaps)
         {
-            new Span<byte>(buffer.Pointer + offset, length).Fill(0xAA); // a save zeroes them whichever way it copies
+            new Span<byte>(buffer.Pointer + offset, length).Fill(0xAA); // nothing copies them: the save zeroes them
         }
 
         area.Load(); // bounced through stack scratch, which now holds 0xAA there
-        FillStackBelow(); // and 0xAA where the gaps between saved slots will be copied from
+        FillStackBelow(); // and 0xAA all through the scratch the save will use
         area.Save(); // bounced through stack scratch at the same depth
         byte[] after = new Span<byte>(buffer.Pointer, XSaveArea.Size).ToArray();
         CpuProfile cpu = Processor.Profile;
