@@ -209,8 +209,7 @@ public unsafe partial struct XSaveArea
     internal static void CopyWhatXRstorReads(XSaveArea* from, XSaveArea* to)
     {
         // Decided on values held in registers, which then overwrite the copy's header fields: what
-        // is copied is what was decided on, and nothing just stored is read back (a wide store
-        // does not forward to a narrower load).
+        // is copied is what was decided on, and nothing just stored is read back.
         XFeatures inUse = from->_header.XStateBv;
         ulong format = from->_header.XCompBv;
         to->_header = from->_header;

@@ -9,8 +9,9 @@ using NUnit.Framework.Internal;
 string cpu = XSave.XSaveArea.IsSupported
     ? $"XCR0 0x{(ulong)XSave.XSaveArea.EnabledFeatures:X}, layout: {XSave.XSaveLayout.Current?.Name}"
     : "no XSAVE";
-// How a misaligned area's bounce copies: in managed 64-byte vectors, or long blocks through the C library's memmove.
-string copies = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "bounce copies in 64-byte vectors" : "long bounce copies through memmove";
+// How a misaligned area's bounce copies: in managed 64-byte vectors, or long blocks through the C library's memmove (not on Windows).
+string copies = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "bounce copies in 64-byte vectors"
+    : OperatingSystem.IsWindows() ? "bounce copies in managed vectors" : "long bounce copies through memmove";
 Console.WriteLine($"XSave tests on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription}; {cpu}; {copies})");
 // XSAVE_TEST_TRACE=1 names each test as it starts: under an emulator a crash ends the process.
 ITestListener listener = Environment.GetEnvironmentVariable("XSAVE_TEST_TRACE") == "1" ? new Trace() : TestListener.NULL;
