@@ -23,9 +23,10 @@ public enum RestoreRule
     /// </summary>
     XCompBvOutsidePage,
     /// <summary>
-    /// Header bytes 16–63 (area bytes 528–575) are reserved and must be zero. XRSTOR faults on
-    /// bytes 16–23 (on all 48 in the compacted form); bytes 24–63 of a standard-format area are
-    /// refused too, as Linux refuses them on every path that loads a caller's state.
+    /// Header bytes 16–63 (area bytes 528–575) are reserved and must be zero. XRSTOR faulted on
+    /// bytes 16–23 (on all 48 in the compacted form) where measured; bytes 24–63 of a
+    /// standard-format area are refused too: the SDM reserves them, and Linux refuses them on
+    /// every path that loads a caller's state.
     /// </summary>
     HeaderReservedBytes,
     /// <summary>MXCSR may only set bits the running CPU's MXCSR_MASK allows (SDM vol. 1 §11.6.6).</summary>

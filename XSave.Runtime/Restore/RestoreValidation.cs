@@ -83,7 +83,7 @@ public static class RestoreValidation
         {
             byte value = area.ByteAt(reserved);
             throw Fail(RestoreRule.HeaderReservedBytes, $"XSAVE header byte {reserved - XSaveArea.HeaderOffset}", value,
-                $"XSAVE header byte {reserved - XSaveArea.HeaderOffset} (area byte {reserved}) is 0x{value:X2}; header bytes 16–63 are reserved and must be 0 (XRSTOR raises #GP on bytes 16–23, and on all of them in a compacted area; the rest are refused as Linux refuses them, so no future meaning of theirs reaches the CPU).");
+                $"XSAVE header byte {reserved - XSaveArea.HeaderOffset} (area byte {reserved}) is 0x{value:X2}; header bytes 16–63 are reserved and must be 0 (XRSTOR raises #GP on bytes 16–23, and on all 48 in a compacted area; the SDM reserves the rest, and Linux refuses them too).");
         }
 
         XFeatures restored = mask & xcr0;
