@@ -57,7 +57,7 @@ public sealed partial class XSaveThunkGenerator
                     c.fxsave64(__[area]);
                     break;
                 case XSaveInstruction.FxRstor:
-                    c.fxrstor64(__[area]);
+                    KeepingWindowsXmm(c, systemV, () => c.fxrstor64(__[area]));
                     break;
                 case XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor:
                     // Save into the first area, restore from the second, one mask for both. On
@@ -69,16 +69,19 @@ public sealed partial class XSaveThunkGenerator
                     }
 
                     Mask(c, thunk, systemV ? edx : r8d);
-                    if (thunk.Instruction == XSaveInstruction.XSaveCXRstor)
+                    KeepingWindowsXmm(c, systemV, () =>
                     {
-                        c.xsavec64(__[area]);
-                    }
-                    else
-                    {
-                        c.xsave64(__[area]);
-                    }
+                        if (thunk.Instruction == XSaveInstruction.XSaveCXRstor)
+                        {
+                            c.xsavec64(__[area]);
+                        }
+                        else
+                        {
+                            c.xsave64(__[area]);
+                        }
 
-                    c.xrstor64(__[restore]);
+                        c.xrstor64(__[restore]);
+                    });
                     break;
                 case XSaveInstruction.XSetBv:
                     // XCR number in ECX, value in EDX:EAX.
@@ -117,7 +120,7 @@ public sealed partial class XSaveThunkGenerator
                         case XSaveInstruction.XSave: c.xsave64(__[area]); break;
                         case XSaveInstruction.XSaveOpt: c.xsaveopt64(__[area]); break;
                         case XSaveInstruction.XSaveC: c.xsavec64(__[area]); break;
-                        default: c.xrstor64(__[area]); break;
+                        default: KeepingWindowsXmm(c, systemV, () => c.xrstor64(__[area])); break;
                     }
 
                     break;
@@ -126,6 +129,43 @@ public sealed partial class XSaveThunkGenerator
             c.ret();
             return Finish(c);
         }
+
+        /// <summary>
+        /// The Windows x64 convention makes the low 128 bits of XMM6–XMM15 callee-saved, and a
+        /// restore overwrites them: the Windows form keeps the caller's on the stack around
+        /// <paramref name="restore"/> (System V makes every XMM register caller-saved). Legacy SSE
+        /// moves, not VEX: they run on every x86-64 CPU, AVX or not, and leave the upper halves
+        /// the restore loaded. The slots sit in a 16-byte-aligned block (RSP is 8 past a multiple
+        /// of 16 at entry); unaligned moves all the same, so a caller that broke that rule gets
+        /// its registers back rather than a fault.
+        /// </summary>
+        private static void KeepingWindowsXmm(Assembler c, bool systemV, System.Action restore)
+        {
+            if (systemV)
+            {
+                restore();
+                return;
+            }
+
+            c.sub(rsp, WindowsXmmFrame);
+            for (int i = 0; i < WindowsCalleeSavedXmm.Length; i++)
+            {
+                c.movups(__xmmword_ptr[rsp + (i * 16)], WindowsCalleeSavedXmm[i]);
+            }
+
+            restore();
+            for (int i = 0; i < WindowsCalleeSavedXmm.Length; i++)
+            {
+                c.movups(WindowsCalleeSavedXmm[i], __xmmword_ptr[rsp + (i * 16)]);
+            }
+
+            c.add(rsp, WindowsXmmFrame);
+        }
+
+        private static readonly AssemblerRegisterXMM[] WindowsCalleeSavedXmm = [xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15];
+
+        // Ten 16-byte slots, plus 8 so the block starts 16-byte aligned.
+        private const int WindowsXmmFrame = (10 * 16) + 8;
 
         private static byte[] Finish(Assembler c)
         {
@@ -185,7 +225,8 @@ public sealed partial class XSaveThunkGenerator
                 decoder.Decode(out Instruction instruction);
                 formatter.Format(instruction, output);
                 string hex = string.Concat(code.Skip(start).Take(instruction.Length).Select(b => b.ToString("X2", CultureInfo.InvariantCulture)));
-                lines.Add(string.Format(CultureInfo.InvariantCulture, "{0:X4}  {1,-16}{2}", start, hex, output.ToStringAndReset()));
+                // The widest instruction assembled here is 10 bytes (mov r64, imm64): 20 hex digits.
+                lines.Add(string.Format(CultureInfo.InvariantCulture, "{0:X4}  {1,-20}{2}", start, hex, output.ToStringAndReset()));
             }
 
             return lines.ToEquatableArray();

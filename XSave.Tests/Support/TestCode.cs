@@ -1,5 +1,6 @@
 using System;
 using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Support;
 
@@ -9,13 +10,54 @@ namespace XSave.Tests.Support;
 /// </summary>
 internal static class TestCode
 {
-    /// <summary>Assembles <paramref name="emit"/> (System V ABI) and maps it read+execute.</summary>
+    /// <summary>
+    /// Assembles <paramref name="emit"/>, written for the System V ABI (arguments in RDI, RSI, RDX,
+    /// RCX), and maps it read+execute, callable as this OS's unmanaged default. On Windows it sits
+    /// behind an adapter: Windows passes arguments in RCX, RDX, R8, R9 and makes RDI, RSI and the
+    /// low halves of XMM6–XMM15 callee-saved, which System V code may freely overwrite.
+    /// </summary>
     public static nint Map(Action<Assembler> emit)
     {
         var assembler = new Assembler(64);
+        if (OperatingSystem.IsWindows())
+        {
+            WindowsAdapter(assembler);
+        }
+
         emit(assembler);
         using var stream = new System.IO.MemoryStream();
         assembler.Assemble(new StreamCodeWriter(stream), 0);
         return ExecutableMemory.Map(stream.ToArray(), "XSave.Tests", string.Empty);
+    }
+
+    // Keeps what Windows makes callee-saved and System V does not, moves the arguments, calls the
+    // body that follows. Two pushes and 168 bytes keep RSP 8 past a multiple of 16 at the body's entry.
+    private static void WindowsAdapter(Assembler c)
+    {
+        Label body = c.CreateLabel();
+        AssemblerRegisterXMM[] kept = [xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15];
+        c.push(rdi);
+        c.push(rsi);
+        c.sub(rsp, 168);
+        for (int i = 0; i < kept.Length; i++)
+        {
+            c.movups(__xmmword_ptr[rsp + (i * 16)], kept[i]);
+        }
+
+        c.mov(rdi, rcx);
+        c.mov(rsi, rdx);
+        c.mov(rdx, r8);
+        c.mov(rcx, r9);
+        c.call(body);
+        for (int i = 0; i < kept.Length; i++)
+        {
+            c.movups(kept[i], __xmmword_ptr[rsp + (i * 16)]);
+        }
+
+        c.add(rsp, 168);
+        c.pop(rsi);
+        c.pop(rdi);
+        c.ret();
+        c.Label(ref body);
     }
 }

@@ -80,7 +80,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x0120))(area, mask);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x01B0))(area, mask);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -92,7 +92,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0130))(area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0250))(area);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -104,7 +104,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0140))(region);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x02F0))(region);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -116,7 +116,7 @@ namespace Kernel
                 return status;
             }
 
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0150))(region);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSave.XSaveThunks.Base + 0x0300))(region);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -129,7 +129,7 @@ namespace Kernel
             }
 
             global::XSave.XSaveThunks.ClearHeader((byte*)save);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSave.XSaveThunks.Base + 0x0160))(save, restore);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSave.XSaveThunks.Base + 0x03A0))(save, restore);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -142,7 +142,7 @@ namespace Kernel
             }
 
             global::XSave.XSaveThunks.ClearHeader((byte*)save);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x0180))(save, restore, mask);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSave.XSaveThunks.Base + 0x0440))(save, restore, mask);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -155,7 +155,7 @@ namespace Kernel
                 return status;
             }
 
-            value = ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSave.XSaveThunks.Base + 0x01A0))(register);
+            value = ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSave.XSaveThunks.Base + 0x04F0))(register);
             return global::XSave.XSaveStatus.Ok;
         }
 
@@ -167,7 +167,7 @@ namespace Kernel
                 return status;
             }
 
-            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<uint, ulong, int>)(global::XSave.XSaveThunks.Base + 0x01B0))(register, value);
+            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<uint, ulong, int>)(global::XSave.XSaveThunks.Base + 0x0500))(register, value);
             // XCR0 changed: the checks read it from the probe.
             return status == global::XSave.XSaveStatus.Ok ? global::XSave.XSaveThunks.Probe() : status;
         }
@@ -182,7 +182,7 @@ namespace Kernel
             }
 
             ulong cr4 = 0;
-            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<ulong*, int>)(global::XSave.XSaveThunks.Base + 0x01D0))(&cr4);
+            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<ulong*, int>)(global::XSave.XSaveThunks.Base + 0x0520))(&cr4);
             value = cr4;
             return status;
         }
@@ -195,7 +195,7 @@ namespace Kernel
                 return status;
             }
 
-            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<int>)(global::XSave.XSaveThunks.Base + 0x01F0))();
+            status = (global::XSave.XSaveStatus)((delegate* unmanaged[SuppressGCTransition]<int>)(global::XSave.XSaveThunks.Base + 0x0540))();
             // CR4.OSXSAVE changed: the checks read it from the probe.
             return status == global::XSave.XSaveStatus.Ok ? global::XSave.XSaveThunks.Probe() : status;
         }
@@ -212,7 +212,7 @@ namespace XSave
     internal static unsafe class XSaveThunks
     {
         /// <summary>Bytes of machine code <see cref="Install"/> writes into the memory its allocator returns.</summary>
-        public const int Length = 528;
+        public const int Length = 1376;
 
         private const ulong SafeFeatures = 0xA02FFUL;
         private const ulong Pkru = 1UL << 9;
@@ -569,63 +569,63 @@ namespace XSave
         private static void WriteSystemV(byte* code)
         {
             // 0x0000 XSave.XSaveThunks.Probe (CPUID, XGETBV, FXSAVE)
-            //   0000  53              push rbx
-            //   0001  4989FA          mov r10,rdi
-            //   0004  31C0            xor eax,eax
-            //   0006  41BB10000000    mov r11d,10h
-            //   000C  4B8944DAF8      mov [r10+r11*8-8],rax
-            //   0011  41FFCB          dec r11d
-            //   0014  75F6            jne short 000000000000000Ch
-            //   0016  B801000000      mov eax,1
-            //   001B  31C9            xor ecx,ecx
-            //   001D  0FA2            cpuid
-            //   001F  41890A          mov [r10],ecx
-            //   0022  41895204        mov [r10+4],edx
-            //   0026  31C0            xor eax,eax
-            //   0028  0FA2            cpuid
-            //   002A  3D0D000000      cmp eax,0Dh
-            //   002F  724F            jb short 0000000000000080h
-            //   0031  B80D000000      mov eax,0Dh
-            //   0036  31C9            xor ecx,ecx
-            //   0038  0FA2            cpuid
-            //   003A  41894208        mov [r10+8],eax
-            //   003E  4189520C        mov [r10+0Ch],edx
-            //   0042  B80D000000      mov eax,0Dh
-            //   0047  B901000000      mov ecx,1
-            //   004C  0FA2            cpuid
-            //   004E  41894210        mov [r10+10h],eax
-            //   0052  41BB02000000    mov r11d,2
-            //   0058  B80D000000      mov eax,0Dh
-            //   005D  4489D9          mov ecx,r11d
-            //   0060  0FA2            cpuid
-            //   0062  438944DA20      mov [r10+r11*8+20h],eax
-            //   0067  43895CDA24      mov [r10+r11*8+24h],ebx
-            //   006C  0FBAE101        bt ecx,1
-            //   0070  7305            jae short 0000000000000077h
-            //   0072  4D0FAB5A70      bts [r10+70h],r11
-            //   0077  41FFC3          inc r11d
-            //   007A  4183FB09        cmp r11d,9
-            //   007E  76D8            jbe short 0000000000000058h
-            //   0080  41F70200000008  test dword ptr [r10],8000000h
-            //   0087  740D            je short 0000000000000096h
-            //   0089  31C9            xor ecx,ecx
-            //   008B  0F01D0          xgetbv
-            //   008E  41894218        mov [r10+18h],eax
-            //   0092  4189521C        mov [r10+1Ch],edx
-            //   0096  41F7420400000001test dword ptr [r10+4],1000000h
-            //   009E  741E            je short 00000000000000BEh
-            //   00A0  4989E3          mov r11,rsp
-            //   00A3  4881EC10020000  sub rsp,210h
-            //   00AA  4883E4F0        and rsp,0FFFFFFFFFFFFFFF0h
-            //   00AE  480FAE0424      fxsave64 [rsp]
-            //   00B3  8B44241C        mov eax,[rsp+1Ch]
-            //   00B7  41894220        mov [r10+20h],eax
-            //   00BB  4C89DC          mov rsp,r11
-            //   00BE  8CC8            mov eax,cs
-            //   00C0  2503000000      and eax,3
-            //   00C5  41894228        mov [r10+28h],eax
-            //   00C9  5B              pop rbx
-            //   00CA  C3              ret
+            //   0000  53                  push rbx
+            //   0001  4989FA              mov r10,rdi
+            //   0004  31C0                xor eax,eax
+            //   0006  41BB10000000        mov r11d,10h
+            //   000C  4B8944DAF8          mov [r10+r11*8-8],rax
+            //   0011  41FFCB              dec r11d
+            //   0014  75F6                jne short 000000000000000Ch
+            //   0016  B801000000          mov eax,1
+            //   001B  31C9                xor ecx,ecx
+            //   001D  0FA2                cpuid
+            //   001F  41890A              mov [r10],ecx
+            //   0022  41895204            mov [r10+4],edx
+            //   0026  31C0                xor eax,eax
+            //   0028  0FA2                cpuid
+            //   002A  3D0D000000          cmp eax,0Dh
+            //   002F  724F                jb short 0000000000000080h
+            //   0031  B80D000000          mov eax,0Dh
+            //   0036  31C9                xor ecx,ecx
+            //   0038  0FA2                cpuid
+            //   003A  41894208            mov [r10+8],eax
+            //   003E  4189520C            mov [r10+0Ch],edx
+            //   0042  B80D000000          mov eax,0Dh
+            //   0047  B901000000          mov ecx,1
+            //   004C  0FA2                cpuid
+            //   004E  41894210            mov [r10+10h],eax
+            //   0052  41BB02000000        mov r11d,2
+            //   0058  B80D000000          mov eax,0Dh
+            //   005D  4489D9              mov ecx,r11d
+            //   0060  0FA2                cpuid
+            //   0062  438944DA20          mov [r10+r11*8+20h],eax
+            //   0067  43895CDA24          mov [r10+r11*8+24h],ebx
+            //   006C  0FBAE101            bt ecx,1
+            //   0070  7305                jae short 0000000000000077h
+            //   0072  4D0FAB5A70          bts [r10+70h],r11
+            //   0077  41FFC3              inc r11d
+            //   007A  4183FB09            cmp r11d,9
+            //   007E  76D8                jbe short 0000000000000058h
+            //   0080  41F70200000008      test dword ptr [r10],8000000h
+            //   0087  740D                je short 0000000000000096h
+            //   0089  31C9                xor ecx,ecx
+            //   008B  0F01D0              xgetbv
+            //   008E  41894218            mov [r10+18h],eax
+            //   0092  4189521C            mov [r10+1Ch],edx
+            //   0096  41F7420400000001    test dword ptr [r10+4],1000000h
+            //   009E  741E                je short 00000000000000BEh
+            //   00A0  4989E3              mov r11,rsp
+            //   00A3  4881EC10020000      sub rsp,210h
+            //   00AA  4883E4F0            and rsp,0FFFFFFFFFFFFFFF0h
+            //   00AE  480FAE0424          fxsave64 [rsp]
+            //   00B3  8B44241C            mov eax,[rsp+1Ch]
+            //   00B7  41894220            mov [r10+20h],eax
+            //   00BB  4C89DC              mov rsp,r11
+            //   00BE  8CC8                mov eax,cs
+            //   00C0  2503000000          and eax,3
+            //   00C5  41894228            mov [r10+28h],eax
+            //   00C9  5B                  pop rbx
+            //   00CA  C3                  ret
             *(ulong*)(code + 0x0000) = 0xBB41C031FA894953UL;
             *(ulong*)(code + 0x0008) = 0xDA44894B00000010UL;
             *(ulong*)(code + 0x0010) = 0x01B8F675CBFF41F8UL;
@@ -653,204 +653,310 @@ namespace XSave
             *(ulong*)(code + 0x00C0) = 0x4289410000000325UL;
             *(ulong*)(code + 0x00C8) = 0xCCCCCCCCCCC35B28UL;
             // 0x00D0 Kernel.Cpu.Save(void*) (XSave)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE27        xsave64 [rdi]
-            //   000B  C3              ret
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FAE27            xsave64 [rdi]
+            //   000B  C3                  ret
             *(ulong*)(code + 0x00D0) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x00D8) = 0xCCCCCCCCC327AE0FUL;
             // 0x00E0 Kernel.Cpu.SaveMask(byte*, ulong) (XSave)
-            //   0000  89F0            mov eax,esi
-            //   0002  25FF020A00      and eax,0A02FFh
-            //   0007  31D2            xor edx,edx
-            //   0009  480FAE27        xsave64 [rdi]
-            //   000D  C3              ret
+            //   0000  89F0                mov eax,esi
+            //   0002  25FF020A00          and eax,0A02FFh
+            //   0007  31D2                xor edx,edx
+            //   0009  480FAE27            xsave64 [rdi]
+            //   000D  C3                  ret
             *(ulong*)(code + 0x00E0) = 0x31000A02FF25F089UL;
             *(ulong*)(code + 0x00E8) = 0xCCCCC327AE0F48D2UL;
             // 0x00F0 Kernel.Cpu.SaveOptimized(void*) (XSaveOpt)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE37        xsaveopt64 [rdi]
-            //   000B  C3              ret
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FAE37            xsaveopt64 [rdi]
+            //   000B  C3                  ret
             *(ulong*)(code + 0x00F0) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x00F8) = 0xCCCCCCCCC337AE0FUL;
             // 0x0100 Kernel.Cpu.SaveCompacted(void*) (XSaveC)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FC727        xsavec64 [rdi]
-            //   000B  C3              ret
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FC727            xsavec64 [rdi]
+            //   000B  C3                  ret
             *(ulong*)(code + 0x0100) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x0108) = 0xCCCCCCCCC327C70FUL;
             // 0x0110 Kernel.Cpu.Restore(void*) (XRstor)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE2F        xrstor64 [rdi]
-            //   000B  C3              ret
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FAE2F            xrstor64 [rdi]
+            //   000B  C3                  ret
             *(ulong*)(code + 0x0110) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x0118) = 0xCCCCCCCCC32FAE0FUL;
-            // 0x0120 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
-            //   0000  89F0            mov eax,esi
-            //   0002  25FF020A00      and eax,0A02FFh
-            //   0007  31D2            xor edx,edx
-            //   0009  480FAE2F        xrstor64 [rdi]
-            //   000D  C3              ret
-            *(ulong*)(code + 0x0120) = 0x31000A02FF25F089UL;
-            *(ulong*)(code + 0x0128) = 0xCCCCC32FAE0F48D2UL;
-            // 0x0130 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE2F        xrstor64 [rdi]
-            //   000B  C3              ret
-            *(ulong*)(code + 0x0130) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0138) = 0xCCCCCCCCC32FAE0FUL;
-            // 0x0140 Kernel.Cpu.FxSave(void*) (FxSave)
-            //   0000  480FAE07        fxsave64 [rdi]
-            //   0004  C3              ret
-            *(ulong*)(code + 0x0140) = 0xCCCCCCC307AE0F48UL;
+            *(ulong*)(code + 0x0120) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0128) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0130) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0138) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0140) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0148) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0150 Kernel.Cpu.FxRestore(void*) (FxRstor)
-            //   0000  480FAE0F        fxrstor64 [rdi]
-            //   0004  C3              ret
-            *(ulong*)(code + 0x0150) = 0xCCCCCCC30FAE0F48UL;
+            *(ulong*)(code + 0x0150) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0158) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0160 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE27        xsave64 [rdi]
-            //   000B  480FAE2E        xrstor64 [rsi]
-            //   000F  C3              ret
-            *(ulong*)(code + 0x0160) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0168) = 0xC32EAE0F4827AE0FUL;
+            *(ulong*)(code + 0x0160) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0168) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0170) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0178) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0180 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
-            //   0000  89D0            mov eax,edx
-            //   0002  25FF020A00      and eax,0A02FFh
-            //   0007  31D2            xor edx,edx
-            //   0009  480FC727        xsavec64 [rdi]
-            //   000D  480FAE2E        xrstor64 [rsi]
-            //   0011  C3              ret
-            *(ulong*)(code + 0x0180) = 0x31000A02FF25D089UL;
-            *(ulong*)(code + 0x0188) = 0xAE0F4827C70F48D2UL;
-            *(ulong*)(code + 0x0190) = 0xCCCCCCCCCCCCC32EUL;
+            *(ulong*)(code + 0x0180) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0188) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0190) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0198) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x01A0 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
-            //   0000  89F9            mov ecx,edi
-            //   0002  0F01D0          xgetbv
-            //   0005  48C1E220        shl rdx,20h
-            //   0009  4809D0          or rax,rdx
-            //   000C  C3              ret
-            *(ulong*)(code + 0x01A0) = 0xE2C148D0010FF989UL;
-            *(ulong*)(code + 0x01A8) = 0xCCCCCCC3D0094820UL;
-            // 0x01B0 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
-            //   0000  8CC8            mov eax,cs
-            //   0002  A803            test al,3
-            //   0004  7512            jne short 0000000000000018h
-            //   0006  89F9            mov ecx,edi
-            //   0008  4889F2          mov rdx,rsi
-            //   000B  4889D0          mov rax,rdx
-            //   000E  48C1EA20        shr rdx,20h
-            //   0012  0F01D1          xsetbv
-            //   0015  31C0            xor eax,eax
-            //   0017  C3              ret
-            //   0018  B803000000      mov eax,3
-            //   001D  C3              ret
-            *(ulong*)(code + 0x01B0) = 0xF989127503A8C88CUL;
-            *(ulong*)(code + 0x01B8) = 0xC148D08948F28948UL;
-            *(ulong*)(code + 0x01C0) = 0xC3C031D1010F20EAUL;
-            *(ulong*)(code + 0x01C8) = 0xCCCCC300000003B8UL;
-            // 0x01D0 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
-            //   0000  8CC8            mov eax,cs
-            //   0002  A803            test al,3
-            //   0004  7509            jne short 000000000000000Fh
-            //   0006  0F20E0          mov rax,cr4
-            //   0009  488907          mov [rdi],rax
-            //   000C  31C0            xor eax,eax
-            //   000E  C3              ret
-            //   000F  B803000000      mov eax,3
-            //   0014  C3              ret
-            *(ulong*)(code + 0x01D0) = 0x200F097503A8C88CUL;
-            *(ulong*)(code + 0x01D8) = 0xB8C3C031078948E0UL;
-            *(ulong*)(code + 0x01E0) = 0xCCCCCCC300000003UL;
+            *(ulong*)(code + 0x01A0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x01A8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x01B0 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
+            //   0000  89F0                mov eax,esi
+            //   0002  25FF020A00          and eax,0A02FFh
+            //   0007  31D2                xor edx,edx
+            //   0009  480FAE2F            xrstor64 [rdi]
+            //   000D  C3                  ret
+            *(ulong*)(code + 0x01B0) = 0x31000A02FF25F089UL;
+            *(ulong*)(code + 0x01B8) = 0xCCCCC32FAE0F48D2UL;
+            *(ulong*)(code + 0x01C0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x01C8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x01D0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x01D8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x01E0) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x01E8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x01F0 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
-            //   0000  8CC8            mov eax,cs
-            //   0002  A803            test al,3
-            //   0004  750E            jne short 0000000000000014h
-            //   0006  0F20E0          mov rax,cr4
-            //   0009  480FBAE812      bts rax,12h
-            //   000E  0F22E0          mov cr4,rax
-            //   0011  31C0            xor eax,eax
-            //   0013  C3              ret
-            //   0014  B803000000      mov eax,3
-            //   0019  C3              ret
-            *(ulong*)(code + 0x01F0) = 0x200F0E7503A8C88CUL;
-            *(ulong*)(code + 0x01F8) = 0x220F12E8BA0F48E0UL;
-            *(ulong*)(code + 0x0200) = 0x000003B8C3C031E0UL;
-            *(ulong*)(code + 0x0208) = 0xCCCCCCCCCCCCC300UL;
+            *(ulong*)(code + 0x01F0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x01F8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0200) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0208) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0210) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0218) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0220) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0228) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0230) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0238) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0240) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0248) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0250 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FAE2F            xrstor64 [rdi]
+            //   000B  C3                  ret
+            *(ulong*)(code + 0x0250) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0258) = 0xCCCCCCCCC32FAE0FUL;
+            *(ulong*)(code + 0x0260) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0268) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0270) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0278) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0280) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0288) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0290) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0298) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02A0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02A8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02B0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02B8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02C0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02C8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02D0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02D8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02E0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x02E8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x02F0 Kernel.Cpu.FxSave(void*) (FxSave)
+            //   0000  480FAE07            fxsave64 [rdi]
+            //   0004  C3                  ret
+            *(ulong*)(code + 0x02F0) = 0xCCCCCCC307AE0F48UL;
+            *(ulong*)(code + 0x02F8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0300 Kernel.Cpu.FxRestore(void*) (FxRstor)
+            //   0000  480FAE0F            fxrstor64 [rdi]
+            //   0004  C3                  ret
+            *(ulong*)(code + 0x0300) = 0xCCCCCCC30FAE0F48UL;
+            *(ulong*)(code + 0x0308) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0310) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0318) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0320) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0328) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0330) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0338) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0340) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0348) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0350) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0358) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0360) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0368) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0370) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0378) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0380) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0388) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0390) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0398) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x03A0 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FAE27            xsave64 [rdi]
+            //   000B  480FAE2E            xrstor64 [rsi]
+            //   000F  C3                  ret
+            *(ulong*)(code + 0x03A0) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x03A8) = 0xC32EAE0F4827AE0FUL;
+            *(ulong*)(code + 0x03B0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03B8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03C0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03C8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03D0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03D8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03E0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03E8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03F0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x03F8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0400) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0408) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0410) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0418) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0420) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0428) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0430) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0438) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0440 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
+            //   0000  89D0                mov eax,edx
+            //   0002  25FF020A00          and eax,0A02FFh
+            //   0007  31D2                xor edx,edx
+            //   0009  480FC727            xsavec64 [rdi]
+            //   000D  480FAE2E            xrstor64 [rsi]
+            //   0011  C3                  ret
+            *(ulong*)(code + 0x0440) = 0x31000A02FF25D089UL;
+            *(ulong*)(code + 0x0448) = 0xAE0F4827C70F48D2UL;
+            *(ulong*)(code + 0x0450) = 0xCCCCCCCCCCCCC32EUL;
+            *(ulong*)(code + 0x0458) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0460) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0468) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0470) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0478) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0480) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0488) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0490) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x0498) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04A0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04A8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04B0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04B8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04C0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04C8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04D0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04D8) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04E0) = 0xCCCCCCCCCCCCCCCCUL;
+            *(ulong*)(code + 0x04E8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x04F0 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
+            //   0000  89F9                mov ecx,edi
+            //   0002  0F01D0              xgetbv
+            //   0005  48C1E220            shl rdx,20h
+            //   0009  4809D0              or rax,rdx
+            //   000C  C3                  ret
+            *(ulong*)(code + 0x04F0) = 0xE2C148D0010FF989UL;
+            *(ulong*)(code + 0x04F8) = 0xCCCCCCC3D0094820UL;
+            // 0x0500 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
+            //   0000  8CC8                mov eax,cs
+            //   0002  A803                test al,3
+            //   0004  7512                jne short 0000000000000018h
+            //   0006  89F9                mov ecx,edi
+            //   0008  4889F2              mov rdx,rsi
+            //   000B  4889D0              mov rax,rdx
+            //   000E  48C1EA20            shr rdx,20h
+            //   0012  0F01D1              xsetbv
+            //   0015  31C0                xor eax,eax
+            //   0017  C3                  ret
+            //   0018  B803000000          mov eax,3
+            //   001D  C3                  ret
+            *(ulong*)(code + 0x0500) = 0xF989127503A8C88CUL;
+            *(ulong*)(code + 0x0508) = 0xC148D08948F28948UL;
+            *(ulong*)(code + 0x0510) = 0xC3C031D1010F20EAUL;
+            *(ulong*)(code + 0x0518) = 0xCCCCC300000003B8UL;
+            // 0x0520 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
+            //   0000  8CC8                mov eax,cs
+            //   0002  A803                test al,3
+            //   0004  7509                jne short 000000000000000Fh
+            //   0006  0F20E0              mov rax,cr4
+            //   0009  488907              mov [rdi],rax
+            //   000C  31C0                xor eax,eax
+            //   000E  C3                  ret
+            //   000F  B803000000          mov eax,3
+            //   0014  C3                  ret
+            *(ulong*)(code + 0x0520) = 0x200F097503A8C88CUL;
+            *(ulong*)(code + 0x0528) = 0xB8C3C031078948E0UL;
+            *(ulong*)(code + 0x0530) = 0xCCCCCCC300000003UL;
+            *(ulong*)(code + 0x0538) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0540 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
+            //   0000  8CC8                mov eax,cs
+            //   0002  A803                test al,3
+            //   0004  750E                jne short 0000000000000014h
+            //   0006  0F20E0              mov rax,cr4
+            //   0009  480FBAE812          bts rax,12h
+            //   000E  0F22E0              mov cr4,rax
+            //   0011  31C0                xor eax,eax
+            //   0013  C3                  ret
+            //   0014  B803000000          mov eax,3
+            //   0019  C3                  ret
+            *(ulong*)(code + 0x0540) = 0x200F0E7503A8C88CUL;
+            *(ulong*)(code + 0x0548) = 0x220F12E8BA0F48E0UL;
+            *(ulong*)(code + 0x0550) = 0x000003B8C3C031E0UL;
+            *(ulong*)(code + 0x0558) = 0xCCCCCCCCCCCCC300UL;
         }
 
         // Windows x64 ABI (UEFI): first arguments in RCX, RDX, R8. Slots are 16-byte aligned and padded with int3.
         private static void WriteWindows(byte* code)
         {
             // 0x0000 XSave.XSaveThunks.Probe (CPUID, XGETBV, FXSAVE)
-            //   0000  53              push rbx
-            //   0001  4989CA          mov r10,rcx
-            //   0004  31C0            xor eax,eax
-            //   0006  41BB10000000    mov r11d,10h
-            //   000C  4B8944DAF8      mov [r10+r11*8-8],rax
-            //   0011  41FFCB          dec r11d
-            //   0014  75F6            jne short 000000000000000Ch
-            //   0016  B801000000      mov eax,1
-            //   001B  31C9            xor ecx,ecx
-            //   001D  0FA2            cpuid
-            //   001F  41890A          mov [r10],ecx
-            //   0022  41895204        mov [r10+4],edx
-            //   0026  31C0            xor eax,eax
-            //   0028  0FA2            cpuid
-            //   002A  3D0D000000      cmp eax,0Dh
-            //   002F  724F            jb short 0000000000000080h
-            //   0031  B80D000000      mov eax,0Dh
-            //   0036  31C9            xor ecx,ecx
-            //   0038  0FA2            cpuid
-            //   003A  41894208        mov [r10+8],eax
-            //   003E  4189520C        mov [r10+0Ch],edx
-            //   0042  B80D000000      mov eax,0Dh
-            //   0047  B901000000      mov ecx,1
-            //   004C  0FA2            cpuid
-            //   004E  41894210        mov [r10+10h],eax
-            //   0052  41BB02000000    mov r11d,2
-            //   0058  B80D000000      mov eax,0Dh
-            //   005D  4489D9          mov ecx,r11d
-            //   0060  0FA2            cpuid
-            //   0062  438944DA20      mov [r10+r11*8+20h],eax
-            //   0067  43895CDA24      mov [r10+r11*8+24h],ebx
-            //   006C  0FBAE101        bt ecx,1
-            //   0070  7305            jae short 0000000000000077h
-            //   0072  4D0FAB5A70      bts [r10+70h],r11
-            //   0077  41FFC3          inc r11d
-            //   007A  4183FB09        cmp r11d,9
-            //   007E  76D8            jbe short 0000000000000058h
-            //   0080  41F70200000008  test dword ptr [r10],8000000h
-            //   0087  740D            je short 0000000000000096h
-            //   0089  31C9            xor ecx,ecx
-            //   008B  0F01D0          xgetbv
-            //   008E  41894218        mov [r10+18h],eax
-            //   0092  4189521C        mov [r10+1Ch],edx
-            //   0096  41F7420400000001test dword ptr [r10+4],1000000h
-            //   009E  741E            je short 00000000000000BEh
-            //   00A0  4989E3          mov r11,rsp
-            //   00A3  4881EC10020000  sub rsp,210h
-            //   00AA  4883E4F0        and rsp,0FFFFFFFFFFFFFFF0h
-            //   00AE  480FAE0424      fxsave64 [rsp]
-            //   00B3  8B44241C        mov eax,[rsp+1Ch]
-            //   00B7  41894220        mov [r10+20h],eax
-            //   00BB  4C89DC          mov rsp,r11
-            //   00BE  8CC8            mov eax,cs
-            //   00C0  2503000000      and eax,3
-            //   00C5  41894228        mov [r10+28h],eax
-            //   00C9  5B              pop rbx
-            //   00CA  C3              ret
+            //   0000  53                  push rbx
+            //   0001  4989CA              mov r10,rcx
+            //   0004  31C0                xor eax,eax
+            //   0006  41BB10000000        mov r11d,10h
+            //   000C  4B8944DAF8          mov [r10+r11*8-8],rax
+            //   0011  41FFCB              dec r11d
+            //   0014  75F6                jne short 000000000000000Ch
+            //   0016  B801000000          mov eax,1
+            //   001B  31C9                xor ecx,ecx
+            //   001D  0FA2                cpuid
+            //   001F  41890A              mov [r10],ecx
+            //   0022  41895204            mov [r10+4],edx
+            //   0026  31C0                xor eax,eax
+            //   0028  0FA2                cpuid
+            //   002A  3D0D000000          cmp eax,0Dh
+            //   002F  724F                jb short 0000000000000080h
+            //   0031  B80D000000          mov eax,0Dh
+            //   0036  31C9                xor ecx,ecx
+            //   0038  0FA2                cpuid
+            //   003A  41894208            mov [r10+8],eax
+            //   003E  4189520C            mov [r10+0Ch],edx
+            //   0042  B80D000000          mov eax,0Dh
+            //   0047  B901000000          mov ecx,1
+            //   004C  0FA2                cpuid
+            //   004E  41894210            mov [r10+10h],eax
+            //   0052  41BB02000000        mov r11d,2
+            //   0058  B80D000000          mov eax,0Dh
+            //   005D  4489D9              mov ecx,r11d
+            //   0060  0FA2                cpuid
+            //   0062  438944DA20          mov [r10+r11*8+20h],eax
+            //   0067  43895CDA24          mov [r10+r11*8+24h],ebx
+            //   006C  0FBAE101            bt ecx,1
+            //   0070  7305                jae short 0000000000000077h
+            //   0072  4D0FAB5A70          bts [r10+70h],r11
+            //   0077  41FFC3              inc r11d
+            //   007A  4183FB09            cmp r11d,9
+            //   007E  76D8                jbe short 0000000000000058h
+            //   0080  41F70200000008      test dword ptr [r10],8000000h
+            //   0087  740D                je short 0000000000000096h
+            //   0089  31C9                xor ecx,ecx
+            //   008B  0F01D0              xgetbv
+            //   008E  41894218            mov [r10+18h],eax
+            //   0092  4189521C            mov [r10+1Ch],edx
+            //   0096  41F7420400000001    test dword ptr [r10+4],1000000h
+            //   009E  741E                je short 00000000000000BEh
+            //   00A0  4989E3              mov r11,rsp
+            //   00A3  4881EC10020000      sub rsp,210h
+            //   00AA  4883E4F0            and rsp,0FFFFFFFFFFFFFFF0h
+            //   00AE  480FAE0424          fxsave64 [rsp]
+            //   00B3  8B44241C            mov eax,[rsp+1Ch]
+            //   00B7  41894220            mov [r10+20h],eax
+            //   00BB  4C89DC              mov rsp,r11
+            //   00BE  8CC8                mov eax,cs
+            //   00C0  2503000000          and eax,3
+            //   00C5  41894228            mov [r10+28h],eax
+            //   00C9  5B                  pop rbx
+            //   00CA  C3                  ret
             *(ulong*)(code + 0x0000) = 0xBB41C031CA894953UL;
             *(ulong*)(code + 0x0008) = 0xDA44894B00000010UL;
             *(ulong*)(code + 0x0010) = 0x01B8F675CBFF41F8UL;
@@ -878,140 +984,378 @@ namespace XSave
             *(ulong*)(code + 0x00C0) = 0x4289410000000325UL;
             *(ulong*)(code + 0x00C8) = 0xCCCCCCCCCCC35B28UL;
             // 0x00D0 Kernel.Cpu.Save(void*) (XSave)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE21        xsave64 [rcx]
-            //   000B  C3              ret
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FAE21            xsave64 [rcx]
+            //   000B  C3                  ret
             *(ulong*)(code + 0x00D0) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x00D8) = 0xCCCCCCCCC321AE0FUL;
             // 0x00E0 Kernel.Cpu.SaveMask(byte*, ulong) (XSave)
-            //   0000  89D0            mov eax,edx
-            //   0002  25FF020A00      and eax,0A02FFh
-            //   0007  31D2            xor edx,edx
-            //   0009  480FAE21        xsave64 [rcx]
-            //   000D  C3              ret
+            //   0000  89D0                mov eax,edx
+            //   0002  25FF020A00          and eax,0A02FFh
+            //   0007  31D2                xor edx,edx
+            //   0009  480FAE21            xsave64 [rcx]
+            //   000D  C3                  ret
             *(ulong*)(code + 0x00E0) = 0x31000A02FF25D089UL;
             *(ulong*)(code + 0x00E8) = 0xCCCCC321AE0F48D2UL;
             // 0x00F0 Kernel.Cpu.SaveOptimized(void*) (XSaveOpt)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE31        xsaveopt64 [rcx]
-            //   000B  C3              ret
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FAE31            xsaveopt64 [rcx]
+            //   000B  C3                  ret
             *(ulong*)(code + 0x00F0) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x00F8) = 0xCCCCCCCCC331AE0FUL;
             // 0x0100 Kernel.Cpu.SaveCompacted(void*) (XSaveC)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FC721        xsavec64 [rcx]
-            //   000B  C3              ret
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  480FC721            xsavec64 [rcx]
+            //   000B  C3                  ret
             *(ulong*)(code + 0x0100) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x0108) = 0xCCCCCCCCC321C70FUL;
             // 0x0110 Kernel.Cpu.Restore(void*) (XRstor)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE29        xrstor64 [rcx]
-            //   000B  C3              ret
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  4881ECA8000000      sub rsp,0A8h
+            //   000E  0F113424            movups [rsp],xmm6
+            //   0012  0F117C2410          movups [rsp+10h],xmm7
+            //   0017  440F11442420        movups [rsp+20h],xmm8
+            //   001D  440F114C2430        movups [rsp+30h],xmm9
+            //   0023  440F11542440        movups [rsp+40h],xmm10
+            //   0029  440F115C2450        movups [rsp+50h],xmm11
+            //   002F  440F11642460        movups [rsp+60h],xmm12
+            //   0035  440F116C2470        movups [rsp+70h],xmm13
+            //   003B  440F11B42480000000  movups [rsp+80h],xmm14
+            //   0044  440F11BC2490000000  movups [rsp+90h],xmm15
+            //   004D  480FAE29            xrstor64 [rcx]
+            //   0051  0F103424            movups xmm6,[rsp]
+            //   0055  0F107C2410          movups xmm7,[rsp+10h]
+            //   005A  440F10442420        movups xmm8,[rsp+20h]
+            //   0060  440F104C2430        movups xmm9,[rsp+30h]
+            //   0066  440F10542440        movups xmm10,[rsp+40h]
+            //   006C  440F105C2450        movups xmm11,[rsp+50h]
+            //   0072  440F10642460        movups xmm12,[rsp+60h]
+            //   0078  440F106C2470        movups xmm13,[rsp+70h]
+            //   007E  440F10B42480000000  movups xmm14,[rsp+80h]
+            //   0087  440F10BC2490000000  movups xmm15,[rsp+90h]
+            //   0090  4881C4A8000000      add rsp,0A8h
+            //   0097  C3                  ret
             *(ulong*)(code + 0x0110) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0118) = 0xCCCCCCCCC329AE0FUL;
-            // 0x0120 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
-            //   0000  89D0            mov eax,edx
-            //   0002  25FF020A00      and eax,0A02FFh
-            //   0007  31D2            xor edx,edx
-            //   0009  480FAE29        xrstor64 [rcx]
-            //   000D  C3              ret
-            *(ulong*)(code + 0x0120) = 0x31000A02FF25D089UL;
-            *(ulong*)(code + 0x0128) = 0xCCCCC329AE0F48D2UL;
-            // 0x0130 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
-            //   0000  B8FF020A00      mov eax,0A02FFh
-            //   0005  31D2            xor edx,edx
-            //   0007  480FAE29        xrstor64 [rcx]
-            //   000B  C3              ret
-            *(ulong*)(code + 0x0130) = 0x48D231000A02FFB8UL;
-            *(ulong*)(code + 0x0138) = 0xCCCCCCCCC329AE0FUL;
-            // 0x0140 Kernel.Cpu.FxSave(void*) (FxSave)
-            //   0000  480FAE01        fxsave64 [rcx]
-            //   0004  C3              ret
-            *(ulong*)(code + 0x0140) = 0xCCCCCCC301AE0F48UL;
-            *(ulong*)(code + 0x0148) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0150 Kernel.Cpu.FxRestore(void*) (FxRstor)
-            //   0000  480FAE09        fxrstor64 [rcx]
-            //   0004  C3              ret
-            *(ulong*)(code + 0x0150) = 0xCCCCCCC309AE0F48UL;
-            *(ulong*)(code + 0x0158) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0160 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
-            //   0000  4989D1          mov r9,rdx
-            //   0003  B8FF020A00      mov eax,0A02FFh
-            //   0008  31D2            xor edx,edx
-            //   000A  480FAE21        xsave64 [rcx]
-            //   000E  490FAE29        xrstor64 [r9]
-            //   0012  C3              ret
-            *(ulong*)(code + 0x0160) = 0x000A02FFB8D18949UL;
-            *(ulong*)(code + 0x0168) = 0x0F4921AE0F48D231UL;
-            *(ulong*)(code + 0x0170) = 0xCCCCCCCCCCC329AEUL;
-            *(ulong*)(code + 0x0178) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0180 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
-            //   0000  4989D1          mov r9,rdx
-            //   0003  4489C0          mov eax,r8d
-            //   0006  25FF020A00      and eax,0A02FFh
-            //   000B  31D2            xor edx,edx
-            //   000D  480FC721        xsavec64 [rcx]
-            //   0011  490FAE29        xrstor64 [r9]
-            //   0015  C3              ret
-            *(ulong*)(code + 0x0180) = 0xFF25C08944D18949UL;
-            *(ulong*)(code + 0x0188) = 0xC70F48D231000A02UL;
-            *(ulong*)(code + 0x0190) = 0xCCCCC329AE0F4921UL;
-            *(ulong*)(code + 0x0198) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x01A0 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
-            //   0000  0F01D0          xgetbv
-            //   0003  48C1E220        shl rdx,20h
-            //   0007  4809D0          or rax,rdx
-            //   000A  C3              ret
-            *(ulong*)(code + 0x01A0) = 0x4820E2C148D0010FUL;
-            *(ulong*)(code + 0x01A8) = 0xCCCCCCCCCCC3D009UL;
-            // 0x01B0 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
-            //   0000  8CC8            mov eax,cs
-            //   0002  A803            test al,3
-            //   0004  750D            jne short 0000000000000013h
-            //   0006  4889D0          mov rax,rdx
-            //   0009  48C1EA20        shr rdx,20h
-            //   000D  0F01D1          xsetbv
-            //   0010  31C0            xor eax,eax
-            //   0012  C3              ret
-            //   0013  B803000000      mov eax,3
-            //   0018  C3              ret
-            *(ulong*)(code + 0x01B0) = 0x89480D7503A8C88CUL;
-            *(ulong*)(code + 0x01B8) = 0xD1010F20EAC148D0UL;
-            *(ulong*)(code + 0x01C0) = 0x00000003B8C3C031UL;
-            *(ulong*)(code + 0x01C8) = 0xCCCCCCCCCCCCCCC3UL;
-            // 0x01D0 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
-            //   0000  8CC8            mov eax,cs
-            //   0002  A803            test al,3
-            //   0004  7509            jne short 000000000000000Fh
-            //   0006  0F20E0          mov rax,cr4
-            //   0009  488901          mov [rcx],rax
-            //   000C  31C0            xor eax,eax
-            //   000E  C3              ret
-            //   000F  B803000000      mov eax,3
-            //   0014  C3              ret
-            *(ulong*)(code + 0x01D0) = 0x200F097503A8C88CUL;
-            *(ulong*)(code + 0x01D8) = 0xB8C3C031018948E0UL;
-            *(ulong*)(code + 0x01E0) = 0xCCCCCCC300000003UL;
-            *(ulong*)(code + 0x01E8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x01F0 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
-            //   0000  8CC8            mov eax,cs
-            //   0002  A803            test al,3
-            //   0004  750E            jne short 0000000000000014h
-            //   0006  0F20E0          mov rax,cr4
-            //   0009  480FBAE812      bts rax,12h
-            //   000E  0F22E0          mov cr4,rax
-            //   0011  31C0            xor eax,eax
-            //   0013  C3              ret
-            //   0014  B803000000      mov eax,3
-            //   0019  C3              ret
-            *(ulong*)(code + 0x01F0) = 0x200F0E7503A8C88CUL;
-            *(ulong*)(code + 0x01F8) = 0x220F12E8BA0F48E0UL;
-            *(ulong*)(code + 0x0200) = 0x000003B8C3C031E0UL;
-            *(ulong*)(code + 0x0208) = 0xCCCCCCCCCCCCC300UL;
+            *(ulong*)(code + 0x0118) = 0x110F000000A8EC81UL;
+            *(ulong*)(code + 0x0120) = 0x4410247C110F2434UL;
+            *(ulong*)(code + 0x0128) = 0x110F44202444110FUL;
+            *(ulong*)(code + 0x0130) = 0x2454110F4430244CUL;
+            *(ulong*)(code + 0x0138) = 0x4450245C110F4440UL;
+            *(ulong*)(code + 0x0140) = 0x110F44602464110FUL;
+            *(ulong*)(code + 0x0148) = 0x24B4110F4470246CUL;
+            *(ulong*)(code + 0x0150) = 0xBC110F4400000080UL;
+            *(ulong*)(code + 0x0158) = 0xAE0F480000009024UL;
+            *(ulong*)(code + 0x0160) = 0x7C100F2434100F29UL;
+            *(ulong*)(code + 0x0168) = 0x202444100F441024UL;
+            *(ulong*)(code + 0x0170) = 0x0F4430244C100F44UL;
+            *(ulong*)(code + 0x0178) = 0x5C100F4440245410UL;
+            *(ulong*)(code + 0x0180) = 0x602464100F445024UL;
+            *(ulong*)(code + 0x0188) = 0x0F4470246C100F44UL;
+            *(ulong*)(code + 0x0190) = 0x440000008024B410UL;
+            *(ulong*)(code + 0x0198) = 0x0000009024BC100FUL;
+            *(ulong*)(code + 0x01A0) = 0xC3000000A8C48148UL;
+            *(ulong*)(code + 0x01A8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x01B0 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
+            //   0000  89D0                mov eax,edx
+            //   0002  25FF020A00          and eax,0A02FFh
+            //   0007  31D2                xor edx,edx
+            //   0009  4881ECA8000000      sub rsp,0A8h
+            //   0010  0F113424            movups [rsp],xmm6
+            //   0014  0F117C2410          movups [rsp+10h],xmm7
+            //   0019  440F11442420        movups [rsp+20h],xmm8
+            //   001F  440F114C2430        movups [rsp+30h],xmm9
+            //   0025  440F11542440        movups [rsp+40h],xmm10
+            //   002B  440F115C2450        movups [rsp+50h],xmm11
+            //   0031  440F11642460        movups [rsp+60h],xmm12
+            //   0037  440F116C2470        movups [rsp+70h],xmm13
+            //   003D  440F11B42480000000  movups [rsp+80h],xmm14
+            //   0046  440F11BC2490000000  movups [rsp+90h],xmm15
+            //   004F  480FAE29            xrstor64 [rcx]
+            //   0053  0F103424            movups xmm6,[rsp]
+            //   0057  0F107C2410          movups xmm7,[rsp+10h]
+            //   005C  440F10442420        movups xmm8,[rsp+20h]
+            //   0062  440F104C2430        movups xmm9,[rsp+30h]
+            //   0068  440F10542440        movups xmm10,[rsp+40h]
+            //   006E  440F105C2450        movups xmm11,[rsp+50h]
+            //   0074  440F10642460        movups xmm12,[rsp+60h]
+            //   007A  440F106C2470        movups xmm13,[rsp+70h]
+            //   0080  440F10B42480000000  movups xmm14,[rsp+80h]
+            //   0089  440F10BC2490000000  movups xmm15,[rsp+90h]
+            //   0092  4881C4A8000000      add rsp,0A8h
+            //   0099  C3                  ret
+            *(ulong*)(code + 0x01B0) = 0x31000A02FF25D089UL;
+            *(ulong*)(code + 0x01B8) = 0x000000A8EC8148D2UL;
+            *(ulong*)(code + 0x01C0) = 0x247C110F2434110FUL;
+            *(ulong*)(code + 0x01C8) = 0x44202444110F4410UL;
+            *(ulong*)(code + 0x01D0) = 0x110F4430244C110FUL;
+            *(ulong*)(code + 0x01D8) = 0x245C110F44402454UL;
+            *(ulong*)(code + 0x01E0) = 0x44602464110F4450UL;
+            *(ulong*)(code + 0x01E8) = 0x110F4470246C110FUL;
+            *(ulong*)(code + 0x01F0) = 0x0F440000008024B4UL;
+            *(ulong*)(code + 0x01F8) = 0x480000009024BC11UL;
+            *(ulong*)(code + 0x0200) = 0x0F2434100F29AE0FUL;
+            *(ulong*)(code + 0x0208) = 0x44100F4410247C10UL;
+            *(ulong*)(code + 0x0210) = 0x30244C100F442024UL;
+            *(ulong*)(code + 0x0218) = 0x0F44402454100F44UL;
+            *(ulong*)(code + 0x0220) = 0x64100F4450245C10UL;
+            *(ulong*)(code + 0x0228) = 0x70246C100F446024UL;
+            *(ulong*)(code + 0x0230) = 0x00008024B4100F44UL;
+            *(ulong*)(code + 0x0238) = 0x009024BC100F4400UL;
+            *(ulong*)(code + 0x0240) = 0x0000A8C481480000UL;
+            *(ulong*)(code + 0x0248) = 0xCCCCCCCCCCCCC300UL;
+            // 0x0250 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
+            //   0000  B8FF020A00          mov eax,0A02FFh
+            //   0005  31D2                xor edx,edx
+            //   0007  4881ECA8000000      sub rsp,0A8h
+            //   000E  0F113424            movups [rsp],xmm6
+            //   0012  0F117C2410          movups [rsp+10h],xmm7
+            //   0017  440F11442420        movups [rsp+20h],xmm8
+            //   001D  440F114C2430        movups [rsp+30h],xmm9
+            //   0023  440F11542440        movups [rsp+40h],xmm10
+            //   0029  440F115C2450        movups [rsp+50h],xmm11
+            //   002F  440F11642460        movups [rsp+60h],xmm12
+            //   0035  440F116C2470        movups [rsp+70h],xmm13
+            //   003B  440F11B42480000000  movups [rsp+80h],xmm14
+            //   0044  440F11BC2490000000  movups [rsp+90h],xmm15
+            //   004D  480FAE29            xrstor64 [rcx]
+            //   0051  0F103424            movups xmm6,[rsp]
+            //   0055  0F107C2410          movups xmm7,[rsp+10h]
+            //   005A  440F10442420        movups xmm8,[rsp+20h]
+            //   0060  440F104C2430        movups xmm9,[rsp+30h]
+            //   0066  440F10542440        movups xmm10,[rsp+40h]
+            //   006C  440F105C2450        movups xmm11,[rsp+50h]
+            //   0072  440F10642460        movups xmm12,[rsp+60h]
+            //   0078  440F106C2470        movups xmm13,[rsp+70h]
+            //   007E  440F10B42480000000  movups xmm14,[rsp+80h]
+            //   0087  440F10BC2490000000  movups xmm15,[rsp+90h]
+            //   0090  4881C4A8000000      add rsp,0A8h
+            //   0097  C3                  ret
+            *(ulong*)(code + 0x0250) = 0x48D231000A02FFB8UL;
+            *(ulong*)(code + 0x0258) = 0x110F000000A8EC81UL;
+            *(ulong*)(code + 0x0260) = 0x4410247C110F2434UL;
+            *(ulong*)(code + 0x0268) = 0x110F44202444110FUL;
+            *(ulong*)(code + 0x0270) = 0x2454110F4430244CUL;
+            *(ulong*)(code + 0x0278) = 0x4450245C110F4440UL;
+            *(ulong*)(code + 0x0280) = 0x110F44602464110FUL;
+            *(ulong*)(code + 0x0288) = 0x24B4110F4470246CUL;
+            *(ulong*)(code + 0x0290) = 0xBC110F4400000080UL;
+            *(ulong*)(code + 0x0298) = 0xAE0F480000009024UL;
+            *(ulong*)(code + 0x02A0) = 0x7C100F2434100F29UL;
+            *(ulong*)(code + 0x02A8) = 0x202444100F441024UL;
+            *(ulong*)(code + 0x02B0) = 0x0F4430244C100F44UL;
+            *(ulong*)(code + 0x02B8) = 0x5C100F4440245410UL;
+            *(ulong*)(code + 0x02C0) = 0x602464100F445024UL;
+            *(ulong*)(code + 0x02C8) = 0x0F4470246C100F44UL;
+            *(ulong*)(code + 0x02D0) = 0x440000008024B410UL;
+            *(ulong*)(code + 0x02D8) = 0x0000009024BC100FUL;
+            *(ulong*)(code + 0x02E0) = 0xC3000000A8C48148UL;
+            *(ulong*)(code + 0x02E8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x02F0 Kernel.Cpu.FxSave(void*) (FxSave)
+            //   0000  480FAE01            fxsave64 [rcx]
+            //   0004  C3                  ret
+            *(ulong*)(code + 0x02F0) = 0xCCCCCCC301AE0F48UL;
+            *(ulong*)(code + 0x02F8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0300 Kernel.Cpu.FxRestore(void*) (FxRstor)
+            //   0000  4881ECA8000000      sub rsp,0A8h
+            //   0007  0F113424            movups [rsp],xmm6
+            //   000B  0F117C2410          movups [rsp+10h],xmm7
+            //   0010  440F11442420        movups [rsp+20h],xmm8
+            //   0016  440F114C2430        movups [rsp+30h],xmm9
+            //   001C  440F11542440        movups [rsp+40h],xmm10
+            //   0022  440F115C2450        movups [rsp+50h],xmm11
+            //   0028  440F11642460        movups [rsp+60h],xmm12
+            //   002E  440F116C2470        movups [rsp+70h],xmm13
+            //   0034  440F11B42480000000  movups [rsp+80h],xmm14
+            //   003D  440F11BC2490000000  movups [rsp+90h],xmm15
+            //   0046  480FAE09            fxrstor64 [rcx]
+            //   004A  0F103424            movups xmm6,[rsp]
+            //   004E  0F107C2410          movups xmm7,[rsp+10h]
+            //   0053  440F10442420        movups xmm8,[rsp+20h]
+            //   0059  440F104C2430        movups xmm9,[rsp+30h]
+            //   005F  440F10542440        movups xmm10,[rsp+40h]
+            //   0065  440F105C2450        movups xmm11,[rsp+50h]
+            //   006B  440F10642460        movups xmm12,[rsp+60h]
+            //   0071  440F106C2470        movups xmm13,[rsp+70h]
+            //   0077  440F10B42480000000  movups xmm14,[rsp+80h]
+            //   0080  440F10BC2490000000  movups xmm15,[rsp+90h]
+            //   0089  4881C4A8000000      add rsp,0A8h
+            //   0090  C3                  ret
+            *(ulong*)(code + 0x0300) = 0x0F000000A8EC8148UL;
+            *(ulong*)(code + 0x0308) = 0x10247C110F243411UL;
+            *(ulong*)(code + 0x0310) = 0x0F44202444110F44UL;
+            *(ulong*)(code + 0x0318) = 0x54110F4430244C11UL;
+            *(ulong*)(code + 0x0320) = 0x50245C110F444024UL;
+            *(ulong*)(code + 0x0328) = 0x0F44602464110F44UL;
+            *(ulong*)(code + 0x0330) = 0xB4110F4470246C11UL;
+            *(ulong*)(code + 0x0338) = 0x110F440000008024UL;
+            *(ulong*)(code + 0x0340) = 0x0F480000009024BCUL;
+            *(ulong*)(code + 0x0348) = 0x100F2434100F09AEUL;
+            *(ulong*)(code + 0x0350) = 0x2444100F4410247CUL;
+            *(ulong*)(code + 0x0358) = 0x4430244C100F4420UL;
+            *(ulong*)(code + 0x0360) = 0x100F44402454100FUL;
+            *(ulong*)(code + 0x0368) = 0x2464100F4450245CUL;
+            *(ulong*)(code + 0x0370) = 0x4470246C100F4460UL;
+            *(ulong*)(code + 0x0378) = 0x0000008024B4100FUL;
+            *(ulong*)(code + 0x0380) = 0x00009024BC100F44UL;
+            *(ulong*)(code + 0x0388) = 0x000000A8C4814800UL;
+            *(ulong*)(code + 0x0390) = 0xCCCCCCCCCCCCCCC3UL;
+            *(ulong*)(code + 0x0398) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x03A0 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
+            //   0000  4989D1              mov r9,rdx
+            //   0003  B8FF020A00          mov eax,0A02FFh
+            //   0008  31D2                xor edx,edx
+            //   000A  4881ECA8000000      sub rsp,0A8h
+            //   0011  0F113424            movups [rsp],xmm6
+            //   0015  0F117C2410          movups [rsp+10h],xmm7
+            //   001A  440F11442420        movups [rsp+20h],xmm8
+            //   0020  440F114C2430        movups [rsp+30h],xmm9
+            //   0026  440F11542440        movups [rsp+40h],xmm10
+            //   002C  440F115C2450        movups [rsp+50h],xmm11
+            //   0032  440F11642460        movups [rsp+60h],xmm12
+            //   0038  440F116C2470        movups [rsp+70h],xmm13
+            //   003E  440F11B42480000000  movups [rsp+80h],xmm14
+            //   0047  440F11BC2490000000  movups [rsp+90h],xmm15
+            //   0050  480FAE21            xsave64 [rcx]
+            //   0054  490FAE29            xrstor64 [r9]
+            //   0058  0F103424            movups xmm6,[rsp]
+            //   005C  0F107C2410          movups xmm7,[rsp+10h]
+            //   0061  440F10442420        movups xmm8,[rsp+20h]
+            //   0067  440F104C2430        movups xmm9,[rsp+30h]
+            //   006D  440F10542440        movups xmm10,[rsp+40h]
+            //   0073  440F105C2450        movups xmm11,[rsp+50h]
+            //   0079  440F10642460        movups xmm12,[rsp+60h]
+            //   007F  440F106C2470        movups xmm13,[rsp+70h]
+            //   0085  440F10B42480000000  movups xmm14,[rsp+80h]
+            //   008E  440F10BC2490000000  movups xmm15,[rsp+90h]
+            //   0097  4881C4A8000000      add rsp,0A8h
+            //   009E  C3                  ret
+            *(ulong*)(code + 0x03A0) = 0x000A02FFB8D18949UL;
+            *(ulong*)(code + 0x03A8) = 0x0000A8EC8148D231UL;
+            *(ulong*)(code + 0x03B0) = 0x7C110F2434110F00UL;
+            *(ulong*)(code + 0x03B8) = 0x202444110F441024UL;
+            *(ulong*)(code + 0x03C0) = 0x0F4430244C110F44UL;
+            *(ulong*)(code + 0x03C8) = 0x5C110F4440245411UL;
+            *(ulong*)(code + 0x03D0) = 0x602464110F445024UL;
+            *(ulong*)(code + 0x03D8) = 0x0F4470246C110F44UL;
+            *(ulong*)(code + 0x03E0) = 0x440000008024B411UL;
+            *(ulong*)(code + 0x03E8) = 0x0000009024BC110FUL;
+            *(ulong*)(code + 0x03F0) = 0x29AE0F4921AE0F48UL;
+            *(ulong*)(code + 0x03F8) = 0x247C100F2434100FUL;
+            *(ulong*)(code + 0x0400) = 0x44202444100F4410UL;
+            *(ulong*)(code + 0x0408) = 0x100F4430244C100FUL;
+            *(ulong*)(code + 0x0410) = 0x245C100F44402454UL;
+            *(ulong*)(code + 0x0418) = 0x44602464100F4450UL;
+            *(ulong*)(code + 0x0420) = 0x100F4470246C100FUL;
+            *(ulong*)(code + 0x0428) = 0x0F440000008024B4UL;
+            *(ulong*)(code + 0x0430) = 0x480000009024BC10UL;
+            *(ulong*)(code + 0x0438) = 0xCCC3000000A8C481UL;
+            // 0x0440 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
+            //   0000  4989D1              mov r9,rdx
+            //   0003  4489C0              mov eax,r8d
+            //   0006  25FF020A00          and eax,0A02FFh
+            //   000B  31D2                xor edx,edx
+            //   000D  4881ECA8000000      sub rsp,0A8h
+            //   0014  0F113424            movups [rsp],xmm6
+            //   0018  0F117C2410          movups [rsp+10h],xmm7
+            //   001D  440F11442420        movups [rsp+20h],xmm8
+            //   0023  440F114C2430        movups [rsp+30h],xmm9
+            //   0029  440F11542440        movups [rsp+40h],xmm10
+            //   002F  440F115C2450        movups [rsp+50h],xmm11
+            //   0035  440F11642460        movups [rsp+60h],xmm12
+            //   003B  440F116C2470        movups [rsp+70h],xmm13
+            //   0041  440F11B42480000000  movups [rsp+80h],xmm14
+            //   004A  440F11BC2490000000  movups [rsp+90h],xmm15
+            //   0053  480FC721            xsavec64 [rcx]
+            //   0057  490FAE29            xrstor64 [r9]
+            //   005B  0F103424            movups xmm6,[rsp]
+            //   005F  0F107C2410          movups xmm7,[rsp+10h]
+            //   0064  440F10442420        movups xmm8,[rsp+20h]
+            //   006A  440F104C2430        movups xmm9,[rsp+30h]
+            //   0070  440F10542440        movups xmm10,[rsp+40h]
+            //   0076  440F105C2450        movups xmm11,[rsp+50h]
+            //   007C  440F10642460        movups xmm12,[rsp+60h]
+            //   0082  440F106C2470        movups xmm13,[rsp+70h]
+            //   0088  440F10B42480000000  movups xmm14,[rsp+80h]
+            //   0091  440F10BC2490000000  movups xmm15,[rsp+90h]
+            //   009A  4881C4A8000000      add rsp,0A8h
+            //   00A1  C3                  ret
+            *(ulong*)(code + 0x0440) = 0xFF25C08944D18949UL;
+            *(ulong*)(code + 0x0448) = 0xEC8148D231000A02UL;
+            *(ulong*)(code + 0x0450) = 0x2434110F000000A8UL;
+            *(ulong*)(code + 0x0458) = 0x110F4410247C110FUL;
+            *(ulong*)(code + 0x0460) = 0x244C110F44202444UL;
+            *(ulong*)(code + 0x0468) = 0x44402454110F4430UL;
+            *(ulong*)(code + 0x0470) = 0x110F4450245C110FUL;
+            *(ulong*)(code + 0x0478) = 0x246C110F44602464UL;
+            *(ulong*)(code + 0x0480) = 0x008024B4110F4470UL;
+            *(ulong*)(code + 0x0488) = 0x9024BC110F440000UL;
+            *(ulong*)(code + 0x0490) = 0x4921C70F48000000UL;
+            *(ulong*)(code + 0x0498) = 0x0F2434100F29AE0FUL;
+            *(ulong*)(code + 0x04A0) = 0x44100F4410247C10UL;
+            *(ulong*)(code + 0x04A8) = 0x30244C100F442024UL;
+            *(ulong*)(code + 0x04B0) = 0x0F44402454100F44UL;
+            *(ulong*)(code + 0x04B8) = 0x64100F4450245C10UL;
+            *(ulong*)(code + 0x04C0) = 0x70246C100F446024UL;
+            *(ulong*)(code + 0x04C8) = 0x00008024B4100F44UL;
+            *(ulong*)(code + 0x04D0) = 0x009024BC100F4400UL;
+            *(ulong*)(code + 0x04D8) = 0x0000A8C481480000UL;
+            *(ulong*)(code + 0x04E0) = 0xCCCCCCCCCCCCC300UL;
+            *(ulong*)(code + 0x04E8) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x04F0 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
+            //   0000  0F01D0              xgetbv
+            //   0003  48C1E220            shl rdx,20h
+            //   0007  4809D0              or rax,rdx
+            //   000A  C3                  ret
+            *(ulong*)(code + 0x04F0) = 0x4820E2C148D0010FUL;
+            *(ulong*)(code + 0x04F8) = 0xCCCCCCCCCCC3D009UL;
+            // 0x0500 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
+            //   0000  8CC8                mov eax,cs
+            //   0002  A803                test al,3
+            //   0004  750D                jne short 0000000000000013h
+            //   0006  4889D0              mov rax,rdx
+            //   0009  48C1EA20            shr rdx,20h
+            //   000D  0F01D1              xsetbv
+            //   0010  31C0                xor eax,eax
+            //   0012  C3                  ret
+            //   0013  B803000000          mov eax,3
+            //   0018  C3                  ret
+            *(ulong*)(code + 0x0500) = 0x89480D7503A8C88CUL;
+            *(ulong*)(code + 0x0508) = 0xD1010F20EAC148D0UL;
+            *(ulong*)(code + 0x0510) = 0x00000003B8C3C031UL;
+            *(ulong*)(code + 0x0518) = 0xCCCCCCCCCCCCCCC3UL;
+            // 0x0520 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
+            //   0000  8CC8                mov eax,cs
+            //   0002  A803                test al,3
+            //   0004  7509                jne short 000000000000000Fh
+            //   0006  0F20E0              mov rax,cr4
+            //   0009  488901              mov [rcx],rax
+            //   000C  31C0                xor eax,eax
+            //   000E  C3                  ret
+            //   000F  B803000000          mov eax,3
+            //   0014  C3                  ret
+            *(ulong*)(code + 0x0520) = 0x200F097503A8C88CUL;
+            *(ulong*)(code + 0x0528) = 0xB8C3C031018948E0UL;
+            *(ulong*)(code + 0x0530) = 0xCCCCCCC300000003UL;
+            *(ulong*)(code + 0x0538) = 0xCCCCCCCCCCCCCCCCUL;
+            // 0x0540 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
+            //   0000  8CC8                mov eax,cs
+            //   0002  A803                test al,3
+            //   0004  750E                jne short 0000000000000014h
+            //   0006  0F20E0              mov rax,cr4
+            //   0009  480FBAE812          bts rax,12h
+            //   000E  0F22E0              mov cr4,rax
+            //   0011  31C0                xor eax,eax
+            //   0013  C3                  ret
+            //   0014  B803000000          mov eax,3
+            //   0019  C3                  ret
+            *(ulong*)(code + 0x0540) = 0x200F0E7503A8C88CUL;
+            *(ulong*)(code + 0x0548) = 0x220F12E8BA0F48E0UL;
+            *(ulong*)(code + 0x0550) = 0x000003B8C3C031E0UL;
+            *(ulong*)(code + 0x0558) = 0xCCCCCCCCCCCCC300UL;
         }
     }
 }

@@ -58,7 +58,7 @@ namespace Consumer.Cpu
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void RestoreUnchecked(global::XSave.XSaveArea* area)
         {
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0040))(area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x00D0))(area);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
@@ -67,7 +67,7 @@ namespace Consumer.Cpu
         {
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
             global::XSave.XSaveThunkGuards.RequireAlignedArea(area, 64, "area");
-            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0050))(area, (ulong)mask);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0170))(area, (ulong)mask);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
@@ -78,7 +78,7 @@ namespace Consumer.Cpu
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxSave);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
-                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0060))(__area);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0180))(__area);
             }
         }
 
@@ -91,7 +91,7 @@ namespace Consumer.Cpu
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxRstor);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
                 global::XSave.XSaveThunkGuards.ValidateFxRestore(__area);
-                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0070))(__area);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0190))(__area);
             }
         }
 
@@ -100,7 +100,7 @@ namespace Consumer.Cpu
         public static partial ulong ReadXcr(uint register)
         {
             global::XSave.XSaveThunkGuards.ValidateXGetBvRegister(register);
-            return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSaveThunkPage.Base + 0x0080))(register);
+            return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSaveThunkPage.Base + 0x0230))(register);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
@@ -111,7 +111,7 @@ namespace Consumer.Cpu
             global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
             global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
             global::XSave.XSaveThunkGuards.ValidateRestore(to, 0xA02FFUL);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0090))(from, to);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0240))(from, to);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
@@ -122,7 +122,7 @@ namespace Consumer.Cpu
             global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
             global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
             global::XSave.XSaveThunkGuards.ValidateRestore(to, (ulong)mask);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSaveThunkPage.Base + 0x00B0))(from, to, (ulong)mask);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSaveThunkPage.Base + 0x02E0))(from, to, (ulong)mask);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
@@ -133,7 +133,7 @@ namespace Consumer.Cpu
             global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
             global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
             global::XSave.XSaveThunkGuards.ValidateRestore(to, 0xA02FFUL);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x00D0))(from, to);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0390))(from, to);
         }
     }
 }
@@ -150,7 +150,7 @@ namespace Consumer.Cpu
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(@event, 64, "event");
-                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x00F0))(@event);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0430))(@event);
             }
         }
     }
@@ -167,7 +167,7 @@ unsafe partial class GlobalType
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
             global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
             global::XSave.XSaveThunkGuards.ValidateRestore(__area, 0xA02FFUL);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0100))(__area);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0440))(__area);
         }
     }
 }
@@ -214,353 +214,783 @@ file static class XSaveThunkPage
     }
 
     // System V AMD64 ABI (Linux, macOS, BSD): area in RDI, mask in RSI. Slots are 16-byte aligned and padded with int3.
-    private static global::System.ReadOnlySpan<byte> SystemV => new byte[272]
+    private static global::System.ReadOnlySpan<byte> SystemV => new byte[1248]
     {
         // 0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE27        xsave64 [rdi]
-        //   000B  C3              ret
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FAE27            xsave64 [rdi]
+        //   000B  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
         // 0x0010 Consumer.Cpu.State.SaveOptimized(ref XSave.XSaveArea, ulong) (XSaveOpt)
-        //   0000  89F0            mov eax,esi
-        //   0002  25FF020A00      and eax,0A02FFh
-        //   0007  31D2            xor edx,edx
-        //   0009  480FAE37        xsaveopt64 [rdi]
-        //   000D  C3              ret
+        //   0000  89F0                mov eax,esi
+        //   0002  25FF020A00          and eax,0A02FFh
+        //   0007  31D2                xor edx,edx
+        //   0009  480FAE37            xsaveopt64 [rdi]
+        //   000D  C3                  ret
         0x89, 0xF0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x37, 0xC3, 0xCC, 0xCC,
         // 0x0020 Consumer.Cpu.State.SaveCompacted(ref XSave.XSaveArea) (XSaveC)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FC727        xsavec64 [rdi]
-        //   000B  C3              ret
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FC727            xsavec64 [rdi]
+        //   000B  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xC7, 0x27, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
         // 0x0030 Consumer.Cpu.State.Restore(in XSave.XSaveArea, ulong) (XRstor)
-        //   0000  89F0            mov eax,esi
-        //   0002  25FF020A00      and eax,0A02FFh
-        //   0007  31D2            xor edx,edx
-        //   0009  480FAE2F        xrstor64 [rdi]
-        //   000D  C3              ret
+        //   0000  89F0                mov eax,esi
+        //   0002  25FF020A00          and eax,0A02FFh
+        //   0007  31D2                xor edx,edx
+        //   0009  480FAE2F            xrstor64 [rdi]
+        //   000D  C3                  ret
         0x89, 0xF0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x2F, 0xC3, 0xCC, 0xCC,
-        // 0x0040 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE2F        xrstor64 [rdi]
-        //   000B  C3              ret
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x00D0 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FAE2F            xrstor64 [rdi]
+        //   000B  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x2F, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0050 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)
-        //   0000  89F0            mov eax,esi
-        //   0002  25FF020A00      and eax,0A02FFh
-        //   0007  31D2            xor edx,edx
-        //   0009  480FAE27        xsave64 [rdi]
-        //   000D  C3              ret
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x0170 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)
+        //   0000  89F0                mov eax,esi
+        //   0002  25FF020A00          and eax,0A02FFh
+        //   0007  31D2                xor edx,edx
+        //   0009  480FAE27            xsave64 [rdi]
+        //   000D  C3                  ret
         0x89, 0xF0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC,
-        // 0x0060 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)
-        //   0000  480FAE07        fxsave64 [rdi]
-        //   0004  C3              ret
+        // 0x0180 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)
+        //   0000  480FAE07            fxsave64 [rdi]
+        //   0004  C3                  ret
         0x48, 0x0F, 0xAE, 0x07, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0070 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)
-        //   0000  480FAE0F        fxrstor64 [rdi]
-        //   0004  C3              ret
+        // 0x0190 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)
+        //   0000  480FAE0F            fxrstor64 [rdi]
+        //   0004  C3                  ret
         0x48, 0x0F, 0xAE, 0x0F, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0080 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)
-        //   0000  89F9            mov ecx,edi
-        //   0002  0F01D0          xgetbv
-        //   0005  48C1E220        shl rdx,20h
-        //   0009  4809D0          or rax,rdx
-        //   000C  C3              ret
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x0230 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)
+        //   0000  89F9                mov ecx,edi
+        //   0002  0F01D0              xgetbv
+        //   0005  48C1E220            shl rdx,20h
+        //   0009  4809D0              or rax,rdx
+        //   000C  C3                  ret
         0x89, 0xF9, 0x0F, 0x01, 0xD0, 0x48, 0xC1, 0xE2, 0x20, 0x48, 0x09, 0xD0, 0xC3, 0xCC, 0xCC, 0xCC,
-        // 0x0090 Consumer.Cpu.State.Switch(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveXRstor)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE27        xsave64 [rdi]
-        //   000B  480FAE2E        xrstor64 [rsi]
-        //   000F  C3              ret
+        // 0x0240 Consumer.Cpu.State.Switch(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveXRstor)
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FAE27            xsave64 [rdi]
+        //   000B  480FAE2E            xrstor64 [rsi]
+        //   000F  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0x48, 0x0F, 0xAE, 0x2E, 0xC3,
         0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00B0 Consumer.Cpu.State.SwitchFeatures(XSave.XSaveArea*, XSave.XSaveArea*, XSave.XFeatures) (XSaveXRstor)
-        //   0000  89D0            mov eax,edx
-        //   0002  25FF020A00      and eax,0A02FFh
-        //   0007  31D2            xor edx,edx
-        //   0009  480FAE27        xsave64 [rdi]
-        //   000D  480FAE2E        xrstor64 [rsi]
-        //   0011  C3              ret
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x02E0 Consumer.Cpu.State.SwitchFeatures(XSave.XSaveArea*, XSave.XSaveArea*, XSave.XFeatures) (XSaveXRstor)
+        //   0000  89D0                mov eax,edx
+        //   0002  25FF020A00          and eax,0A02FFh
+        //   0007  31D2                xor edx,edx
+        //   0009  480FAE27            xsave64 [rdi]
+        //   000D  480FAE2E            xrstor64 [rsi]
+        //   0011  C3                  ret
         0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0x48, 0x0F, 0xAE,
         0x2E, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00D0 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FC727        xsavec64 [rdi]
-        //   000B  480FAE2E        xrstor64 [rsi]
-        //   000F  C3              ret
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x0390 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FC727            xsavec64 [rdi]
+        //   000B  480FAE2E            xrstor64 [rsi]
+        //   000F  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xC7, 0x27, 0x48, 0x0F, 0xAE, 0x2E, 0xC3,
         0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00F0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE27        xsave64 [rdi]
-        //   000B  C3              ret
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x0430 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FAE27            xsave64 [rdi]
+        //   000B  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x27, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0100 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE2F        xrstor64 [rdi]
-        //   000B  C3              ret
+        // 0x0440 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FAE2F            xrstor64 [rdi]
+        //   000B  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x2F, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
     };
 
     // Windows x64 ABI: area in RCX, mask in RDX. Slots are 16-byte aligned and padded with int3.
-    private static global::System.ReadOnlySpan<byte> Windows => new byte[272]
+    private static global::System.ReadOnlySpan<byte> Windows => new byte[1248]
     {
         // 0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE21        xsave64 [rcx]
-        //   000B  C3              ret
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FAE21            xsave64 [rcx]
+        //   000B  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
         // 0x0010 Consumer.Cpu.State.SaveOptimized(ref XSave.XSaveArea, ulong) (XSaveOpt)
-        //   0000  89D0            mov eax,edx
-        //   0002  25FF020A00      and eax,0A02FFh
-        //   0007  31D2            xor edx,edx
-        //   0009  480FAE31        xsaveopt64 [rcx]
-        //   000D  C3              ret
+        //   0000  89D0                mov eax,edx
+        //   0002  25FF020A00          and eax,0A02FFh
+        //   0007  31D2                xor edx,edx
+        //   0009  480FAE31            xsaveopt64 [rcx]
+        //   000D  C3                  ret
         0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x31, 0xC3, 0xCC, 0xCC,
         // 0x0020 Consumer.Cpu.State.SaveCompacted(ref XSave.XSaveArea) (XSaveC)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FC721        xsavec64 [rcx]
-        //   000B  C3              ret
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FC721            xsavec64 [rcx]
+        //   000B  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xC7, 0x21, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
         // 0x0030 Consumer.Cpu.State.Restore(in XSave.XSaveArea, ulong) (XRstor)
-        //   0000  89D0            mov eax,edx
-        //   0002  25FF020A00      and eax,0A02FFh
-        //   0007  31D2            xor edx,edx
-        //   0009  480FAE29        xrstor64 [rcx]
-        //   000D  C3              ret
-        0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x29, 0xC3, 0xCC, 0xCC,
-        // 0x0040 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE29        xrstor64 [rcx]
-        //   000B  C3              ret
-        0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0050 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)
-        //   0000  89D0            mov eax,edx
-        //   0002  25FF020A00      and eax,0A02FFh
-        //   0007  31D2            xor edx,edx
-        //   0009  480FAE21        xsave64 [rcx]
-        //   000D  C3              ret
+        //   0000  89D0                mov eax,edx
+        //   0002  25FF020A00          and eax,0A02FFh
+        //   0007  31D2                xor edx,edx
+        //   0009  4881ECA8000000      sub rsp,0A8h
+        //   0010  0F113424            movups [rsp],xmm6
+        //   0014  0F117C2410          movups [rsp+10h],xmm7
+        //   0019  440F11442420        movups [rsp+20h],xmm8
+        //   001F  440F114C2430        movups [rsp+30h],xmm9
+        //   0025  440F11542440        movups [rsp+40h],xmm10
+        //   002B  440F115C2450        movups [rsp+50h],xmm11
+        //   0031  440F11642460        movups [rsp+60h],xmm12
+        //   0037  440F116C2470        movups [rsp+70h],xmm13
+        //   003D  440F11B42480000000  movups [rsp+80h],xmm14
+        //   0046  440F11BC2490000000  movups [rsp+90h],xmm15
+        //   004F  480FAE29            xrstor64 [rcx]
+        //   0053  0F103424            movups xmm6,[rsp]
+        //   0057  0F107C2410          movups xmm7,[rsp+10h]
+        //   005C  440F10442420        movups xmm8,[rsp+20h]
+        //   0062  440F104C2430        movups xmm9,[rsp+30h]
+        //   0068  440F10542440        movups xmm10,[rsp+40h]
+        //   006E  440F105C2450        movups xmm11,[rsp+50h]
+        //   0074  440F10642460        movups xmm12,[rsp+60h]
+        //   007A  440F106C2470        movups xmm13,[rsp+70h]
+        //   0080  440F10B42480000000  movups xmm14,[rsp+80h]
+        //   0089  440F10BC2490000000  movups xmm15,[rsp+90h]
+        //   0092  4881C4A8000000      add rsp,0A8h
+        //   0099  C3                  ret
+        0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x81, 0xEC, 0xA8, 0x00, 0x00, 0x00,
+        0x0F, 0x11, 0x34, 0x24, 0x0F, 0x11, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x11, 0x44, 0x24, 0x20, 0x44,
+        0x0F, 0x11, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x11, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x11, 0x5C, 0x24,
+        0x50, 0x44, 0x0F, 0x11, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x11, 0x6C, 0x24, 0x70, 0x44, 0x0F, 0x11,
+        0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x11, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00, 0x48,
+        0x0F, 0xAE, 0x29, 0x0F, 0x10, 0x34, 0x24, 0x0F, 0x10, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x10, 0x44,
+        0x24, 0x20, 0x44, 0x0F, 0x10, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x10, 0x54, 0x24, 0x40, 0x44, 0x0F,
+        0x10, 0x5C, 0x24, 0x50, 0x44, 0x0F, 0x10, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x10, 0x6C, 0x24, 0x70,
+        0x44, 0x0F, 0x10, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x10, 0xBC, 0x24, 0x90, 0x00,
+        0x00, 0x00, 0x48, 0x81, 0xC4, 0xA8, 0x00, 0x00, 0x00, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x00D0 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  4881ECA8000000      sub rsp,0A8h
+        //   000E  0F113424            movups [rsp],xmm6
+        //   0012  0F117C2410          movups [rsp+10h],xmm7
+        //   0017  440F11442420        movups [rsp+20h],xmm8
+        //   001D  440F114C2430        movups [rsp+30h],xmm9
+        //   0023  440F11542440        movups [rsp+40h],xmm10
+        //   0029  440F115C2450        movups [rsp+50h],xmm11
+        //   002F  440F11642460        movups [rsp+60h],xmm12
+        //   0035  440F116C2470        movups [rsp+70h],xmm13
+        //   003B  440F11B42480000000  movups [rsp+80h],xmm14
+        //   0044  440F11BC2490000000  movups [rsp+90h],xmm15
+        //   004D  480FAE29            xrstor64 [rcx]
+        //   0051  0F103424            movups xmm6,[rsp]
+        //   0055  0F107C2410          movups xmm7,[rsp+10h]
+        //   005A  440F10442420        movups xmm8,[rsp+20h]
+        //   0060  440F104C2430        movups xmm9,[rsp+30h]
+        //   0066  440F10542440        movups xmm10,[rsp+40h]
+        //   006C  440F105C2450        movups xmm11,[rsp+50h]
+        //   0072  440F10642460        movups xmm12,[rsp+60h]
+        //   0078  440F106C2470        movups xmm13,[rsp+70h]
+        //   007E  440F10B42480000000  movups xmm14,[rsp+80h]
+        //   0087  440F10BC2490000000  movups xmm15,[rsp+90h]
+        //   0090  4881C4A8000000      add rsp,0A8h
+        //   0097  C3                  ret
+        0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x81, 0xEC, 0xA8, 0x00, 0x00, 0x00, 0x0F, 0x11,
+        0x34, 0x24, 0x0F, 0x11, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x11, 0x44, 0x24, 0x20, 0x44, 0x0F, 0x11,
+        0x4C, 0x24, 0x30, 0x44, 0x0F, 0x11, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x11, 0x5C, 0x24, 0x50, 0x44,
+        0x0F, 0x11, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x11, 0x6C, 0x24, 0x70, 0x44, 0x0F, 0x11, 0xB4, 0x24,
+        0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x11, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00, 0x48, 0x0F, 0xAE,
+        0x29, 0x0F, 0x10, 0x34, 0x24, 0x0F, 0x10, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x10, 0x44, 0x24, 0x20,
+        0x44, 0x0F, 0x10, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x10, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x10, 0x5C,
+        0x24, 0x50, 0x44, 0x0F, 0x10, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x10, 0x6C, 0x24, 0x70, 0x44, 0x0F,
+        0x10, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x10, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00,
+        0x48, 0x81, 0xC4, 0xA8, 0x00, 0x00, 0x00, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x0170 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)
+        //   0000  89D0                mov eax,edx
+        //   0002  25FF020A00          and eax,0A02FFh
+        //   0007  31D2                xor edx,edx
+        //   0009  480FAE21            xsave64 [rcx]
+        //   000D  C3                  ret
         0x89, 0xD0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC,
-        // 0x0060 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)
-        //   0000  480FAE01        fxsave64 [rcx]
-        //   0004  C3              ret
+        // 0x0180 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)
+        //   0000  480FAE01            fxsave64 [rcx]
+        //   0004  C3                  ret
         0x48, 0x0F, 0xAE, 0x01, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0070 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)
-        //   0000  480FAE09        fxrstor64 [rcx]
-        //   0004  C3              ret
-        0x48, 0x0F, 0xAE, 0x09, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0080 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)
-        //   0000  0F01D0          xgetbv
-        //   0003  48C1E220        shl rdx,20h
-        //   0007  4809D0          or rax,rdx
-        //   000A  C3              ret
+        // 0x0190 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)
+        //   0000  4881ECA8000000      sub rsp,0A8h
+        //   0007  0F113424            movups [rsp],xmm6
+        //   000B  0F117C2410          movups [rsp+10h],xmm7
+        //   0010  440F11442420        movups [rsp+20h],xmm8
+        //   0016  440F114C2430        movups [rsp+30h],xmm9
+        //   001C  440F11542440        movups [rsp+40h],xmm10
+        //   0022  440F115C2450        movups [rsp+50h],xmm11
+        //   0028  440F11642460        movups [rsp+60h],xmm12
+        //   002E  440F116C2470        movups [rsp+70h],xmm13
+        //   0034  440F11B42480000000  movups [rsp+80h],xmm14
+        //   003D  440F11BC2490000000  movups [rsp+90h],xmm15
+        //   0046  480FAE09            fxrstor64 [rcx]
+        //   004A  0F103424            movups xmm6,[rsp]
+        //   004E  0F107C2410          movups xmm7,[rsp+10h]
+        //   0053  440F10442420        movups xmm8,[rsp+20h]
+        //   0059  440F104C2430        movups xmm9,[rsp+30h]
+        //   005F  440F10542440        movups xmm10,[rsp+40h]
+        //   0065  440F105C2450        movups xmm11,[rsp+50h]
+        //   006B  440F10642460        movups xmm12,[rsp+60h]
+        //   0071  440F106C2470        movups xmm13,[rsp+70h]
+        //   0077  440F10B42480000000  movups xmm14,[rsp+80h]
+        //   0080  440F10BC2490000000  movups xmm15,[rsp+90h]
+        //   0089  4881C4A8000000      add rsp,0A8h
+        //   0090  C3                  ret
+        0x48, 0x81, 0xEC, 0xA8, 0x00, 0x00, 0x00, 0x0F, 0x11, 0x34, 0x24, 0x0F, 0x11, 0x7C, 0x24, 0x10,
+        0x44, 0x0F, 0x11, 0x44, 0x24, 0x20, 0x44, 0x0F, 0x11, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x11, 0x54,
+        0x24, 0x40, 0x44, 0x0F, 0x11, 0x5C, 0x24, 0x50, 0x44, 0x0F, 0x11, 0x64, 0x24, 0x60, 0x44, 0x0F,
+        0x11, 0x6C, 0x24, 0x70, 0x44, 0x0F, 0x11, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x11,
+        0xBC, 0x24, 0x90, 0x00, 0x00, 0x00, 0x48, 0x0F, 0xAE, 0x09, 0x0F, 0x10, 0x34, 0x24, 0x0F, 0x10,
+        0x7C, 0x24, 0x10, 0x44, 0x0F, 0x10, 0x44, 0x24, 0x20, 0x44, 0x0F, 0x10, 0x4C, 0x24, 0x30, 0x44,
+        0x0F, 0x10, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x10, 0x5C, 0x24, 0x50, 0x44, 0x0F, 0x10, 0x64, 0x24,
+        0x60, 0x44, 0x0F, 0x10, 0x6C, 0x24, 0x70, 0x44, 0x0F, 0x10, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00,
+        0x44, 0x0F, 0x10, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00, 0x48, 0x81, 0xC4, 0xA8, 0x00, 0x00, 0x00,
+        0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x0230 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)
+        //   0000  0F01D0              xgetbv
+        //   0003  48C1E220            shl rdx,20h
+        //   0007  4809D0              or rax,rdx
+        //   000A  C3                  ret
         0x0F, 0x01, 0xD0, 0x48, 0xC1, 0xE2, 0x20, 0x48, 0x09, 0xD0, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0090 Consumer.Cpu.State.Switch(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveXRstor)
-        //   0000  4989D1          mov r9,rdx
-        //   0003  B8FF020A00      mov eax,0A02FFh
-        //   0008  31D2            xor edx,edx
-        //   000A  480FAE21        xsave64 [rcx]
-        //   000E  490FAE29        xrstor64 [r9]
-        //   0012  C3              ret
-        0x49, 0x89, 0xD1, 0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0x49, 0x0F,
-        0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00B0 Consumer.Cpu.State.SwitchFeatures(XSave.XSaveArea*, XSave.XSaveArea*, XSave.XFeatures) (XSaveXRstor)
-        //   0000  4989D1          mov r9,rdx
-        //   0003  4489C0          mov eax,r8d
-        //   0006  25FF020A00      and eax,0A02FFh
-        //   000B  31D2            xor edx,edx
-        //   000D  480FAE21        xsave64 [rcx]
-        //   0011  490FAE29        xrstor64 [r9]
-        //   0015  C3              ret
-        0x49, 0x89, 0xD1, 0x44, 0x89, 0xC0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE,
-        0x21, 0x49, 0x0F, 0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00D0 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)
-        //   0000  4989D1          mov r9,rdx
-        //   0003  B8FF020A00      mov eax,0A02FFh
-        //   0008  31D2            xor edx,edx
-        //   000A  480FC721        xsavec64 [rcx]
-        //   000E  490FAE29        xrstor64 [r9]
-        //   0012  C3              ret
-        0x49, 0x89, 0xD1, 0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xC7, 0x21, 0x49, 0x0F,
-        0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x00F0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE21        xsave64 [rcx]
-        //   000B  C3              ret
+        // 0x0240 Consumer.Cpu.State.Switch(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveXRstor)
+        //   0000  4989D1              mov r9,rdx
+        //   0003  B8FF020A00          mov eax,0A02FFh
+        //   0008  31D2                xor edx,edx
+        //   000A  4881ECA8000000      sub rsp,0A8h
+        //   0011  0F113424            movups [rsp],xmm6
+        //   0015  0F117C2410          movups [rsp+10h],xmm7
+        //   001A  440F11442420        movups [rsp+20h],xmm8
+        //   0020  440F114C2430        movups [rsp+30h],xmm9
+        //   0026  440F11542440        movups [rsp+40h],xmm10
+        //   002C  440F115C2450        movups [rsp+50h],xmm11
+        //   0032  440F11642460        movups [rsp+60h],xmm12
+        //   0038  440F116C2470        movups [rsp+70h],xmm13
+        //   003E  440F11B42480000000  movups [rsp+80h],xmm14
+        //   0047  440F11BC2490000000  movups [rsp+90h],xmm15
+        //   0050  480FAE21            xsave64 [rcx]
+        //   0054  490FAE29            xrstor64 [r9]
+        //   0058  0F103424            movups xmm6,[rsp]
+        //   005C  0F107C2410          movups xmm7,[rsp+10h]
+        //   0061  440F10442420        movups xmm8,[rsp+20h]
+        //   0067  440F104C2430        movups xmm9,[rsp+30h]
+        //   006D  440F10542440        movups xmm10,[rsp+40h]
+        //   0073  440F105C2450        movups xmm11,[rsp+50h]
+        //   0079  440F10642460        movups xmm12,[rsp+60h]
+        //   007F  440F106C2470        movups xmm13,[rsp+70h]
+        //   0085  440F10B42480000000  movups xmm14,[rsp+80h]
+        //   008E  440F10BC2490000000  movups xmm15,[rsp+90h]
+        //   0097  4881C4A8000000      add rsp,0A8h
+        //   009E  C3                  ret
+        0x49, 0x89, 0xD1, 0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x81, 0xEC, 0xA8, 0x00, 0x00,
+        0x00, 0x0F, 0x11, 0x34, 0x24, 0x0F, 0x11, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x11, 0x44, 0x24, 0x20,
+        0x44, 0x0F, 0x11, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x11, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x11, 0x5C,
+        0x24, 0x50, 0x44, 0x0F, 0x11, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x11, 0x6C, 0x24, 0x70, 0x44, 0x0F,
+        0x11, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x11, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00,
+        0x48, 0x0F, 0xAE, 0x21, 0x49, 0x0F, 0xAE, 0x29, 0x0F, 0x10, 0x34, 0x24, 0x0F, 0x10, 0x7C, 0x24,
+        0x10, 0x44, 0x0F, 0x10, 0x44, 0x24, 0x20, 0x44, 0x0F, 0x10, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x10,
+        0x54, 0x24, 0x40, 0x44, 0x0F, 0x10, 0x5C, 0x24, 0x50, 0x44, 0x0F, 0x10, 0x64, 0x24, 0x60, 0x44,
+        0x0F, 0x10, 0x6C, 0x24, 0x70, 0x44, 0x0F, 0x10, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F,
+        0x10, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00, 0x48, 0x81, 0xC4, 0xA8, 0x00, 0x00, 0x00, 0xC3, 0xCC,
+        // 0x02E0 Consumer.Cpu.State.SwitchFeatures(XSave.XSaveArea*, XSave.XSaveArea*, XSave.XFeatures) (XSaveXRstor)
+        //   0000  4989D1              mov r9,rdx
+        //   0003  4489C0              mov eax,r8d
+        //   0006  25FF020A00          and eax,0A02FFh
+        //   000B  31D2                xor edx,edx
+        //   000D  4881ECA8000000      sub rsp,0A8h
+        //   0014  0F113424            movups [rsp],xmm6
+        //   0018  0F117C2410          movups [rsp+10h],xmm7
+        //   001D  440F11442420        movups [rsp+20h],xmm8
+        //   0023  440F114C2430        movups [rsp+30h],xmm9
+        //   0029  440F11542440        movups [rsp+40h],xmm10
+        //   002F  440F115C2450        movups [rsp+50h],xmm11
+        //   0035  440F11642460        movups [rsp+60h],xmm12
+        //   003B  440F116C2470        movups [rsp+70h],xmm13
+        //   0041  440F11B42480000000  movups [rsp+80h],xmm14
+        //   004A  440F11BC2490000000  movups [rsp+90h],xmm15
+        //   0053  480FAE21            xsave64 [rcx]
+        //   0057  490FAE29            xrstor64 [r9]
+        //   005B  0F103424            movups xmm6,[rsp]
+        //   005F  0F107C2410          movups xmm7,[rsp+10h]
+        //   0064  440F10442420        movups xmm8,[rsp+20h]
+        //   006A  440F104C2430        movups xmm9,[rsp+30h]
+        //   0070  440F10542440        movups xmm10,[rsp+40h]
+        //   0076  440F105C2450        movups xmm11,[rsp+50h]
+        //   007C  440F10642460        movups xmm12,[rsp+60h]
+        //   0082  440F106C2470        movups xmm13,[rsp+70h]
+        //   0088  440F10B42480000000  movups xmm14,[rsp+80h]
+        //   0091  440F10BC2490000000  movups xmm15,[rsp+90h]
+        //   009A  4881C4A8000000      add rsp,0A8h
+        //   00A1  C3                  ret
+        0x49, 0x89, 0xD1, 0x44, 0x89, 0xC0, 0x25, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x81, 0xEC,
+        0xA8, 0x00, 0x00, 0x00, 0x0F, 0x11, 0x34, 0x24, 0x0F, 0x11, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x11,
+        0x44, 0x24, 0x20, 0x44, 0x0F, 0x11, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x11, 0x54, 0x24, 0x40, 0x44,
+        0x0F, 0x11, 0x5C, 0x24, 0x50, 0x44, 0x0F, 0x11, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x11, 0x6C, 0x24,
+        0x70, 0x44, 0x0F, 0x11, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x11, 0xBC, 0x24, 0x90,
+        0x00, 0x00, 0x00, 0x48, 0x0F, 0xAE, 0x21, 0x49, 0x0F, 0xAE, 0x29, 0x0F, 0x10, 0x34, 0x24, 0x0F,
+        0x10, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x10, 0x44, 0x24, 0x20, 0x44, 0x0F, 0x10, 0x4C, 0x24, 0x30,
+        0x44, 0x0F, 0x10, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x10, 0x5C, 0x24, 0x50, 0x44, 0x0F, 0x10, 0x64,
+        0x24, 0x60, 0x44, 0x0F, 0x10, 0x6C, 0x24, 0x70, 0x44, 0x0F, 0x10, 0xB4, 0x24, 0x80, 0x00, 0x00,
+        0x00, 0x44, 0x0F, 0x10, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00, 0x48, 0x81, 0xC4, 0xA8, 0x00, 0x00,
+        0x00, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x0390 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)
+        //   0000  4989D1              mov r9,rdx
+        //   0003  B8FF020A00          mov eax,0A02FFh
+        //   0008  31D2                xor edx,edx
+        //   000A  4881ECA8000000      sub rsp,0A8h
+        //   0011  0F113424            movups [rsp],xmm6
+        //   0015  0F117C2410          movups [rsp+10h],xmm7
+        //   001A  440F11442420        movups [rsp+20h],xmm8
+        //   0020  440F114C2430        movups [rsp+30h],xmm9
+        //   0026  440F11542440        movups [rsp+40h],xmm10
+        //   002C  440F115C2450        movups [rsp+50h],xmm11
+        //   0032  440F11642460        movups [rsp+60h],xmm12
+        //   0038  440F116C2470        movups [rsp+70h],xmm13
+        //   003E  440F11B42480000000  movups [rsp+80h],xmm14
+        //   0047  440F11BC2490000000  movups [rsp+90h],xmm15
+        //   0050  480FC721            xsavec64 [rcx]
+        //   0054  490FAE29            xrstor64 [r9]
+        //   0058  0F103424            movups xmm6,[rsp]
+        //   005C  0F107C2410          movups xmm7,[rsp+10h]
+        //   0061  440F10442420        movups xmm8,[rsp+20h]
+        //   0067  440F104C2430        movups xmm9,[rsp+30h]
+        //   006D  440F10542440        movups xmm10,[rsp+40h]
+        //   0073  440F105C2450        movups xmm11,[rsp+50h]
+        //   0079  440F10642460        movups xmm12,[rsp+60h]
+        //   007F  440F106C2470        movups xmm13,[rsp+70h]
+        //   0085  440F10B42480000000  movups xmm14,[rsp+80h]
+        //   008E  440F10BC2490000000  movups xmm15,[rsp+90h]
+        //   0097  4881C4A8000000      add rsp,0A8h
+        //   009E  C3                  ret
+        0x49, 0x89, 0xD1, 0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x81, 0xEC, 0xA8, 0x00, 0x00,
+        0x00, 0x0F, 0x11, 0x34, 0x24, 0x0F, 0x11, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x11, 0x44, 0x24, 0x20,
+        0x44, 0x0F, 0x11, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x11, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x11, 0x5C,
+        0x24, 0x50, 0x44, 0x0F, 0x11, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x11, 0x6C, 0x24, 0x70, 0x44, 0x0F,
+        0x11, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x11, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00,
+        0x48, 0x0F, 0xC7, 0x21, 0x49, 0x0F, 0xAE, 0x29, 0x0F, 0x10, 0x34, 0x24, 0x0F, 0x10, 0x7C, 0x24,
+        0x10, 0x44, 0x0F, 0x10, 0x44, 0x24, 0x20, 0x44, 0x0F, 0x10, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x10,
+        0x54, 0x24, 0x40, 0x44, 0x0F, 0x10, 0x5C, 0x24, 0x50, 0x44, 0x0F, 0x10, 0x64, 0x24, 0x60, 0x44,
+        0x0F, 0x10, 0x6C, 0x24, 0x70, 0x44, 0x0F, 0x10, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F,
+        0x10, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00, 0x48, 0x81, 0xC4, 0xA8, 0x00, 0x00, 0x00, 0xC3, 0xCC,
+        // 0x0430 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  480FAE21            xsave64 [rcx]
+        //   000B  C3                  ret
         0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x21, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
-        // 0x0100 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
-        //   0000  B8FF020A00      mov eax,0A02FFh
-        //   0005  31D2            xor edx,edx
-        //   0007  480FAE29        xrstor64 [rcx]
-        //   000B  C3              ret
-        0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x0F, 0xAE, 0x29, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC,
+        // 0x0440 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)
+        //   0000  B8FF020A00          mov eax,0A02FFh
+        //   0005  31D2                xor edx,edx
+        //   0007  4881ECA8000000      sub rsp,0A8h
+        //   000E  0F113424            movups [rsp],xmm6
+        //   0012  0F117C2410          movups [rsp+10h],xmm7
+        //   0017  440F11442420        movups [rsp+20h],xmm8
+        //   001D  440F114C2430        movups [rsp+30h],xmm9
+        //   0023  440F11542440        movups [rsp+40h],xmm10
+        //   0029  440F115C2450        movups [rsp+50h],xmm11
+        //   002F  440F11642460        movups [rsp+60h],xmm12
+        //   0035  440F116C2470        movups [rsp+70h],xmm13
+        //   003B  440F11B42480000000  movups [rsp+80h],xmm14
+        //   0044  440F11BC2490000000  movups [rsp+90h],xmm15
+        //   004D  480FAE29            xrstor64 [rcx]
+        //   0051  0F103424            movups xmm6,[rsp]
+        //   0055  0F107C2410          movups xmm7,[rsp+10h]
+        //   005A  440F10442420        movups xmm8,[rsp+20h]
+        //   0060  440F104C2430        movups xmm9,[rsp+30h]
+        //   0066  440F10542440        movups xmm10,[rsp+40h]
+        //   006C  440F105C2450        movups xmm11,[rsp+50h]
+        //   0072  440F10642460        movups xmm12,[rsp+60h]
+        //   0078  440F106C2470        movups xmm13,[rsp+70h]
+        //   007E  440F10B42480000000  movups xmm14,[rsp+80h]
+        //   0087  440F10BC2490000000  movups xmm15,[rsp+90h]
+        //   0090  4881C4A8000000      add rsp,0A8h
+        //   0097  C3                  ret
+        0xB8, 0xFF, 0x02, 0x0A, 0x00, 0x31, 0xD2, 0x48, 0x81, 0xEC, 0xA8, 0x00, 0x00, 0x00, 0x0F, 0x11,
+        0x34, 0x24, 0x0F, 0x11, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x11, 0x44, 0x24, 0x20, 0x44, 0x0F, 0x11,
+        0x4C, 0x24, 0x30, 0x44, 0x0F, 0x11, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x11, 0x5C, 0x24, 0x50, 0x44,
+        0x0F, 0x11, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x11, 0x6C, 0x24, 0x70, 0x44, 0x0F, 0x11, 0xB4, 0x24,
+        0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x11, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00, 0x48, 0x0F, 0xAE,
+        0x29, 0x0F, 0x10, 0x34, 0x24, 0x0F, 0x10, 0x7C, 0x24, 0x10, 0x44, 0x0F, 0x10, 0x44, 0x24, 0x20,
+        0x44, 0x0F, 0x10, 0x4C, 0x24, 0x30, 0x44, 0x0F, 0x10, 0x54, 0x24, 0x40, 0x44, 0x0F, 0x10, 0x5C,
+        0x24, 0x50, 0x44, 0x0F, 0x10, 0x64, 0x24, 0x60, 0x44, 0x0F, 0x10, 0x6C, 0x24, 0x70, 0x44, 0x0F,
+        0x10, 0xB4, 0x24, 0x80, 0x00, 0x00, 0x00, 0x44, 0x0F, 0x10, 0xBC, 0x24, 0x90, 0x00, 0x00, 0x00,
+        0x48, 0x81, 0xC4, 0xA8, 0x00, 0x00, 0x00, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
     };
 
     // The same disassembly as text, recorded in global::XSave.ExecutableMemory.Mappings for tools.
     private const string SystemVListing =
         "0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE27        xsave64 [rdi]\n" +
-        "  000B  C3              ret\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FAE27            xsave64 [rdi]\n" +
+        "  000B  C3                  ret\n" +
         "0x0010 Consumer.Cpu.State.SaveOptimized(ref XSave.XSaveArea, ulong) (XSaveOpt)\n" +
-        "  0000  89F0            mov eax,esi\n" +
-        "  0002  25FF020A00      and eax,0A02FFh\n" +
-        "  0007  31D2            xor edx,edx\n" +
-        "  0009  480FAE37        xsaveopt64 [rdi]\n" +
-        "  000D  C3              ret\n" +
+        "  0000  89F0                mov eax,esi\n" +
+        "  0002  25FF020A00          and eax,0A02FFh\n" +
+        "  0007  31D2                xor edx,edx\n" +
+        "  0009  480FAE37            xsaveopt64 [rdi]\n" +
+        "  000D  C3                  ret\n" +
         "0x0020 Consumer.Cpu.State.SaveCompacted(ref XSave.XSaveArea) (XSaveC)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FC727        xsavec64 [rdi]\n" +
-        "  000B  C3              ret\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FC727            xsavec64 [rdi]\n" +
+        "  000B  C3                  ret\n" +
         "0x0030 Consumer.Cpu.State.Restore(in XSave.XSaveArea, ulong) (XRstor)\n" +
-        "  0000  89F0            mov eax,esi\n" +
-        "  0002  25FF020A00      and eax,0A02FFh\n" +
-        "  0007  31D2            xor edx,edx\n" +
-        "  0009  480FAE2F        xrstor64 [rdi]\n" +
-        "  000D  C3              ret\n" +
-        "0x0040 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE2F        xrstor64 [rdi]\n" +
-        "  000B  C3              ret\n" +
-        "0x0050 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)\n" +
-        "  0000  89F0            mov eax,esi\n" +
-        "  0002  25FF020A00      and eax,0A02FFh\n" +
-        "  0007  31D2            xor edx,edx\n" +
-        "  0009  480FAE27        xsave64 [rdi]\n" +
-        "  000D  C3              ret\n" +
-        "0x0060 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)\n" +
-        "  0000  480FAE07        fxsave64 [rdi]\n" +
-        "  0004  C3              ret\n" +
-        "0x0070 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)\n" +
-        "  0000  480FAE0F        fxrstor64 [rdi]\n" +
-        "  0004  C3              ret\n" +
-        "0x0080 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)\n" +
-        "  0000  89F9            mov ecx,edi\n" +
-        "  0002  0F01D0          xgetbv\n" +
-        "  0005  48C1E220        shl rdx,20h\n" +
-        "  0009  4809D0          or rax,rdx\n" +
-        "  000C  C3              ret\n" +
-        "0x0090 Consumer.Cpu.State.Switch(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveXRstor)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE27        xsave64 [rdi]\n" +
-        "  000B  480FAE2E        xrstor64 [rsi]\n" +
-        "  000F  C3              ret\n" +
-        "0x00B0 Consumer.Cpu.State.SwitchFeatures(XSave.XSaveArea*, XSave.XSaveArea*, XSave.XFeatures) (XSaveXRstor)\n" +
-        "  0000  89D0            mov eax,edx\n" +
-        "  0002  25FF020A00      and eax,0A02FFh\n" +
-        "  0007  31D2            xor edx,edx\n" +
-        "  0009  480FAE27        xsave64 [rdi]\n" +
-        "  000D  480FAE2E        xrstor64 [rsi]\n" +
-        "  0011  C3              ret\n" +
-        "0x00D0 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FC727        xsavec64 [rdi]\n" +
-        "  000B  480FAE2E        xrstor64 [rsi]\n" +
-        "  000F  C3              ret\n" +
-        "0x00F0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE27        xsave64 [rdi]\n" +
-        "  000B  C3              ret\n" +
-        "0x0100 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE2F        xrstor64 [rdi]\n" +
-        "  000B  C3              ret\n" +
+        "  0000  89F0                mov eax,esi\n" +
+        "  0002  25FF020A00          and eax,0A02FFh\n" +
+        "  0007  31D2                xor edx,edx\n" +
+        "  0009  480FAE2F            xrstor64 [rdi]\n" +
+        "  000D  C3                  ret\n" +
+        "0x00D0 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FAE2F            xrstor64 [rdi]\n" +
+        "  000B  C3                  ret\n" +
+        "0x0170 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)\n" +
+        "  0000  89F0                mov eax,esi\n" +
+        "  0002  25FF020A00          and eax,0A02FFh\n" +
+        "  0007  31D2                xor edx,edx\n" +
+        "  0009  480FAE27            xsave64 [rdi]\n" +
+        "  000D  C3                  ret\n" +
+        "0x0180 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)\n" +
+        "  0000  480FAE07            fxsave64 [rdi]\n" +
+        "  0004  C3                  ret\n" +
+        "0x0190 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)\n" +
+        "  0000  480FAE0F            fxrstor64 [rdi]\n" +
+        "  0004  C3                  ret\n" +
+        "0x0230 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)\n" +
+        "  0000  89F9                mov ecx,edi\n" +
+        "  0002  0F01D0              xgetbv\n" +
+        "  0005  48C1E220            shl rdx,20h\n" +
+        "  0009  4809D0              or rax,rdx\n" +
+        "  000C  C3                  ret\n" +
+        "0x0240 Consumer.Cpu.State.Switch(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveXRstor)\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FAE27            xsave64 [rdi]\n" +
+        "  000B  480FAE2E            xrstor64 [rsi]\n" +
+        "  000F  C3                  ret\n" +
+        "0x02E0 Consumer.Cpu.State.SwitchFeatures(XSave.XSaveArea*, XSave.XSaveArea*, XSave.XFeatures) (XSaveXRstor)\n" +
+        "  0000  89D0                mov eax,edx\n" +
+        "  0002  25FF020A00          and eax,0A02FFh\n" +
+        "  0007  31D2                xor edx,edx\n" +
+        "  0009  480FAE27            xsave64 [rdi]\n" +
+        "  000D  480FAE2E            xrstor64 [rsi]\n" +
+        "  0011  C3                  ret\n" +
+        "0x0390 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FC727            xsavec64 [rdi]\n" +
+        "  000B  480FAE2E            xrstor64 [rsi]\n" +
+        "  000F  C3                  ret\n" +
+        "0x0430 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FAE27            xsave64 [rdi]\n" +
+        "  000B  C3                  ret\n" +
+        "0x0440 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FAE2F            xrstor64 [rdi]\n" +
+        "  000B  C3                  ret\n" +
         "";
 
     private const string WindowsListing =
         "0x0000 Consumer.Cpu.State.Save(XSave.XSaveArea*) (XSave)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE21        xsave64 [rcx]\n" +
-        "  000B  C3              ret\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FAE21            xsave64 [rcx]\n" +
+        "  000B  C3                  ret\n" +
         "0x0010 Consumer.Cpu.State.SaveOptimized(ref XSave.XSaveArea, ulong) (XSaveOpt)\n" +
-        "  0000  89D0            mov eax,edx\n" +
-        "  0002  25FF020A00      and eax,0A02FFh\n" +
-        "  0007  31D2            xor edx,edx\n" +
-        "  0009  480FAE31        xsaveopt64 [rcx]\n" +
-        "  000D  C3              ret\n" +
+        "  0000  89D0                mov eax,edx\n" +
+        "  0002  25FF020A00          and eax,0A02FFh\n" +
+        "  0007  31D2                xor edx,edx\n" +
+        "  0009  480FAE31            xsaveopt64 [rcx]\n" +
+        "  000D  C3                  ret\n" +
         "0x0020 Consumer.Cpu.State.SaveCompacted(ref XSave.XSaveArea) (XSaveC)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FC721        xsavec64 [rcx]\n" +
-        "  000B  C3              ret\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FC721            xsavec64 [rcx]\n" +
+        "  000B  C3                  ret\n" +
         "0x0030 Consumer.Cpu.State.Restore(in XSave.XSaveArea, ulong) (XRstor)\n" +
-        "  0000  89D0            mov eax,edx\n" +
-        "  0002  25FF020A00      and eax,0A02FFh\n" +
-        "  0007  31D2            xor edx,edx\n" +
-        "  0009  480FAE29        xrstor64 [rcx]\n" +
-        "  000D  C3              ret\n" +
-        "0x0040 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE29        xrstor64 [rcx]\n" +
-        "  000B  C3              ret\n" +
-        "0x0050 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)\n" +
-        "  0000  89D0            mov eax,edx\n" +
-        "  0002  25FF020A00      and eax,0A02FFh\n" +
-        "  0007  31D2            xor edx,edx\n" +
-        "  0009  480FAE21        xsave64 [rcx]\n" +
-        "  000D  C3              ret\n" +
-        "0x0060 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)\n" +
-        "  0000  480FAE01        fxsave64 [rcx]\n" +
-        "  0004  C3              ret\n" +
-        "0x0070 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)\n" +
-        "  0000  480FAE09        fxrstor64 [rcx]\n" +
-        "  0004  C3              ret\n" +
-        "0x0080 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)\n" +
-        "  0000  0F01D0          xgetbv\n" +
-        "  0003  48C1E220        shl rdx,20h\n" +
-        "  0007  4809D0          or rax,rdx\n" +
-        "  000A  C3              ret\n" +
-        "0x0090 Consumer.Cpu.State.Switch(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveXRstor)\n" +
-        "  0000  4989D1          mov r9,rdx\n" +
-        "  0003  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0008  31D2            xor edx,edx\n" +
-        "  000A  480FAE21        xsave64 [rcx]\n" +
-        "  000E  490FAE29        xrstor64 [r9]\n" +
-        "  0012  C3              ret\n" +
-        "0x00B0 Consumer.Cpu.State.SwitchFeatures(XSave.XSaveArea*, XSave.XSaveArea*, XSave.XFeatures) (XSaveXRstor)\n" +
-        "  0000  4989D1          mov r9,rdx\n" +
-        "  0003  4489C0          mov eax,r8d\n" +
-        "  0006  25FF020A00      and eax,0A02FFh\n" +
-        "  000B  31D2            xor edx,edx\n" +
-        "  000D  480FAE21        xsave64 [rcx]\n" +
-        "  0011  490FAE29        xrstor64 [r9]\n" +
-        "  0015  C3              ret\n" +
-        "0x00D0 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)\n" +
-        "  0000  4989D1          mov r9,rdx\n" +
-        "  0003  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0008  31D2            xor edx,edx\n" +
-        "  000A  480FC721        xsavec64 [rcx]\n" +
-        "  000E  490FAE29        xrstor64 [r9]\n" +
-        "  0012  C3              ret\n" +
-        "0x00F0 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE21        xsave64 [rcx]\n" +
-        "  000B  C3              ret\n" +
-        "0x0100 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
-        "  0000  B8FF020A00      mov eax,0A02FFh\n" +
-        "  0005  31D2            xor edx,edx\n" +
-        "  0007  480FAE29        xrstor64 [rcx]\n" +
-        "  000B  C3              ret\n" +
+        "  0000  89D0                mov eax,edx\n" +
+        "  0002  25FF020A00          and eax,0A02FFh\n" +
+        "  0007  31D2                xor edx,edx\n" +
+        "  0009  4881ECA8000000      sub rsp,0A8h\n" +
+        "  0010  0F113424            movups [rsp],xmm6\n" +
+        "  0014  0F117C2410          movups [rsp+10h],xmm7\n" +
+        "  0019  440F11442420        movups [rsp+20h],xmm8\n" +
+        "  001F  440F114C2430        movups [rsp+30h],xmm9\n" +
+        "  0025  440F11542440        movups [rsp+40h],xmm10\n" +
+        "  002B  440F115C2450        movups [rsp+50h],xmm11\n" +
+        "  0031  440F11642460        movups [rsp+60h],xmm12\n" +
+        "  0037  440F116C2470        movups [rsp+70h],xmm13\n" +
+        "  003D  440F11B42480000000  movups [rsp+80h],xmm14\n" +
+        "  0046  440F11BC2490000000  movups [rsp+90h],xmm15\n" +
+        "  004F  480FAE29            xrstor64 [rcx]\n" +
+        "  0053  0F103424            movups xmm6,[rsp]\n" +
+        "  0057  0F107C2410          movups xmm7,[rsp+10h]\n" +
+        "  005C  440F10442420        movups xmm8,[rsp+20h]\n" +
+        "  0062  440F104C2430        movups xmm9,[rsp+30h]\n" +
+        "  0068  440F10542440        movups xmm10,[rsp+40h]\n" +
+        "  006E  440F105C2450        movups xmm11,[rsp+50h]\n" +
+        "  0074  440F10642460        movups xmm12,[rsp+60h]\n" +
+        "  007A  440F106C2470        movups xmm13,[rsp+70h]\n" +
+        "  0080  440F10B42480000000  movups xmm14,[rsp+80h]\n" +
+        "  0089  440F10BC2490000000  movups xmm15,[rsp+90h]\n" +
+        "  0092  4881C4A8000000      add rsp,0A8h\n" +
+        "  0099  C3                  ret\n" +
+        "0x00D0 Consumer.Cpu.State.RestoreUnchecked(XSave.XSaveArea*) (XRstor)\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  4881ECA8000000      sub rsp,0A8h\n" +
+        "  000E  0F113424            movups [rsp],xmm6\n" +
+        "  0012  0F117C2410          movups [rsp+10h],xmm7\n" +
+        "  0017  440F11442420        movups [rsp+20h],xmm8\n" +
+        "  001D  440F114C2430        movups [rsp+30h],xmm9\n" +
+        "  0023  440F11542440        movups [rsp+40h],xmm10\n" +
+        "  0029  440F115C2450        movups [rsp+50h],xmm11\n" +
+        "  002F  440F11642460        movups [rsp+60h],xmm12\n" +
+        "  0035  440F116C2470        movups [rsp+70h],xmm13\n" +
+        "  003B  440F11B42480000000  movups [rsp+80h],xmm14\n" +
+        "  0044  440F11BC2490000000  movups [rsp+90h],xmm15\n" +
+        "  004D  480FAE29            xrstor64 [rcx]\n" +
+        "  0051  0F103424            movups xmm6,[rsp]\n" +
+        "  0055  0F107C2410          movups xmm7,[rsp+10h]\n" +
+        "  005A  440F10442420        movups xmm8,[rsp+20h]\n" +
+        "  0060  440F104C2430        movups xmm9,[rsp+30h]\n" +
+        "  0066  440F10542440        movups xmm10,[rsp+40h]\n" +
+        "  006C  440F105C2450        movups xmm11,[rsp+50h]\n" +
+        "  0072  440F10642460        movups xmm12,[rsp+60h]\n" +
+        "  0078  440F106C2470        movups xmm13,[rsp+70h]\n" +
+        "  007E  440F10B42480000000  movups xmm14,[rsp+80h]\n" +
+        "  0087  440F10BC2490000000  movups xmm15,[rsp+90h]\n" +
+        "  0090  4881C4A8000000      add rsp,0A8h\n" +
+        "  0097  C3                  ret\n" +
+        "0x0170 Consumer.Cpu.State.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)\n" +
+        "  0000  89D0                mov eax,edx\n" +
+        "  0002  25FF020A00          and eax,0A02FFh\n" +
+        "  0007  31D2                xor edx,edx\n" +
+        "  0009  480FAE21            xsave64 [rcx]\n" +
+        "  000D  C3                  ret\n" +
+        "0x0180 Consumer.Cpu.State.FxSave(ref XSave.LegacyRegion) (FxSave)\n" +
+        "  0000  480FAE01            fxsave64 [rcx]\n" +
+        "  0004  C3                  ret\n" +
+        "0x0190 Consumer.Cpu.State.FxRestore(ref readonly XSave.LegacyRegion) (FxRstor)\n" +
+        "  0000  4881ECA8000000      sub rsp,0A8h\n" +
+        "  0007  0F113424            movups [rsp],xmm6\n" +
+        "  000B  0F117C2410          movups [rsp+10h],xmm7\n" +
+        "  0010  440F11442420        movups [rsp+20h],xmm8\n" +
+        "  0016  440F114C2430        movups [rsp+30h],xmm9\n" +
+        "  001C  440F11542440        movups [rsp+40h],xmm10\n" +
+        "  0022  440F115C2450        movups [rsp+50h],xmm11\n" +
+        "  0028  440F11642460        movups [rsp+60h],xmm12\n" +
+        "  002E  440F116C2470        movups [rsp+70h],xmm13\n" +
+        "  0034  440F11B42480000000  movups [rsp+80h],xmm14\n" +
+        "  003D  440F11BC2490000000  movups [rsp+90h],xmm15\n" +
+        "  0046  480FAE09            fxrstor64 [rcx]\n" +
+        "  004A  0F103424            movups xmm6,[rsp]\n" +
+        "  004E  0F107C2410          movups xmm7,[rsp+10h]\n" +
+        "  0053  440F10442420        movups xmm8,[rsp+20h]\n" +
+        "  0059  440F104C2430        movups xmm9,[rsp+30h]\n" +
+        "  005F  440F10542440        movups xmm10,[rsp+40h]\n" +
+        "  0065  440F105C2450        movups xmm11,[rsp+50h]\n" +
+        "  006B  440F10642460        movups xmm12,[rsp+60h]\n" +
+        "  0071  440F106C2470        movups xmm13,[rsp+70h]\n" +
+        "  0077  440F10B42480000000  movups xmm14,[rsp+80h]\n" +
+        "  0080  440F10BC2490000000  movups xmm15,[rsp+90h]\n" +
+        "  0089  4881C4A8000000      add rsp,0A8h\n" +
+        "  0090  C3                  ret\n" +
+        "0x0230 Consumer.Cpu.State.ReadXcr(uint) (XGetBv)\n" +
+        "  0000  0F01D0              xgetbv\n" +
+        "  0003  48C1E220            shl rdx,20h\n" +
+        "  0007  4809D0              or rax,rdx\n" +
+        "  000A  C3                  ret\n" +
+        "0x0240 Consumer.Cpu.State.Switch(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveXRstor)\n" +
+        "  0000  4989D1              mov r9,rdx\n" +
+        "  0003  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0008  31D2                xor edx,edx\n" +
+        "  000A  4881ECA8000000      sub rsp,0A8h\n" +
+        "  0011  0F113424            movups [rsp],xmm6\n" +
+        "  0015  0F117C2410          movups [rsp+10h],xmm7\n" +
+        "  001A  440F11442420        movups [rsp+20h],xmm8\n" +
+        "  0020  440F114C2430        movups [rsp+30h],xmm9\n" +
+        "  0026  440F11542440        movups [rsp+40h],xmm10\n" +
+        "  002C  440F115C2450        movups [rsp+50h],xmm11\n" +
+        "  0032  440F11642460        movups [rsp+60h],xmm12\n" +
+        "  0038  440F116C2470        movups [rsp+70h],xmm13\n" +
+        "  003E  440F11B42480000000  movups [rsp+80h],xmm14\n" +
+        "  0047  440F11BC2490000000  movups [rsp+90h],xmm15\n" +
+        "  0050  480FAE21            xsave64 [rcx]\n" +
+        "  0054  490FAE29            xrstor64 [r9]\n" +
+        "  0058  0F103424            movups xmm6,[rsp]\n" +
+        "  005C  0F107C2410          movups xmm7,[rsp+10h]\n" +
+        "  0061  440F10442420        movups xmm8,[rsp+20h]\n" +
+        "  0067  440F104C2430        movups xmm9,[rsp+30h]\n" +
+        "  006D  440F10542440        movups xmm10,[rsp+40h]\n" +
+        "  0073  440F105C2450        movups xmm11,[rsp+50h]\n" +
+        "  0079  440F10642460        movups xmm12,[rsp+60h]\n" +
+        "  007F  440F106C2470        movups xmm13,[rsp+70h]\n" +
+        "  0085  440F10B42480000000  movups xmm14,[rsp+80h]\n" +
+        "  008E  440F10BC2490000000  movups xmm15,[rsp+90h]\n" +
+        "  0097  4881C4A8000000      add rsp,0A8h\n" +
+        "  009E  C3                  ret\n" +
+        "0x02E0 Consumer.Cpu.State.SwitchFeatures(XSave.XSaveArea*, XSave.XSaveArea*, XSave.XFeatures) (XSaveXRstor)\n" +
+        "  0000  4989D1              mov r9,rdx\n" +
+        "  0003  4489C0              mov eax,r8d\n" +
+        "  0006  25FF020A00          and eax,0A02FFh\n" +
+        "  000B  31D2                xor edx,edx\n" +
+        "  000D  4881ECA8000000      sub rsp,0A8h\n" +
+        "  0014  0F113424            movups [rsp],xmm6\n" +
+        "  0018  0F117C2410          movups [rsp+10h],xmm7\n" +
+        "  001D  440F11442420        movups [rsp+20h],xmm8\n" +
+        "  0023  440F114C2430        movups [rsp+30h],xmm9\n" +
+        "  0029  440F11542440        movups [rsp+40h],xmm10\n" +
+        "  002F  440F115C2450        movups [rsp+50h],xmm11\n" +
+        "  0035  440F11642460        movups [rsp+60h],xmm12\n" +
+        "  003B  440F116C2470        movups [rsp+70h],xmm13\n" +
+        "  0041  440F11B42480000000  movups [rsp+80h],xmm14\n" +
+        "  004A  440F11BC2490000000  movups [rsp+90h],xmm15\n" +
+        "  0053  480FAE21            xsave64 [rcx]\n" +
+        "  0057  490FAE29            xrstor64 [r9]\n" +
+        "  005B  0F103424            movups xmm6,[rsp]\n" +
+        "  005F  0F107C2410          movups xmm7,[rsp+10h]\n" +
+        "  0064  440F10442420        movups xmm8,[rsp+20h]\n" +
+        "  006A  440F104C2430        movups xmm9,[rsp+30h]\n" +
+        "  0070  440F10542440        movups xmm10,[rsp+40h]\n" +
+        "  0076  440F105C2450        movups xmm11,[rsp+50h]\n" +
+        "  007C  440F10642460        movups xmm12,[rsp+60h]\n" +
+        "  0082  440F106C2470        movups xmm13,[rsp+70h]\n" +
+        "  0088  440F10B42480000000  movups xmm14,[rsp+80h]\n" +
+        "  0091  440F10BC2490000000  movups xmm15,[rsp+90h]\n" +
+        "  009A  4881C4A8000000      add rsp,0A8h\n" +
+        "  00A1  C3                  ret\n" +
+        "0x0390 Consumer.Cpu.State.SwitchCompacted(XSave.XSaveArea*, XSave.XSaveArea*) (XSaveCXRstor)\n" +
+        "  0000  4989D1              mov r9,rdx\n" +
+        "  0003  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0008  31D2                xor edx,edx\n" +
+        "  000A  4881ECA8000000      sub rsp,0A8h\n" +
+        "  0011  0F113424            movups [rsp],xmm6\n" +
+        "  0015  0F117C2410          movups [rsp+10h],xmm7\n" +
+        "  001A  440F11442420        movups [rsp+20h],xmm8\n" +
+        "  0020  440F114C2430        movups [rsp+30h],xmm9\n" +
+        "  0026  440F11542440        movups [rsp+40h],xmm10\n" +
+        "  002C  440F115C2450        movups [rsp+50h],xmm11\n" +
+        "  0032  440F11642460        movups [rsp+60h],xmm12\n" +
+        "  0038  440F116C2470        movups [rsp+70h],xmm13\n" +
+        "  003E  440F11B42480000000  movups [rsp+80h],xmm14\n" +
+        "  0047  440F11BC2490000000  movups [rsp+90h],xmm15\n" +
+        "  0050  480FC721            xsavec64 [rcx]\n" +
+        "  0054  490FAE29            xrstor64 [r9]\n" +
+        "  0058  0F103424            movups xmm6,[rsp]\n" +
+        "  005C  0F107C2410          movups xmm7,[rsp+10h]\n" +
+        "  0061  440F10442420        movups xmm8,[rsp+20h]\n" +
+        "  0067  440F104C2430        movups xmm9,[rsp+30h]\n" +
+        "  006D  440F10542440        movups xmm10,[rsp+40h]\n" +
+        "  0073  440F105C2450        movups xmm11,[rsp+50h]\n" +
+        "  0079  440F10642460        movups xmm12,[rsp+60h]\n" +
+        "  007F  440F106C2470        movups xmm13,[rsp+70h]\n" +
+        "  0085  440F10B42480000000  movups xmm14,[rsp+80h]\n" +
+        "  008E  440F10BC2490000000  movups xmm15,[rsp+90h]\n" +
+        "  0097  4881C4A8000000      add rsp,0A8h\n" +
+        "  009E  C3                  ret\n" +
+        "0x0430 Consumer.Cpu.State.Nested.SaveNested(XSave.XSaveArea*) (XSave)\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  480FAE21            xsave64 [rcx]\n" +
+        "  000B  C3                  ret\n" +
+        "0x0440 GlobalType.Restore(ref XSave.XSaveArea) (XRstor)\n" +
+        "  0000  B8FF020A00          mov eax,0A02FFh\n" +
+        "  0005  31D2                xor edx,edx\n" +
+        "  0007  4881ECA8000000      sub rsp,0A8h\n" +
+        "  000E  0F113424            movups [rsp],xmm6\n" +
+        "  0012  0F117C2410          movups [rsp+10h],xmm7\n" +
+        "  0017  440F11442420        movups [rsp+20h],xmm8\n" +
+        "  001D  440F114C2430        movups [rsp+30h],xmm9\n" +
+        "  0023  440F11542440        movups [rsp+40h],xmm10\n" +
+        "  0029  440F115C2450        movups [rsp+50h],xmm11\n" +
+        "  002F  440F11642460        movups [rsp+60h],xmm12\n" +
+        "  0035  440F116C2470        movups [rsp+70h],xmm13\n" +
+        "  003B  440F11B42480000000  movups [rsp+80h],xmm14\n" +
+        "  0044  440F11BC2490000000  movups [rsp+90h],xmm15\n" +
+        "  004D  480FAE29            xrstor64 [rcx]\n" +
+        "  0051  0F103424            movups xmm6,[rsp]\n" +
+        "  0055  0F107C2410          movups xmm7,[rsp+10h]\n" +
+        "  005A  440F10442420        movups xmm8,[rsp+20h]\n" +
+        "  0060  440F104C2430        movups xmm9,[rsp+30h]\n" +
+        "  0066  440F10542440        movups xmm10,[rsp+40h]\n" +
+        "  006C  440F105C2450        movups xmm11,[rsp+50h]\n" +
+        "  0072  440F10642460        movups xmm12,[rsp+60h]\n" +
+        "  0078  440F106C2470        movups xmm13,[rsp+70h]\n" +
+        "  007E  440F10B42480000000  movups xmm14,[rsp+80h]\n" +
+        "  0087  440F10BC2490000000  movups xmm15,[rsp+90h]\n" +
+        "  0090  4881C4A8000000      add rsp,0A8h\n" +
+        "  0097  C3                  ret\n" +
         "";
 }
