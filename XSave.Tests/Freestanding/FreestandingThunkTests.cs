@@ -20,9 +20,9 @@ public unsafe class FreestandingThunkTests
 
     private static string Install()
     {
-        if (!OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsWindows())
         {
-            Assert.Ignore("The program maps its thunks with Linux's mmap/mprotect.");
+            Assert.Ignore("The program maps its thunks with mmap/mprotect (Linux) or VirtualAlloc/VirtualProtect (Windows).");
         }
 
         return FreestandingKernel.Install();

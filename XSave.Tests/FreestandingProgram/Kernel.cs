@@ -3,7 +3,7 @@ using XSave;
 
 namespace XSave.Tests.FreestandingProgram;
 
-/// <summary>The thunks, as a kernel would declare them, and how a program on Linux maps them.</summary>
+/// <summary>The thunks, as a kernel would declare them, and how a program on Linux or Windows maps them.</summary>
 internal static unsafe partial class Kernel
 {
     [XSaveThunk(XSaveInstruction.XSave)]
@@ -36,7 +36,10 @@ internal static unsafe partial class Kernel
     [XSaveThunk(XSaveInstruction.EnableOsXSave)]
     public static partial XSaveStatus EnableOsXSave();
 
-    public static XSaveStatus Install() => XSaveThunks.Install(XSaveCallingConvention.SystemV, &Allocate, &Protect);
+    /// <summary>Maps the thunks in this OS's convention (the freestanding form leaves that choice to its caller).</summary>
+    public static XSaveStatus Install() => System.OperatingSystem.IsWindows()
+        ? XSaveThunks.Install(XSaveCallingConvention.Windows, &AllocateWindows, &ProtectWindows)
+        : XSaveThunks.Install(XSaveCallingConvention.SystemV, &Allocate, &Protect);
 
     // Writable, then executable: never both.
     private static byte* Allocate(nuint length)
@@ -46,6 +49,16 @@ internal static unsafe partial class Kernel
     }
 
     private static bool Protect(byte* code, nuint length) => mprotect(code, length, 5 /* read, execute */) == 0;
+
+    private static byte* AllocateWindows(nuint length) => VirtualAlloc(null, length, 0x3000 /* commit, reserve */, 0x04 /* PAGE_READWRITE */);
+
+    private static bool ProtectWindows(byte* code, nuint length) => VirtualProtect(code, length, 0x20 /* PAGE_EXECUTE_READ */, out _) != 0;
+
+    [DllImport("kernel32")]
+    private static extern byte* VirtualAlloc(void* address, nuint size, uint allocationType, uint protection);
+
+    [DllImport("kernel32")]
+    private static extern int VirtualProtect(void* address, nuint size, uint protection, out uint previous);
 
     [DllImport("libc")]
     private static extern byte* mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);

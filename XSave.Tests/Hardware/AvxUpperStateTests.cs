@@ -82,6 +82,13 @@ public unsafe class AvxUpperStateTests
     public void Control_a_dirty_upper_half_before_Save_shows_as_AVX_in_use()
     {
         RequireAvx();
+        if (OperatingSystem.IsWindows())
+        {
+            // Measured under Wine: the upper half arrived clean. Windows x64 keeps only XMM6–XMM15's
+            // low halves across a call, so nothing promises a dirty upper half survives to Save.
+            Assert.Ignore("On Windows the YMM upper halves are volatile across calls: a dirty one set by test code did not reach Save (seen under Wine).");
+        }
+
         using var buffer = new AlignedBuffer(XSaveArea.Size);
         XFeatures saved = SaveAfter((XSaveArea*)buffer.Pointer, DirtyYmm15.Value);
         ((delegate* unmanaged<void>)ZeroUpper.Value)();

@@ -17,12 +17,22 @@ Console.WriteLine($"XSave tests on {RuntimeInformation.FrameworkDescription}, {R
 ITestListener listener = Environment.GetEnvironmentVariable("XSAVE_TEST_TRACE") == "1" ? new Trace() : TestListener.NULL;
 if (listener is Trace)
 {
-    AppDomain.CurrentDomain.FirstChanceException += (_, e) => Console.Error.WriteLine($"  first chance: {e.Exception.GetType().Name}: {e.Exception.StackTrace?.Split('\n')[0]}");
+    AppDomain.CurrentDomain.FirstChanceException += (_, e) => Trace.Error.WriteLine($"  first chance: {e.Exception.GetType().Name}: {e.Exception.StackTrace?.Split('\n')[0]}");
 }
 
 var runner = new NUnitTestAssemblyRunner(new DefaultTestAssemblyBuilder());
-runner.Load(typeof(XSave.Tests.Components.ImageParsingTests).Assembly, new Dictionary<string, object>());
-ITestResult result = runner.Run(listener, TestFilter.Empty);
+// Traced, events arrive on the test's own thread (not pumped from another), so a test that ends
+// the process has been named first.
+var settings = new Dictionary<string, object>();
+if (listener is Trace)
+{
+    settings["SynchronousEvents"] = true;
+}
+
+runner.Load(typeof(XSave.Tests.Components.ImageParsingTests).Assembly, settings);
+// XSAVE_TEST_NAMES=regex runs only the tests whose full names match (for chasing one under an emulator).
+string? names = Environment.GetEnvironmentVariable("XSAVE_TEST_NAMES");
+ITestResult result = runner.Run(listener, names is null ? TestFilter.Empty : TestFilter.FromXml($"<filter><test re=\"1\">{System.Security.SecurityElement.Escape(names)}</test></filter>"));
 Report(result);
 int skipped = result.SkipCount + result.InconclusiveCount;
 Console.WriteLine($"{result.PassCount} passed, {result.FailCount} failed, {skipped} skipped");
@@ -50,9 +60,12 @@ static void Report(ITestResult result)
 
 internal sealed class Trace : ITestListener
 {
+    // The process's own stderr: NUnit redirects Console while a test runs, to capture its output.
+    public static readonly System.IO.TextWriter Error = new System.IO.StreamWriter(Console.OpenStandardError()) { AutoFlush = true };
+
     public void TestStarted(ITest test)
     {
-        Console.Error.WriteLine($"  start: {test.FullName}");
+        Error.WriteLine($"  start: {test.FullName}");
     }
 
     public void TestFinished(ITestResult result)
