@@ -20,6 +20,7 @@ internal enum FreestandingStatus
     KeyZeroLocked,
     InvalidRegister,
     InvalidXcr0,
+    X87RegistersInUse,
 }
 
 internal static class FreestandingStatusText
@@ -41,6 +42,7 @@ internal static class FreestandingStatusText
         FreestandingStatus.KeyZeroLocked => "The restore would load a PKRU that denies access to protection key 0, the key of every page by default.",
         FreestandingStatus.InvalidRegister => "The XCR number is not one this CPU has (XGETBV reads 0, and 1 where CPUID.(0DH,1):EAX[2]; XSETBV writes 0): #GP.",
         FreestandingStatus.InvalidXcr0 => "XSETBV would refuse the value (x87 clear, a bit CPUID.(0DH,0) does not offer, AVX without SSE, AVX-512, MPX or AMX bits not set together): #GP.",
+        FreestandingStatus.X87RegistersInUse => "The restore would load x87 registers in use (abridged FTW not 0), but both x64 calling conventions require an empty x87 stack at every call and return: the next x87 code would overflow it and compute NaN.",
         _ => status.ToString(),
     };
 }

@@ -15,7 +15,7 @@ public partial struct LegacyRegion
 
     [FieldOffset(0)] private ushort _fcw;
     [FieldOffset(2)] private ushort _fsw;
-    [FieldOffset(4)] private byte _ftw;
+    [FieldOffset(AbridgedFtwOffset)] private byte _ftw;
     [FieldOffset(6)] private ushort _fop;
     [FieldOffset(8)] private ulong _fip;
     [FieldOffset(16)] private ulong _fdp;
@@ -107,5 +107,8 @@ public partial struct LegacyRegion
 
     // Init values: Intel SDM vol. 1 §13.6 (x87: FCW 037FH; SSE: MXCSR 1F80H).
     internal const ushort InitFcw = 0x037F;
+
+    /// <summary>Where the abridged FTW lies (SDM vol. 1 §10.5.1, table 10-2).</summary>
+    internal const int AbridgedFtwOffset = 4;
     internal const uint InitMxcsr = 0x1F80;
 }

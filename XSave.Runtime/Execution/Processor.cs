@@ -109,6 +109,9 @@ internal static unsafe class Processor
         /// <summary>FCW's exception masks in legacy bytes 0–15: each must be set.</summary>
         public Vector128<ulong> FcwMasks;
 
+        /// <summary>Bits of legacy bytes 0–15 a restore must not see differ from <see cref="FcwMasks"/>: the masks, and the abridged FTW (an empty x87 stack).</summary>
+        public Vector128<ulong> X87Rejects;
+
         /// <summary>MXCSR's exception masks in legacy bytes 16–31: each must be set.</summary>
         public Vector128<uint> MxcsrMasks;
 
@@ -129,6 +132,7 @@ internal static unsafe class Processor
                 RestoreHeaderRejects = Vector128.Create(~xcr0, ulong.MaxValue),
                 SaveHeaderRejects = Vector128.Create(~(xcr0 & (ulong)XSaveArea.SafeFeatures), ulong.MaxValue),
                 FcwMasks = Vector128.Create((ulong)X87ControlWord.AllExceptionMasks, 0),
+                X87Rejects = Vector128.Create((ulong)X87ControlWord.AllExceptionMasks | (0xFFUL << (LegacyRegion.AbridgedFtwOffset * 8)), 0),
                 MxcsrMasks = Vector128.Create(0, 0, (uint)Mxcsr.AllExceptionMasks, 0),
                 MxcsrRejects = Vector128.Create(0, 0, ~cpu.MxcsrMask | (uint)Mxcsr.AllExceptionMasks, 0),
             };

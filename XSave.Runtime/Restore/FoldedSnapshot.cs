@@ -14,7 +14,7 @@ namespace XSave;
 internal static class FoldedSnapshot
 {
     public static readonly Vector128<ulong> Descriptor0, Descriptor1, Descriptor2, RestoreHeaderRejects, SaveHeaderRejects;
-    public static readonly Vector128<ulong> FcwMasks, MxcsrMasks, MxcsrRejects, PkruRejects;
+    public static readonly Vector128<ulong> FcwMasks, X87Rejects, MxcsrMasks, MxcsrRejects, PkruRejects;
     public static readonly int PkruLane;
 
     // A precise constructor (not beforefieldinit), so it runs at the first read of a field: only
@@ -29,6 +29,7 @@ internal static class FoldedSnapshot
         RestoreHeaderRejects = cpu.RestoreHeaderRejects;
         SaveHeaderRejects = cpu.SaveHeaderRejects;
         FcwMasks = cpu.FcwMasks;
+        X87Rejects = cpu.X87Rejects;
         MxcsrMasks = cpu.MxcsrMasks.AsUInt64();
         MxcsrRejects = cpu.MxcsrRejects.AsUInt64();
         PkruLane = cpu.PkruLane;

@@ -5,7 +5,7 @@ namespace XSave;
 
 /// <summary>
 /// The common case of restore validation in a handful of loads and compares: a standard-format
-/// area saved on this CPU, exception masks set, key 0 open. Anything else — compacted, no or
+/// area saved on this CPU, exception masks set, an empty x87 stack, key 0 open. Anything else — compacted, no or
 /// another descriptor, a rule broken — falls to <see cref="RestoreValidation"/>, which decides
 /// and explains. It is stricter than the rules (FCW and PKRU are checked even where XSTATE_BV
 /// would initialise them): what it passes, they pass. Save asks the same
@@ -19,7 +19,7 @@ internal static unsafe class RestoreFastPath
     public static bool Passes(XSaveArea* area, in Processor.Snapshot cpu)
     {
         // Pairs ORed as a tree, not a chain: XRSTOR waits on the whole check, so its depth counts.
-        Vector128<ulong> legacy = Vector128.AndNot(FcwMasks(in cpu), Read(area, 0)) |
+        Vector128<ulong> legacy = ((Read(area, 0) ^ FcwMasks(in cpu)) & X87Rejects(in cpu)) |
                                   ((Read(area, 16) ^ MxcsrMasks(in cpu)) & MxcsrRejects(in cpu));
         Vector128<ulong> pkru = Vector128.LoadUnsafe(ref *((byte*)area + PkruLane(in cpu))).AsUInt64() & PkruRejects(in cpu);
         return (Differences(area, in cpu, RestoreHeaderRejects(in cpu)) | (legacy | pkru)) == Vector128<ulong>.Zero;
@@ -68,6 +68,9 @@ internal static unsafe class RestoreFastPath
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> FcwMasks(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.FcwMasks : cpu.FcwMasks;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> X87Rejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.X87Rejects : cpu.X87Rejects;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> MxcsrMasks(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.MxcsrMasks : cpu.MxcsrMasks.AsUInt64();

@@ -19,4 +19,6 @@ public enum RestoreHazards
     UnmaskedX87Exceptions = 1 << 1,
     /// <summary>Allow a PKRU that denies access to or writes through key 0 (<see cref="RestoreRule.PkruLocksKeyZero"/>).</summary>
     KeyZeroLocked = 1 << 2,
+    /// <summary>Allow an x87 state whose register stack is not empty (<see cref="RestoreRule.X87RegistersInUse"/>).</summary>
+    X87RegistersInUse = 1 << 3,
 }

@@ -3,7 +3,8 @@ namespace XSave;
 /// <summary>
 /// A rule an area must satisfy before XRSTOR/FXRSTOR may run: each one, broken, would raise #GP
 /// (which ends the process), make the restore read past the page, or load a state the managed
-/// thread cannot run in. The last three can be waived with <see cref="RestoreHazards"/>.
+/// thread cannot run in. The hazards (unmasked exceptions, key 0 locked, x87 registers in use)
+/// can be waived with <see cref="RestoreHazards"/>.
 /// </summary>
 public enum RestoreRule
 {
@@ -55,4 +56,11 @@ public enum RestoreRule
     /// access would fault. Waived by <see cref="RestoreHazards.KeyZeroLocked"/>.
     /// </summary>
     PkruLocksKeyZero,
+    /// <summary>
+    /// A loaded x87 state must have an empty register stack (abridged FTW = 0): both x64 calling
+    /// conventions require it at every call and return, so the next x87 code (a C library's
+    /// <c>long double</c> functions, reached through P/Invoke) would overflow the stack and compute
+    /// NaN without a word. Waived by <see cref="RestoreHazards.X87RegistersInUse"/>.
+    /// </summary>
+    X87RegistersInUse,
 }

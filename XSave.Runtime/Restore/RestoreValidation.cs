@@ -146,6 +146,13 @@ public static class RestoreValidation
             throw Fail(RestoreRule.X87ExceptionUnmasked, "FCW", fcw,
                 $"FCW = 0x{fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~fcw & fcwMasks:X}): the next x87 instruction that raises one (libm uses x87) would end the process with SIGFPE. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions if the code that runs next handles the trap.");
         }
+
+        byte ftw = region.AbridgedFtw;
+        if (loadsX87 && ftw != 0 && (allowed & RestoreHazards.X87RegistersInUse) == 0)
+        {
+            throw Fail(RestoreRule.X87RegistersInUse, "FTW", ftw,
+                $"The abridged FTW = 0x{ftw:X2} marks x87 register(s) in use, but both x64 calling conventions require an empty x87 stack at every call and return: the next x87 code (a C library's long double functions) would overflow it and compute NaN without a word. Set AbridgedFtw to 0 (the registers' bytes may stay), or pass RestoreHazards.X87RegistersInUse if the code that runs next pops or frees them.");
+        }
     }
 
     private static void ThrowIfPkruLocksKeyZero(in XSaveArea area, CpuProfile cpu)

@@ -85,7 +85,7 @@ public sealed unsafe class TracedThread : IDisposable
     /// thread loads it when it runs again.
     /// </summary>
     /// <param name="state">The state, e.g. <see cref="ReadState"/>'s area changed through the setters.</param>
-    /// <param name="allowed">Hazards the caller accepts for the thread (unmasked exceptions, key 0 locked).</param>
+    /// <param name="allowed">Hazards the caller accepts for the thread (unmasked exceptions, key 0 locked); x87 registers in use are always accepted.</param>
     /// <exception cref="InvalidXSaveAreaException">The state breaks a restore rule; nothing was written.</exception>
     /// <exception cref="ArgumentException">The state uses components the thread's XCR0 does not enable; nothing was written.</exception>
     /// <exception cref="ThreadTracingException">The kernel refused the image; the thread's state is unchanged.</exception>
@@ -94,7 +94,9 @@ public sealed unsafe class TracedThread : IDisposable
         XSaveImage current = _state ?? ReadState();
         byte[] image = XSaveImage.Parse(state.ToArray()).ToLinuxXState(current.Xcr0, current.Layout);
         XSaveArea judged = XSaveImage.Parse(image).Area;
-        RestoreValidation.ThrowIfInvalid(in judged, XSaveArea.SafeFeatures, current.Xcr0!.Value, Processor.MxcsrMask, compactedSupported: false, current.Layout, allowed);
+        // A stopped thread may be anywhere inside a function, where values on the x87 stack are
+        // its own business: the empty-stack rule holds only at calls and returns.
+        RestoreValidation.ThrowIfInvalid(in judged, XSaveArea.SafeFeatures, current.Xcr0!.Value, Processor.MxcsrMask, compactedSupported: false, current.Layout, allowed | RestoreHazards.X87RegistersInUse);
         if (image.Length != _length)
         {
             throw new ThreadTracingException("PTRACE_SETREGSET", ThreadId, $"the image for XCR0 0x{(ulong)current.Xcr0.Value:X} is {image.Length} bytes, the kernel's is {_length}.");

@@ -53,7 +53,7 @@ public class XSaveContextTests : RestoresCpuState
         }
 
         var context = new XSaveContext();
-        state.Load();
+        state.Load(RestoreHazards.X87RegistersInUse); // a full stack, on purpose: no x87 code runs before the save
         context.Save();
         _original.Load();
         context.Restore();
@@ -307,6 +307,7 @@ public class XSaveContextTests : RestoresCpuState
     public void A_switch_round_trips_every_component_this_CPU_enables()
     {
         XSaveArea built = SetterRoundTripTests.Built();
+        built.Legacy.AbridgedFtw = 0; // a context starts where a call can return: with an empty x87 stack
         var start = new XSaveContext(in built);
         var resting = new XSaveContext();
         var next = new XSaveContext();

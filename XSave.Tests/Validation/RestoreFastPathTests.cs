@@ -194,7 +194,12 @@ public unsafe class RestoreFastPathTests
     {
         for (int bit = 0; bit < 6; bit++)
         {
-            yield return bit;
+            yield return bit; // FCW's exception masks
+        }
+
+        for (int bit = 0; bit < 8; bit++)
+        {
+            yield return (LegacyRegion.AbridgedFtwOffset * 8) + bit; // x87 registers in use
         }
 
         for (int bit = 0; bit < 32; bit++)

@@ -206,6 +206,26 @@ public class RestoreValidationTests
         Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, true, XSaveLayout.Current));
     }
 
+    [TestCase((byte)0x01)]
+    [TestCase((byte)0x80)]
+    [TestCase((byte)0xFF)]
+    public void X87_registers_in_use_are_rejected_when_the_x87_state_is_loaded_unless_allowed(byte ftw)
+    {
+        XSaveArea area = GoodArea();
+        area.Header.XStateBv |= XFeatures.X87;
+        area.Legacy.AbridgedFtw = ftw;
+        AssertRejected(area, RestoreRule.X87RegistersInUse, "FTW");
+        Assert.Multiple(() =>
+        {
+            Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, true, XSaveLayout.Current, RestoreHazards.X87RegistersInUse));
+            XSaveArea initialised = area;
+            initialised.Header.XStateBv &= ~XFeatures.X87; // XRSTOR empties the stack instead
+            Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in initialised, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, true, XSaveLayout.Current));
+            var fx = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in area.Legacy, CpuMxcsrMask));
+            Assert.That(fx!.Rule, Is.EqualTo(RestoreRule.X87RegistersInUse), "FXRSTOR always loads the x87 state");
+        });
+    }
+
     [Test]
     public void A_hazard_the_caller_allows_passes_and_the_others_still_do_not()
     {

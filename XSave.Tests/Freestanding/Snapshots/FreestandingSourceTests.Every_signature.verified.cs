@@ -390,7 +390,7 @@ namespace XSave
             }
 
             status = Mxcsr(region);
-            return status != XSaveStatus.Ok ? status : Fcw(region);
+            return status != XSaveStatus.Ok ? status : X87(region);
         }
 
         /// <summary>XGETBV reads XCR0, and XCR1 where CPUID.(0DH,1):EAX[2] says so.</summary>
@@ -476,9 +476,13 @@ namespace XSave
             }
 
             ulong loaded = requested & xstateBv;
-            if ((loaded & 1) != 0 && Fcw(area) != XSaveStatus.Ok)
+            if ((loaded & 1) != 0)
             {
-                return XSaveStatus.UnmaskedExceptions;
+                XSaveStatus x87 = X87(area);
+                if (x87 != XSaveStatus.Ok)
+                {
+                    return x87;
+                }
             }
 
             if ((loaded & Pkru) != 0)
@@ -509,8 +513,16 @@ namespace XSave
             return (mxcsr & 0x1F80) == 0x1F80 ? XSaveStatus.Ok : XSaveStatus.UnmaskedExceptions;
         }
 
-        private static XSaveStatus Fcw(byte* area) =>
-            (*(ushort*)area & 0x3F) == 0x3F ? XSaveStatus.Ok : XSaveStatus.UnmaskedExceptions;
+        // FCW's exception masks all set, and an empty x87 stack (abridged FTW, byte 4).
+        private static XSaveStatus X87(byte* area)
+        {
+            if ((*(ushort*)area & 0x3F) != 0x3F)
+            {
+                return XSaveStatus.UnmaskedExceptions;
+            }
+
+            return area[4] == 0 ? XSaveStatus.Ok : XSaveStatus.X87RegistersInUse;
+        }
 
         // Compacted format: components follow the header in XCOMP_BV order, each 64-byte
         // aligned where CPUID.(0DH,i):ECX[1] says so.

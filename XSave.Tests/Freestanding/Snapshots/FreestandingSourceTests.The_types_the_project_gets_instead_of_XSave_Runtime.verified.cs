@@ -69,6 +69,8 @@ namespace XSave
         InvalidRegister = 12,
         /// <summary>XSETBV would refuse the value (x87 clear, a bit CPUID.(0DH,0) does not offer, AVX without SSE, AVX-512, MPX or AMX bits not set together): #GP.</summary>
         InvalidXcr0 = 13,
+        /// <summary>The restore would load x87 registers in use (abridged FTW not 0), but both x64 calling conventions require an empty x87 stack at every call and return: the next x87 code would overflow it and compute NaN.</summary>
+        X87RegistersInUse = 14,
     }
 
     /// <summary>The calling convention the thunks are written for: the target's, not the build machine's.</summary>

@@ -1,0 +1,57 @@
+using System;
+using NUnit.Framework;
+using XSave.Tests.Support;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace XSave.Tests.Hardware;
+
+/// <summary>
+/// Both x64 calling conventions require an empty x87 stack at every call and return. A state
+/// with x87 registers in use, loaded anyway, makes the next x87 code overflow the stack: this
+/// measures that, and that <see cref="XSaveArea.Load()"/> refuses such a state unless allowed.
+/// </summary>
+[RequiresXSave]
+public unsafe class X87StackTests : RestoresCpuState
+{
+    // What x87 code such as a C library's long double function does first: push a value, then
+    // store it. Writes the stored double to [RDI] and FSW to [RSI].
+    private static readonly Lazy<nint> PushOneAndStore = new(() => TestCode.Map(c =>
+    {
+        c.fld1();
+        c.fstp(__qword_ptr[rdi]);
+        c.fnstsw(__word_ptr[rsi]);
+        c.ret();
+    }));
+
+    [Test]
+    public void A_full_x87_stack_is_refused_and_when_allowed_the_next_x87_code_computes_NaN()
+    {
+        XSaveArea full = _original;
+        full.Header.XStateBv |= XFeatures.X87;
+        full.Legacy.AbridgedFtw = 0xFF; // all eight registers in use, as after MMX code or eight pushes
+
+        var refused = Assert.Throws<InvalidXSaveAreaException>(() => full.Load());
+        (double afterRefusal, _) = PushOne();
+
+        full.Load(RestoreHazards.X87RegistersInUse);
+        (double overflowed, ushort status) = PushOne();
+        _original.Load();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Rule, Is.EqualTo(RestoreRule.X87RegistersInUse));
+            Assert.That(refused.Field, Is.EqualTo("FTW"));
+            Assert.That(afterRefusal, Is.EqualTo(1.0), "nothing was loaded: the stack is still empty");
+            Assert.That(double.IsNaN(overflowed), Is.True, $"pushing onto a full stack gives the indefinite NaN, not 1.0 (got {overflowed})");
+            Assert.That(status & 0x41, Is.EqualTo(0x41), "FSW: stack fault (SF) and invalid operation (IE), masked, so nothing traps");
+        });
+    }
+
+    private static (double Value, ushort Status) PushOne()
+    {
+        double value = 0;
+        ushort status = 0;
+        ((delegate* unmanaged<double*, ushort*, void>)PushOneAndStore.Value)(&value, &status);
+        return (value, status);
+    }
+}
