@@ -41,6 +41,7 @@ public unsafe class CallingConventionTests
     [TestCaseSource(nameof(Thunks))]
     public void Thunk_keeps_the_convention(XSaveInstruction instruction, bool hasMask, Convention convention)
     {
+        RequireX64();
         // The generator compiles the runtime's XSaveInstruction.cs: the same members, the same values.
         AssembledThunk assembled = XSaveThunkGenerator.CodeAssembler.Run(Model((GeneratedInstruction)instruction, hasMask));
         byte[] code = (convention == Convention.Windows ? assembled.Windows : assembled.SystemV).ToArray();
@@ -52,6 +53,7 @@ public unsafe class CallingConventionTests
     [TestCase(Convention.Windows)]
     public void Freestanding_probe_keeps_the_convention(Convention convention)
     {
+        RequireX64();
         nint entry = ExecutableMemory.Map(XSaveThunkGenerator.ProbeAssembler.Encode(convention == Convention.SystemV), "XSave.Tests", string.Empty);
         using var answers = new AlignedBuffer(XSaveThunkGenerator.ProbeAssembler.Slots * 8);
         using var frame = new AlignedBuffer(Frame.Size);
