@@ -332,6 +332,14 @@ public class XSaveContextTests : RestoresCpuState
 
             for (int r = 0; r < 16; r++)
             {
+                if (OperatingSystem.IsWindows() && r >= 6)
+                {
+                    // The Windows x64 form keeps the caller's XMM6–XMM15 across the restore
+                    // (callee-saved there): only their upper halves come from the context.
+                    Assert.That(saved.Ymm(r).High, Is.EqualTo(built.Ymm(r).High), $"YMM{r}'s upper half");
+                    continue;
+                }
+
                 Assert.That(saved.Ymm(r), Is.EqualTo(built.Ymm(r)), $"YMM{r}");
             }
         });
