@@ -105,10 +105,10 @@ public partial struct LegacyRegion
         }
     }
 
-    // Init values: Intel SDM vol. 1 §13.6 (x87: FCW 037FH; SSE: MXCSR 1F80H).
-    internal const ushort InitFcw = 0x037F;
-
     /// <summary>Where the abridged FTW lies (SDM vol. 1 §10.5.1, table 10-2).</summary>
     internal const int AbridgedFtwOffset = 4;
+
+    // Init values: Intel SDM vol. 1 §13.6 (x87: FCW 037FH; SSE: MXCSR 1F80H).
+    internal const ushort InitFcw = 0x037F;
     internal const uint InitMxcsr = 0x1F80;
 }

@@ -5,10 +5,10 @@ namespace XSave;
 
 /// <summary>
 /// The common case of restore validation in a handful of loads and compares: a standard-format
-/// area saved on this CPU, exception masks set, an empty x87 stack, key 0 open. Anything else — compacted, no or
-/// another descriptor, a rule broken — falls to <see cref="RestoreValidation"/>, which decides
-/// and explains. It is stricter than the rules (FCW and PKRU are checked even where XSTATE_BV
-/// would initialise them): what it passes, they pass. Save asks the same
+/// area saved on this CPU, exception masks set, an empty x87 stack, key 0 open. Anything else —
+/// compacted, no or another descriptor, a rule broken — falls to <see cref="RestoreValidation"/>,
+/// which decides and explains. It is stricter than the rules (FCW, FTW and PKRU are checked even
+/// where XSTATE_BV would initialise them): what it passes, they pass. Save asks the same
 /// question of the header and descriptor before deciding whether to rewrite them. Callers have
 /// checked that the area is 64-byte aligned: aligned loads let SSE code read the area straight
 /// into the compare instructions.
