@@ -9,7 +9,9 @@ namespace XSave;
 /// because the caller can read the area but never write it, so it only ever holds images this
 /// CPU saved or states checked on the way in (docs/design.md). Where the CPU has XSAVEC the
 /// context holds the compacted format, which skips components in their init state (faster); it
-/// restores on this CPU. A new context holds the init state. Use a context from one thread at a time.
+/// restores on this CPU. A new context holds the processor's init state (FCW 0x037F: Windows
+/// starts threads at 0x027F, so start a Windows fiber from a saved state to keep its defaults).
+/// Use a context from one thread at a time.
 /// </summary>
 public sealed unsafe class XSaveContext
 {

@@ -4,9 +4,11 @@ namespace XSave;
 
 /// <summary>
 /// States XRSTOR accepts but the managed thread cannot run in: a validated restore refuses each
-/// one unless the caller names it here. Pass one only when the code that runs next was written
-/// for it (a test of floating-point traps with a signal handler, a thread that set up its own
-/// protection keys) — the runtime's own code does not expect it.
+/// one unless the caller names it here. What they lead to is no managed exception: .NET ends
+/// the process at the first instruction that trips one, and no catch block sees it
+/// (docs/design.md, "What an opt-in lets happen"). Name one only when nothing that can trip it
+/// runs before a later restore puts a safe state back: a state loaded to be saved again or handed
+/// to machine code written for it, a thread that set up its own protection keys.
 /// </summary>
 [Flags]
 public enum RestoreHazards

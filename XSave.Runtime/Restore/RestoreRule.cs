@@ -38,15 +38,16 @@ public enum RestoreRule
     /// </summary>
     LayoutMismatch,
     /// <summary>
-    /// MXCSR must mask every SSE exception (bits 7–12 set): the runtime and the JIT execute SSE
-    /// floating-point code of their own, and the first one that raises an unmasked exception ends
-    /// the process with SIGFPE. Waived by <see cref="RestoreHazards.UnmaskedSseExceptions"/>.
+    /// MXCSR must mask every SSE exception (bits 7–12 set): managed code and the runtime execute
+    /// SSE floating-point code, and the first operation that raises an unmasked exception traps
+    /// (SIGFPE; on Windows a STATUS_FLOAT_… exception), which .NET does not turn into a managed
+    /// exception: the process ends. Waived by <see cref="RestoreHazards.UnmaskedSseExceptions"/>.
     /// </summary>
     MxcsrExceptionUnmasked,
     /// <summary>
     /// FCW must mask every x87 exception (bits 0–5 set) when the x87 state is loaded: an unmasked
     /// one ends the process at the next x87 instruction that raises it, or at the very next x87
-    /// instruction if FSW already records it (libm executes x87 code). Waived by
+    /// instruction if FSW already records it (managed code has none; native libraries may). Waived by
     /// <see cref="RestoreHazards.UnmaskedX87Exceptions"/>.
     /// </summary>
     X87ExceptionUnmasked,

@@ -137,14 +137,14 @@ public static class RestoreValidation
         if (loadsMxcsr && (mxcsr & mxcsrMasks) != mxcsrMasks && (allowed & RestoreHazards.UnmaskedSseExceptions) == 0)
         {
             throw Fail(RestoreRule.MxcsrExceptionUnmasked, "MXCSR", mxcsr,
-                $"MXCSR = 0x{mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~mxcsr & mxcsrMasks:X}): the runtime's next floating-point operation that raises one would end the process with SIGFPE. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions if the code that runs next handles the trap.");
+                $"MXCSR = 0x{mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~mxcsr & mxcsrMasks:X}): the next floating-point operation that raises one, in managed code or the runtime's own, traps ({FloatingPointTrap.Name}) and .NET ends the process: no catch block sees it. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions only if nothing that can raise one runs until a later restore masks it again.");
         }
 
         ushort fcw = (ushort)region.Fcw, fcwMasks = (ushort)X87ControlWord.AllExceptionMasks;
         if (loadsX87 && (fcw & fcwMasks) != fcwMasks && (allowed & RestoreHazards.UnmaskedX87Exceptions) == 0)
         {
             throw Fail(RestoreRule.X87ExceptionUnmasked, "FCW", fcw,
-                $"FCW = 0x{fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~fcw & fcwMasks:X}): the next x87 instruction that raises one (libm uses x87) would end the process with SIGFPE. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions if the code that runs next handles the trap.");
+                $"FCW = 0x{fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~fcw & fcwMasks:X}): managed code has no x87 instructions, but the next one that raises an exception ({FloatingPointTrap.X87Users}) traps ({FloatingPointTrap.Name}) and ends the process. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions only if no x87 code that can raise one runs until a later restore masks it again.");
         }
 
         byte ftw = region.AbridgedFtw;

@@ -3,7 +3,7 @@ using XSave.Tests.Support;
 
 namespace XSave.Tests.Reliability;
 
-/// <summary>Checks that need a process whose thunks are not mapped yet: run in XSave.Stress.</summary>
+/// <summary>Checks that need a process of their own (thunks not mapped yet, or a process that ends): run in XSave.Stress.</summary>
 [RequiresXSave]
 public class ProcessLevelTests
 {
@@ -16,6 +16,20 @@ public class ProcessLevelTests
             Assert.That(values["mappings-before"], Is.EqualTo("0"));
             Assert.That(values["mappings-after"], Is.EqualTo("1"));
             Assert.That(values["agree"], Is.EqualTo("True"), "every thread read the same XCR0");
+        });
+    }
+
+    [Test]
+    public void An_allowed_unmasked_SSE_exception_ends_the_process_where_no_catch_block_sees_it()
+    {
+        // What RestoreHazards.UnmaskedSseExceptions lets happen, as its documentation says: if a
+        // later .NET turns the trap into an exception, this fails and the docs change with it.
+        var (exitCode, output, errors) = StressProcess.RunToEnd("unmasked-trap");
+        Assert.Multiple(() =>
+        {
+            Assert.That(output, Does.StartWith("loading"), errors);
+            Assert.That(output, Does.Not.Contain("caught").And.Not.Contain("no trap"));
+            Assert.That(exitCode, Is.Not.Zero);
         });
     }
 

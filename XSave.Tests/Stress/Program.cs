@@ -3,6 +3,7 @@
 //   fuzz-worker --start I --count N --seed S [--corpus DIR]         run cases, one line each
 //   first-call-race --threads N                                      race the first thunk call
 //   wx                                                               scan /proc/self/maps around initialisation
+//   unmasked-trap                                                    divide by zero with ZM clear, inside a catch-all
 using System;
 using XSave.Stress;
 
@@ -14,11 +15,12 @@ return command switch
     "fuzz-worker" => FuzzWorker.Run(options),
     "first-call-race" => FirstCallRace.Run(options),
     "wx" => WriteXorExecuteProbe.Run(),
+    "unmasked-trap" => UnmaskedTrap.Run(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx [--option value ...]");
+    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx|unmasked-trap [--option value ...]");
     return 2;
 }

@@ -198,6 +198,25 @@ public class RestoreValidationTests
     }
 
     [Test]
+    public void Unmasked_exception_refusals_name_this_operating_systems_trap()
+    {
+        XSaveArea bad = GoodArea();
+        bad.Header.XStateBv |= XFeatures.X87;
+        bad.Legacy.Mxcsr &= ~Mxcsr.ZeroDivideMask;
+        var sse = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in bad, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, true, XSaveLayout.Current));
+        bad.Legacy.Mxcsr |= Mxcsr.ZeroDivideMask;
+        bad.Legacy.Fcw &= ~X87ControlWord.ZeroDivideMask;
+        var x87 = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in bad, XSaveArea.SafeFeatures, Xcr0, CpuMxcsrMask, true, XSaveLayout.Current));
+        string trap = System.OperatingSystem.IsWindows() ? "STATUS_FLOAT_" : "SIGFPE";
+        string other = System.OperatingSystem.IsWindows() ? "SIGFPE" : "STATUS_FLOAT_";
+        Assert.Multiple(() =>
+        {
+            Assert.That(sse!.Message, Does.Contain(trap).And.Not.Contain(other).And.Contain("no catch block"));
+            Assert.That(x87!.Message, Does.Contain(trap).And.Not.Contain(other));
+        });
+    }
+
+    [Test]
     public void FCW_is_not_checked_when_XSTATE_BV_initialises_the_x87_state()
     {
         XSaveArea area = GoodArea();
