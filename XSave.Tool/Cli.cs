@@ -15,7 +15,8 @@ internal static class Cli
                                        FXSAVE, compacted, AMX-sized) or a Linux core file
           xsave save FILE              write this thread's live state to FILE (4096 bytes)
           xsave pid PID [--json]       print every thread of a running process, each stopped
-                                       briefly with Linux's ptrace (read-only)
+                                       briefly (Linux: ptrace; Windows: SuspendThread and
+                                       GetThreadContext; read-only)
           xsave thunks [ASSEMBLY.dll]  print the machine code the generator assembled: this tool's
                                        own as mapped, or the [XSaveThunk] thunks of an assembly
           xsave help | --help | -h     this text
@@ -194,20 +195,12 @@ internal static class Cli
 
     private static int ReadProcess(int pid, TextWriter output, Style style, bool json)
     {
-        if (!OperatingSystem.IsLinux())
+        if (pid == Environment.ProcessId)
         {
-            throw new PlatformNotSupportedException("'xsave pid' reads another process's threads with Linux's ptrace.");
+            throw new IOException($"Process {pid} is this one: 'xsave pid' stops another process's threads to read them; 'xsave show' shows this thread.");
         }
 
-        string tasks = $"/proc/{pid}/task";
-        if (!Directory.Exists(tasks))
-        {
-            throw new IOException($"There is no process {pid}.");
-        }
-
-        int[] threads = Array.ConvertAll(Directory.GetDirectories(tasks), d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture));
-        Array.Sort(threads);
-        foreach (int thread in threads)
+        foreach (int thread in ProcessThreads.Of(pid))
         {
             XSaveImage state;
             using (TracedThread traced = TracedThread.Attach(thread)) // stopped only while it is read

@@ -104,6 +104,7 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
         LayoutSource.Xcr0AndSize => "the image's XCR0 and size",
         LayoutSource.TablesAgree => "every vendor table agrees on the components in use",
         LayoutSource.ThisCpu => "nothing in the image: this CPU's layout assumed",
+        LayoutSource.ThreadOnThisCpu => "a thread of this machine: this CPU's layout",
         LayoutSource.LegacyRegionOnly => "FXSAVE image, nothing to locate",
         _ => "given by the caller",
     };

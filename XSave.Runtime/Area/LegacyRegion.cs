@@ -105,6 +105,13 @@ public partial struct LegacyRegion
         }
     }
 
+    /// <summary>Writes what XRSTOR loads for the x87 component in its init state (SDM vol. 1 §13.6): FCW 037FH, the rest zero.</summary>
+    internal void SetX87InitState()
+    {
+        (_fcw, _fsw, _ftw, _fop, _fip, _fdp) = (InitFcw, 0, 0, 0, 0, 0);
+        St = default;
+    }
+
     /// <summary>Where the abridged FTW lies (SDM vol. 1 §10.5.1, table 10-2).</summary>
     internal const int AbridgedFtwOffset = 4;
 

@@ -19,4 +19,6 @@ public enum LayoutSource
     ThisCpu,
     /// <summary>A 512-byte FXSAVE image: the legacy region only, nothing to locate.</summary>
     LegacyRegionOnly,
+    /// <summary>A thread of this machine, read from its Windows thread context: this CPU's layout, known, not assumed.</summary>
+    ThreadOnThisCpu,
 }

@@ -40,7 +40,7 @@ public sealed partial class XSaveImage
     /// <summary>The length of the bytes parsed.</summary>
     public int Length { get; }
 
-    /// <summary>XCR0 as the image recorded it (Linux images do), else null.</summary>
+    /// <summary>XCR0 as the image recorded it (Linux images do; for a Windows thread, the features Windows enables in contexts), else null.</summary>
     public XFeatures? Xcr0 { get; }
 
     /// <summary>Components present in the image that the page cannot hold (AMX tile data, unknown components).</summary>
@@ -173,6 +173,13 @@ public sealed partial class XSaveImage
         }
 
         return new XSaveImage(area, layout, source, format, image.Length, xcr0, dropped);
+    }
+
+    /// <summary>A thread's state gathered from a Windows thread context into this CPU's standard layout.</summary>
+    internal static XSaveImage OfThreadContext(XSaveArea area, XSaveLayout layout, XFeatures enabled, XFeatures dropped)
+    {
+        area.RecordLayout(layout);
+        return new XSaveImage(area, layout, LayoutSource.ThreadOnThisCpu, XSaveImageFormat.Recorded, XSaveArea.Size, enabled, dropped);
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace XSave;
 
-/// <summary>A ptrace operation on another thread failed; the message names the operation, the thread and the reason.</summary>
+/// <summary>Stopping, reading or writing another thread failed (ptrace on Linux, thread contexts on Windows); the message names the operation, the thread and the reason.</summary>
 public sealed class ThreadTracingException : Exception
 {
     internal ThreadTracingException(string operation, int threadId, int errno)
@@ -14,20 +14,25 @@ public sealed class ThreadTracingException : Exception
         ErrorNumber = errno;
     }
 
-    internal ThreadTracingException(string operation, int threadId, string reason)
+    internal ThreadTracingException(string operation, int threadId, string reason, int errorNumber = 0)
         : base($"{operation} on thread {threadId} failed: {reason}")
     {
         Operation = operation;
         ThreadId = threadId;
+        ErrorNumber = errorNumber;
     }
 
-    /// <summary>The ptrace request or wait that failed, e.g. <c>PTRACE_SETREGSET</c>.</summary>
+    /// <summary>A failed Windows call, named with its Win32 error.</summary>
+    internal static ThreadTracingException FromWin32(string operation, int threadId, int error) =>
+        new(operation, threadId, $"Windows error {error} ({Marshal.GetPInvokeErrorMessage(error).TrimEnd()}). {ExplainWin32(operation, error)}".TrimEnd(), error);
+
+    /// <summary>The ptrace request, wait or Windows call that failed, e.g. <c>PTRACE_SETREGSET</c> or <c>SetThreadContext</c>.</summary>
     public string Operation { get; }
 
-    /// <summary>The thread (Linux task id) it was aimed at.</summary>
+    /// <summary>The thread (Linux task id, Windows thread id) it was aimed at.</summary>
     public int ThreadId { get; }
 
-    /// <summary>The errno the kernel returned, or 0 when the failure was not a failed call.</summary>
+    /// <summary>The errno (Linux) or Win32 error (Windows) the call returned, or 0 when the failure was not a failed call.</summary>
     public int ErrorNumber { get; }
 
     private static string Name(int errno) => errno switch
@@ -39,6 +44,14 @@ public sealed class ThreadTracingException : Exception
         19 => "ENODEV",
         22 => "EINVAL",
         _ => $"errno {errno}",
+    };
+
+    private static string ExplainWin32(string operation, int error) => (operation, error) switch
+    {
+        ("OpenThread", 87) => "There is no such thread.",
+        ("OpenThread", 5) => "This process may not debug that thread's process (another user's, or a protected process, without SeDebugPrivilege).",
+        ("SetThreadContext", _) => "The thread's state is unchanged.",
+        _ => string.Empty,
     };
 
     private static string Explain(string operation, int errno) => (operation, errno) switch

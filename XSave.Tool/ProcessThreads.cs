@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace XSave.Tool;
+
+/// <summary>The threads of a running process: /proc/PID/task on Linux, a Toolhelp snapshot on Windows.</summary>
+internal static unsafe partial class ProcessThreads
+{
+    /// <summary>The process's thread ids, ascending.</summary>
+    /// <exception cref="IOException">There is no such process.</exception>
+    /// <exception cref="PlatformNotSupportedException">This is neither Linux nor Windows.</exception>
+    public static int[] Of(int pid)
+    {
+        int[] threads = OperatingSystem.IsLinux() ? FromProc(pid)
+            : OperatingSystem.IsWindows() ? FromToolhelp(pid)
+            : throw new PlatformNotSupportedException("'xsave pid' reads another process's threads with Linux's ptrace or Windows's thread contexts.");
+        if (threads.Length == 0)
+        {
+            throw new IOException($"There is no process {pid}.");
+        }
+
+        Array.Sort(threads);
+        return threads;
+    }
+
+    private static int[] FromProc(int pid)
+    {
+        string tasks = $"/proc/{pid}/task";
+        return Directory.Exists(tasks)
+            ? Array.ConvertAll(Directory.GetDirectories(tasks), d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture))
+            : [];
+    }
+
+    private const uint SnapThread = 0x4; // TH32CS_SNAPTHREAD
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ThreadEntry // THREADENTRY32, tlhelp32.h
+    {
+        public int Size;
+        public int Usage;
+        public int ThreadId;
+        public int OwnerProcessId;
+        public int BasePriority;
+        public int DeltaPriority;
+        public int Flags;
+    }
+
+    private static int[] FromToolhelp(int pid)
+    {
+        nint snapshot = CreateToolhelp32Snapshot(SnapThread, 0);
+        if (snapshot == -1)
+        {
+            throw new IOException($"CreateToolhelp32Snapshot failed (Windows error {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            var threads = new List<int>();
+            var entry = new ThreadEntry { Size = sizeof(ThreadEntry) };
+            for (bool more = Thread32First(snapshot, &entry) != 0; more; more = Thread32Next(snapshot, &entry) != 0)
+            {
+                if (entry.OwnerProcessId == pid)
+                {
+                    threads.Add(entry.ThreadId);
+                }
+            }
+
+            return [.. threads];
+        }
+        finally
+        {
+            CloseHandle(snapshot);
+        }
+    }
+
+    [LibraryImport("kernel32", SetLastError = true)]
+    private static partial nint CreateToolhelp32Snapshot(uint flags, int processId);
+
+    [LibraryImport("kernel32")]
+    private static partial int Thread32First(nint snapshot, ThreadEntry* entry);
+
+    [LibraryImport("kernel32")]
+    private static partial int Thread32Next(nint snapshot, ThreadEntry* entry);
+
+    [LibraryImport("kernel32")]
+    private static partial int CloseHandle(nint handle);
+}
