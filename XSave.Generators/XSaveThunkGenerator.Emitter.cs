@@ -195,13 +195,9 @@ public sealed partial class XSaveThunkGenerator
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
                 source.Line($"{Guards}.RequireAlignedArea({pointer}, {(isFx ? 16 : 64)}, \"{thunk.FirstName}\");");
-                if (thunk.Instruction == XSaveInstruction.XRstor)
+                if (thunk.Instruction is XSaveInstruction.XRstor or XSaveInstruction.FxRstor)
                 {
-                    source.Line($"{Guards}.ValidateRestore({pointer}, {mask});");
-                }
-                else if (thunk.Instruction == XSaveInstruction.FxRstor)
-                {
-                    source.Line($"{Guards}.ValidateFxRestore({pointer});");
+                    pointer = ValidatedCopy(source, pointer, isFx ? null : mask);
                 }
             }
 
@@ -224,12 +220,23 @@ public sealed partial class XSaveThunkGenerator
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
                 source.Line($"{Guards}.RequireAlignedArea({save}, 64, \"{thunk.FirstName}\");");
                 source.Line($"{Guards}.RequireAlignedArea({restore}, 64, \"{thunk.SecondName}\");");
-                source.Line($"{Guards}.ValidateRestore({restore}, {mask});");
+                restore = ValidatedCopy(source, restore, mask);
             }
 
             source.Line(thunk.HasMask
                 ? $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>){entry})({save}, {restore}, {mask});"
                 : $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>){entry})({save}, {restore});");
+        }
+
+        // A checked restore loads a private copy, checked after it was taken: another thread's
+        // writes to the caller's area cannot turn what was checked into a fault.
+        private static string ValidatedCopy(SourceWriter source, string area, string? mask)
+        {
+            source.Line($"byte* __scratch = stackalloc byte[{Guards}.ScratchBytes];");
+            source.Line(mask is null
+                ? $"var __checked = {Guards}.ValidatedCopy({area}, __scratch);"
+                : $"var __checked = {Guards}.ValidatedCopy({area}, {mask}, __scratch);");
+            return "__checked";
         }
 
         internal static string Identifier(string name) =>

@@ -41,31 +41,15 @@ public unsafe partial struct LegacyRegion
 
     /// <summary>
     /// Restores this thread's x87 and SSE state from the region with FXRSTOR64, after checking
-    /// MXCSR against the CPU's MXCSR_MASK and refusing unmasked SSE or x87 exceptions
-    /// (<see cref="RestoreRule"/>). Zero FCW/MXCSR beside a zero MXCSR_MASK (a region no save
-    /// wrote) load as their init values, as in <see cref="XSaveArea.Load()"/>.
+    /// MXCSR against the CPU's MXCSR_MASK and refusing unmasked SSE or x87 exceptions and x87
+    /// registers in use (<see cref="RestoreRule"/>). The region is copied to private memory first,
+    /// and the copy is checked and restored, so another thread's writes cannot change what was
+    /// accepted. Zero FCW/MXCSR beside a zero MXCSR_MASK (a region no save wrote) load as their
+    /// init values, as in <see cref="XSaveArea.Load()"/>.
     /// </summary>
     /// <exception cref="InvalidXSaveAreaException">The region breaks a restore rule; nothing was loaded.</exception>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly void Load()
-    {
-        Processor.ThrowIfNotX64();
-        uint mxcsrMask = Processor.MxcsrMask;
-        fixed (LegacyRegion* region = &Unsafe.AsRef(in this))
-        {
-            // One test for the common case: MXCSR within the CPU's mask, every exception masked.
-            uint mxcsr = region->_mxcsr, fcw = region->_fcw;
-            bool safe = ((mxcsr & ~mxcsrMask) | (~mxcsr & (uint)Mxcsr.AllExceptionMasks) | (~fcw & (uint)X87ControlWord.AllExceptionMasks)) == 0;
-            if (safe && IsAligned(region))
-            {
-                Instructions.FxRstor64(region);
-                return;
-            }
-
-            LoadBounced(region, mxcsrMask, RestoreHazards.None);
-        }
-    }
+    public readonly void Load() => Load(RestoreHazards.None);
 
     /// <summary><see cref="Load()"/>, accepting the hazards named in <paramref name="allowed"/>; MXCSR's reserved bits are still checked.</summary>
     /// <param name="allowed">The hazards the caller accepts.</param>
@@ -80,9 +64,9 @@ public unsafe partial struct LegacyRegion
         }
     }
 
-    // Everything but the direct path: a copy with unset control words filled in is checked and
-    // restored, so the checks judge what FXRSTOR loads and the caller's bytes are never touched.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // A copy with unset control words filled in is checked and restored: the checks judge what
+    // FXRSTOR loads, another thread's writes to the caller's region cannot change it in between,
+    // and the caller's bytes are never touched.
     private static void LoadBounced(LegacyRegion* region, uint mxcsrMask, RestoreHazards allowed)
     {
         LegacyRegion* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);

@@ -73,19 +73,20 @@ public unsafe partial struct XSaveArea
     /// <summary>
     /// Restores this thread's extended state from the area with XRSTOR64, after checking every
     /// rule whose violation would fault, and refusing a state the thread cannot run in (an
-    /// unmasked SSE or x87 exception, a PKRU that locks key 0: <see cref="RestoreRule"/>). An
+    /// unmasked SSE or x87 exception, a PKRU that locks key 0: <see cref="RestoreRule"/>). What
+    /// XRSTOR will read is first copied to private memory, and the copy is checked and restored:
+    /// another thread writing the area meanwhile cannot turn an accepted state into a fault. An
     /// MXCSR of 0 beside an MXCSR_MASK of 0 (which no save writes: <c>default(XSaveArea)</c> or a
     /// hand-built area) loads as the init value 0x1F80; FCW likewise loads as 0x037F.
     /// </summary>
     /// <exception cref="InvalidXSaveAreaException">The area breaks a restore rule; nothing was loaded and the area is unchanged.</exception>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void Load()
     {
-        ref readonly Processor.Snapshot cpu = ref Processor.Current;
+        Processor.EnsureReady();
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            LoadCore(area, in cpu, validate: true);
+            LoadBounced(area, validate: true, RestoreHazards.None);
         }
     }
 
@@ -113,10 +114,18 @@ public unsafe partial struct XSaveArea
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly void LoadUnchecked()
     {
-        ref readonly Processor.Snapshot cpu = ref Processor.Current;
+        Processor.EnsureReady();
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            LoadCore(area, in cpu, validate: false);
+            // Straight through where it can: aligned, control words set.
+            if (IsAligned(area) && !area->_legacy.HasUnsetControlWords)
+            {
+                Instructions.XRstor64(area);
+            }
+            else
+            {
+                LoadBounced(area, validate: false, RestoreHazards.None);
+            }
         }
     }
 
@@ -135,27 +144,11 @@ public unsafe partial struct XSaveArea
     /// <summary>True when XSAVE/XRSTOR can use the area where it lies (64-byte aligned).</summary>
     internal static bool IsAligned(void* area) => ((nuint)area & (Alignment - 1)) == 0;
 
-    // The common case straight through: aligned, passing the fast checks (when validating),
-    // control words set. `validate` is a constant at both call sites, so the check folds away.
-    // An area the fast checks pass has its control words set (they require FCW's and MXCSR's
-    // exception masks), so only the unchecked load asks.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadCore(XSaveArea* area, in Processor.Snapshot cpu, bool validate)
-    {
-        if (IsAligned(area) && (validate ? RestoreFastPath.Passes(area, in cpu) : !area->_legacy.HasUnsetControlWords))
-        {
-            Instructions.XRstor64(area);
-        }
-        else
-        {
-            LoadBounced(area, validate, RestoreHazards.None);
-        }
-    }
-
-    // Everything but the direct path (misaligned, control words to fill in, anything the fast
-    // checks do not pass): copy what XRSTOR reads to aligned stack memory, then check and restore
-    // that copy, so the checks and the instruction see the same bytes and the caller's are never
-    // touched. Out of line so the direct path stays small.
+    // Every checked load, and an unchecked one that is misaligned or has control words to fill
+    // in: copy what XRSTOR reads to aligned stack memory, then check and restore that copy. The
+    // checks and the instruction see the same bytes, whatever another thread writes to the
+    // caller's area meanwhile (the kernel copies a user's state before judging it for the same
+    // reason), and the caller's bytes are never touched. Out of line so the direct path stays small.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void LoadBounced(XSaveArea* area, bool validate, RestoreHazards allowed)
     {

@@ -53,16 +53,43 @@ public static unsafe class XSaveThunkGuards
         }
     }
 
-    /// <summary>Throws <see cref="InvalidXSaveAreaException"/> if XRSTOR of <paramref name="area"/> with <paramref name="mask"/> would fault or load a hazard (<see cref="RestoreHazards"/>).</summary>
-    /// <param name="area">The area about to be restored.</param>
-    /// <param name="mask">The requested-feature mask, already limited to <see cref="XSaveArea.SafeFeatures"/>.</param>
-    public static void ValidateRestore(XSaveArea* area, ulong mask) =>
-        RestoreValidation.ThrowIfInvalid(in *area, (XFeatures)mask & XSaveArea.SafeFeatures, Processor.Profile, RestoreHazards.None);
+    /// <summary>The stack bytes a checked restore's private copy needs: a page and its alignment.</summary>
+    public const int ScratchBytes = XSaveArea.Size + XSaveArea.Alignment;
 
-    /// <summary>Throws <see cref="InvalidXSaveAreaException"/> if FXRSTOR of <paramref name="region"/> would fault or load a hazard.</summary>
-    /// <param name="region">The region about to be restored.</param>
-    public static void ValidateFxRestore(LegacyRegion* region) =>
-        RestoreValidation.ThrowIfInvalid(in *region, Processor.MxcsrMask);
+    /// <summary>
+    /// Copies what XRSTOR with <paramref name="mask"/> will read from <paramref name="area"/> into
+    /// <paramref name="scratch"/>, checks the copy and returns it, aligned: restoring the copy
+    /// loads what was checked, whatever another thread writes to <paramref name="area"/> meanwhile.
+    /// Throws <see cref="InvalidXSaveAreaException"/> if XRSTOR of it would fault or load a hazard
+    /// (<see cref="RestoreHazards"/>).
+    /// </summary>
+    /// <param name="area">The caller's area.</param>
+    /// <param name="mask">The requested-feature mask, already limited to <see cref="XSaveArea.SafeFeatures"/>.</param>
+    /// <param name="scratch"><see cref="ScratchBytes"/> bytes of the caller's stack.</param>
+    /// <returns>The checked copy, 64-byte aligned, inside <paramref name="scratch"/>.</returns>
+    public static XSaveArea* ValidatedCopy(XSaveArea* area, ulong mask, byte* scratch)
+    {
+        var copy = (XSaveArea*)(((nuint)scratch + (XSaveArea.Alignment - 1)) & ~(nuint)(XSaveArea.Alignment - 1));
+        XSaveArea.CopyWhatXRstorReads(area, copy);
+        RestoreValidation.ThrowIfInvalid(in *copy, (XFeatures)mask & XSaveArea.SafeFeatures, Processor.Profile, RestoreHazards.None);
+        return copy;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="region"/> into <paramref name="scratch"/>, checks the copy and returns
+    /// it, aligned: throws <see cref="InvalidXSaveAreaException"/> if FXRSTOR of it would fault or
+    /// load a hazard.
+    /// </summary>
+    /// <param name="region">The caller's region.</param>
+    /// <param name="scratch"><see cref="ScratchBytes"/> bytes of the caller's stack.</param>
+    /// <returns>The checked copy, 16-byte aligned, inside <paramref name="scratch"/>.</returns>
+    public static LegacyRegion* ValidatedCopy(LegacyRegion* region, byte* scratch)
+    {
+        var copy = (LegacyRegion*)(((nuint)scratch + (LegacyRegion.Alignment - 1)) & ~(nuint)(LegacyRegion.Alignment - 1));
+        *copy = *region;
+        RestoreValidation.ThrowIfInvalid(in *copy, Processor.MxcsrMask);
+        return copy;
+    }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless XGETBV can read <paramref name="register"/> on this CPU.</summary>
     /// <param name="register">The XCR number: 0 (XCR0), or 1 (XINUSE) where CPUID.(0DH,1):EAX[2] says so.</param>

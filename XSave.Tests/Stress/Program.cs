@@ -4,6 +4,8 @@
 //   first-call-race --threads N                                      race the first thunk call
 //   wx                                                               scan /proc/self/maps around initialisation
 //   unmasked-trap                                                    divide by zero with ZM clear, inside a catch-all
+//   load-race --field F [--target T] [--ms N]                        Load while another thread flips field F
+//   switch-race [--ms N]                                             two threads switch crosswise between two contexts
 using System;
 using XSave.Stress;
 
@@ -16,11 +18,13 @@ return command switch
     "first-call-race" => FirstCallRace.Run(options),
     "wx" => WriteXorExecuteProbe.Run(),
     "unmasked-trap" => UnmaskedTrap.Run(),
+    "load-race" => LoadRace.Run(options),
+    "switch-race" => SwitchRace.Run(options),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx|unmasked-trap [--option value ...]");
+    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx|unmasked-trap|load-race|switch-race [--option value ...]");
     return 2;
 }

@@ -49,8 +49,9 @@ namespace Consumer.Cpu
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
-                global::XSave.XSaveThunkGuards.ValidateRestore(__area, (ulong)mask);
-                ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0030))(__area, (ulong)mask);
+                byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
+                var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(__area, (ulong)mask, __scratch);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0030))(__checked, (ulong)mask);
             }
         }
 
@@ -90,8 +91,9 @@ namespace Consumer.Cpu
             {
                 global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxRstor);
                 global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
-                global::XSave.XSaveThunkGuards.ValidateFxRestore(__area);
-                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0190))(__area);
+                byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
+                var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(__area, __scratch);
+                ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0190))(__checked);
             }
         }
 
@@ -110,8 +112,9 @@ namespace Consumer.Cpu
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveXRstor);
             global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
             global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
-            global::XSave.XSaveThunkGuards.ValidateRestore(to, 0xA02FFUL);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0240))(from, to);
+            byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
+            var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(to, 0xA02FFUL, __scratch);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0240))(from, __checked);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
@@ -121,8 +124,9 @@ namespace Consumer.Cpu
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveXRstor);
             global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
             global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
-            global::XSave.XSaveThunkGuards.ValidateRestore(to, (ulong)mask);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSaveThunkPage.Base + 0x02E0))(from, to, (ulong)mask);
+            byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
+            var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(to, (ulong)mask, __scratch);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSaveThunkPage.Base + 0x02E0))(from, __checked, (ulong)mask);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("XSave.Generators", "0.1.0")]
@@ -132,8 +136,9 @@ namespace Consumer.Cpu
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveCXRstor);
             global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
             global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
-            global::XSave.XSaveThunkGuards.ValidateRestore(to, 0xA02FFUL);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0390))(from, to);
+            byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
+            var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(to, 0xA02FFUL, __scratch);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0390))(from, __checked);
         }
     }
 }
@@ -166,8 +171,9 @@ unsafe partial class GlobalType
         {
             global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
             global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
-            global::XSave.XSaveThunkGuards.ValidateRestore(__area, 0xA02FFUL);
-            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0440))(__area);
+            byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
+            var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(__area, 0xA02FFUL, __scratch);
+            ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0440))(__checked);
         }
     }
 }
