@@ -55,6 +55,24 @@ public unsafe class X87StackTests : RestoresCpuState
         });
     }
 
+    [Test]
+    public void An_aligned_legacy_region_with_x87_registers_in_use_is_refused()
+    {
+        // LegacyRegion.Load once sent an aligned region with every mask set straight to FXRSTOR,
+        // without looking at FTW.
+        using var buffer = new AlignedBuffer(LegacyRegion.Size + 16);
+        var aligned = (LegacyRegion*)buffer.Pointer;
+        *aligned = _original.Legacy;
+        aligned->AbridgedFtw = 0x01;
+        var refused = Assert.Throws<InvalidXSaveAreaException>(() => aligned->Load());
+        (double afterRefusal, _) = PushOne();
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Rule, Is.EqualTo(RestoreRule.X87RegistersInUse));
+            Assert.That(afterRefusal, Is.EqualTo(1.0), "nothing was loaded");
+        });
+    }
+
     private const ushort InvalidOperation = 1 << 0, StackFault = 1 << 6; // FSW.IE, FSW.SF (SDM vol. 1 §8.1.3)
 
     private static (double Value, ushort Status) PushOne()
