@@ -34,10 +34,15 @@ public enum Mxcsr : uint
     PrecisionMask = 1 << 12,
     /// <summary>All six exception masks (the init value 0x1F80 is exactly these).</summary>
     AllExceptionMasks = 0x1F80,
-    /// <summary>RC bit 0 (bits 13–14: 00 nearest, 01 down, 10 up, 11 toward zero).</summary>
-    RoundingControl0 = 1 << 13,
-    /// <summary>RC bit 1.</summary>
-    RoundingControl1 = 1 << 14,
+    // RC, bits 13–14: 00 nearest (no name: nothing set), 01 down, 10 up, 11 toward zero. Named by
+    // mode, so that ToString() says the mode: "AllExceptionMasks, RoundUp", not two bit names.
+
+    /// <summary>RC = 01: round down, toward −∞ (RC bit 0).</summary>
+    RoundDown = 1 << 13,
+    /// <summary>RC = 10: round up, toward +∞ (RC bit 1).</summary>
+    RoundUp = 1 << 14,
+    /// <summary>RC = 11: round toward zero (truncate); also the mask of both RC bits.</summary>
+    RoundTowardZero = RoundDown | RoundUp,
     /// <summary>FZ: flush to zero.</summary>
     FlushToZero = 1 << 15,
     /// <summary>MM: misaligned-exception mask (AMD APM vol. 4, only where MXCSR_MASK allows it).</summary>

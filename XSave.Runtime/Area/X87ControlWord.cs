@@ -22,14 +22,22 @@ public enum X87ControlWord : ushort
     AllExceptionMasks = 0x3F,
     /// <summary>Bit 6, reserved: reads as 1 on every CPU (named so that FCW prints as flags, not a number).</summary>
     Reserved6 = 1 << 6,
-    /// <summary>PC bit 0 (bits 8–9: 00 single, 10 double, 11 extended precision).</summary>
-    PrecisionControl0 = 1 << 8,
-    /// <summary>PC bit 1.</summary>
-    PrecisionControl1 = 1 << 9,
-    /// <summary>RC bit 0 (bits 10–11: 00 nearest, 01 down, 10 up, 11 toward zero).</summary>
-    RoundingControl0 = 1 << 10,
-    /// <summary>RC bit 1.</summary>
-    RoundingControl1 = 1 << 11,
+    // PC (bits 8–9: 00 single, 01 reserved, 10 double, 11 extended) and RC (bits 10–11: 00
+    // nearest, 01 down, 10 up, 11 toward zero), named by setting so that ToString() says it:
+    // Linux's 0x037F prints "AllExceptionMasks, Reserved6, ExtendedPrecision", Windows's 0x027F "…, DoublePrecision".
+
+    /// <summary>PC = 01, reserved (PC bit 0).</summary>
+    ReservedPrecision = 1 << 8,
+    /// <summary>PC = 10: double precision, 53-bit significand (PC bit 1; Windows's default).</summary>
+    DoublePrecision = 1 << 9,
+    /// <summary>PC = 11: extended precision, 64-bit significand (Linux's default, the init value); also the mask of both PC bits.</summary>
+    ExtendedPrecision = ReservedPrecision | DoublePrecision,
+    /// <summary>RC = 01: round down, toward −∞ (RC bit 0).</summary>
+    RoundDown = 1 << 10,
+    /// <summary>RC = 10: round up, toward +∞ (RC bit 1).</summary>
+    RoundUp = 1 << 11,
+    /// <summary>RC = 11: round toward zero; also the mask of both RC bits.</summary>
+    RoundTowardZero = RoundDown | RoundUp,
     /// <summary>X: infinity control, kept for 287 compatibility.</summary>
     InfinityControl = 1 << 12,
 }

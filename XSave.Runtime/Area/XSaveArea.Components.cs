@@ -84,7 +84,7 @@ public partial struct XSaveArea
     /// <param name="index">The register number.</param>
     public readonly YmmRegister Ymm(int index)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 15u, nameof(index));
+        RegisterIndex.ThrowIfOutOfRange(index, 16, "YMM");
         XmmRegister low = _header.XStateBv.HasFlag(XFeatures.Sse) ? _legacy.Xmm[index] : default;
         return new YmmRegister(low, Xmm(GetComponent(XFeatures.Avx), index));
     }
@@ -93,7 +93,7 @@ public partial struct XSaveArea
     /// <param name="index">The register number.</param>
     public readonly ZmmRegister Zmm(int index)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 31u, nameof(index));
+        RegisterIndex.ThrowIfOutOfRange(index, 32, "ZMM");
         if (index < 16)
         {
             ReadOnlySpan<byte> high = GetComponent(XFeatures.Avx512ZmmHi256).Slice(32 * index, 32);
@@ -108,7 +108,7 @@ public partial struct XSaveArea
     /// <param name="index">The register number.</param>
     public readonly ulong Opmask(int index)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 7u, nameof(index));
+        RegisterIndex.ThrowIfOutOfRange(index, 8, "K");
         return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.Avx512Opmask)[(8 * index)..]);
     }
 
@@ -119,7 +119,7 @@ public partial struct XSaveArea
     /// <param name="index">The register number.</param>
     public readonly BoundRegister Bnd(int index)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 3u, nameof(index));
+        RegisterIndex.ThrowIfOutOfRange(index, 4, "BND");
         ReadOnlySpan<byte> slot = GetComponent(XFeatures.MpxBndRegs)[(16 * index)..];
         return new BoundRegister(BinaryPrimitives.ReadUInt64LittleEndian(slot), BinaryPrimitives.ReadUInt64LittleEndian(slot[8..]));
     }

@@ -47,7 +47,7 @@ public partial struct XSaveArea
     /// <exception cref="InvalidOperationException">No layout is known; nothing was written.</exception>
     public void SetYmm(int index, YmmRegister value)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 15u, nameof(index));
+        RegisterIndex.ThrowIfOutOfRange(index, 16, "YMM");
         Span<byte> upper = WritableComponent(2);
         WritableXmm()[index] = value.Low;
         MemoryMarshal.Write(upper[(16 * index)..], value.High);
@@ -59,7 +59,7 @@ public partial struct XSaveArea
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for AVX-512; nothing was written.</exception>
     public void SetZmm(int index, ZmmRegister value)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 31u, nameof(index));
+        RegisterIndex.ThrowIfOutOfRange(index, 32, "ZMM");
         if (index >= 16)
         {
             MemoryMarshal.Write(WritableComponent(7)[(64 * (index - 16))..], value);
@@ -79,7 +79,7 @@ public partial struct XSaveArea
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for the opmask component; nothing was written.</exception>
     public void SetOpmask(int index, ulong value)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 7u, nameof(index));
+        RegisterIndex.ThrowIfOutOfRange(index, 8, "K");
         BinaryPrimitives.WriteUInt64LittleEndian(WritableComponent(5)[(8 * index)..], value);
     }
 
@@ -98,7 +98,7 @@ public partial struct XSaveArea
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for MPX; nothing was written.</exception>
     public void SetBnd(int index, BoundRegister value)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, 3u, nameof(index));
+        RegisterIndex.ThrowIfOutOfRange(index, 4, "BND");
         Span<byte> slot = WritableComponent(3)[(16 * index)..];
         BinaryPrimitives.WriteUInt64LittleEndian(slot, value.Lower);
         BinaryPrimitives.WriteUInt64LittleEndian(slot[8..], value.Upper);

@@ -50,8 +50,14 @@ public static class LinuxCoreFile
     /// </summary>
     /// <param name="path">The core file.</param>
     /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core, a malformed note, or a malformed image.</exception>
+    /// <exception cref="IOException">The path is a directory, or the file cannot be read.</exception>
     public static IReadOnlyList<ThreadState> ReadThreads(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"'{path}' is a directory, not a core file."); // FileStream would say "access denied"
+        }
+
         using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
         return ReadThreads(stream);
     }

@@ -205,6 +205,20 @@ public class SetterTests
     }
 
     [Test]
+    public void Register_numbers_out_of_range_name_the_register_file_and_the_number_given()
+    {
+        XSaveArea area = default;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => area.Ymm(-1))!.Message, Does.Contain("YMM registers are numbered 0–15; there is no YMM-1").And.Not.Contain("4294967295"));
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => area.SetYmm(16, default))!.Message, Does.Contain("there is no YMM16"));
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => area.Zmm(32))!.Message, Does.Contain("ZMM registers are numbered 0–31"));
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => area.Opmask(-5))!.Message, Does.Contain("there is no K-5"));
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => area.SetBnd(4, default))!.ParamName, Is.EqualTo("index"));
+        });
+    }
+
+    [Test]
     public void SetComponent_writes_what_GetComponent_reads()
     {
         XSaveArea area = AreaIn(XSaveLayout.IntelApx);

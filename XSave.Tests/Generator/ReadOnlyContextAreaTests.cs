@@ -16,7 +16,7 @@ public class ReadOnlyContextAreaTests
         return GeneratorHarness.Errors(GeneratorHarness.Compile(source)).Select(d => d.Id).ToArray();
     }
 
-    [TestCase("context.Area.Legacy.Mxcsr = Mxcsr.RoundingControl1 | Mxcsr.AllExceptionMasks;")]
+    [TestCase("context.Area.Legacy.Mxcsr = Mxcsr.RoundUp | Mxcsr.AllExceptionMasks;")]
     [TestCase("context.Area.Legacy.SseRounding = RoundingControl.Up;")]
     [TestCase("context.Area.Header.XStateBv = 0;")]
     [TestCase("context.Area.Legacy.Xmm[3] = default;")]

@@ -44,7 +44,7 @@ public unsafe class GeneratedThunkTests : RestoresCpuState
         var unaligned = Assert.Throws<ArgumentException>(() => TestThunks.Switch(from.Pointer, (XSaveArea*)misaligned.Pointer));
         Assert.Multiple(() =>
         {
-            Assert.That(switched & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), "the restored area's MXCSR");
+            Assert.That(switched & (Mxcsr.RoundDown | Mxcsr.RoundUp), Is.EqualTo(Mxcsr.RoundDown | Mxcsr.RoundUp), "the restored area's MXCSR");
             Assert.That(from.Area.Legacy.SseRounding, Is.EqualTo(_original.Legacy.SseRounding), "the saved area holds the state before the switch");
             Assert.That(invalid!.Rule, Is.EqualTo(RestoreRule.MxcsrReservedBits));
             Assert.That(unaligned!.ParamName, Is.EqualTo("to"));
@@ -149,7 +149,7 @@ public unsafe class GeneratedThunkTests : RestoresCpuState
         TestThunks.Restore(in area, ulong.MaxValue);
         Mxcsr live = Cpu.MxcsrControl();
         _original.Load();
-        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl0));
+        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundDown));
     }
 
     [Test]
@@ -173,7 +173,7 @@ public unsafe class GeneratedThunkTests : RestoresCpuState
         TestThunks.FxRestore((LegacyRegion*)buffer.Pointer);
         Mxcsr live = Cpu.MxcsrControl();
         _original.Load();
-        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl1));
+        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundUp));
 
         region.Mxcsr = (Mxcsr)0x8000_0000;
         Assert.Throws<InvalidXSaveAreaException>(() => TestThunks.FxRestore((LegacyRegion*)buffer.Pointer));

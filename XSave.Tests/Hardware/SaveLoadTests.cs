@@ -144,7 +144,7 @@ public class SaveLoadTests : RestoresCpuState
 
         Assert.Multiple(() =>
         {
-            Assert.That(live & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl1));
+            Assert.That(live & (Mxcsr.RoundDown | Mxcsr.RoundUp), Is.EqualTo(Mxcsr.RoundUp));
             Assert.That(BitConverter.DoubleToInt64Bits(roundedUp), Is.EqualTo(BitConverter.DoubleToInt64Bits(nearest) + 1), "1/3 rounds up to the next double");
             Assert.That(restored, Is.EqualTo(nearest));
         });
@@ -256,7 +256,7 @@ public class SaveLoadTests : RestoresCpuState
         back.Load();
         Mxcsr live = Cpu.MxcsrControl();
         _original.Load();
-        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl1));
+        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundUp));
     }
 
     [Test]
@@ -267,7 +267,7 @@ public class SaveLoadTests : RestoresCpuState
         area.LoadUnchecked();
         Mxcsr live = Cpu.MxcsrControl();
         _original.LoadUnchecked();
-        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl1));
+        Assert.That(live & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundUp));
         Assert.That(Cpu.MxcsrControl() & (Mxcsr)0x6000, Is.EqualTo(_original.Legacy.Mxcsr & (Mxcsr)0x6000));
     }
 
@@ -301,7 +301,7 @@ public class SaveLoadTests : RestoresCpuState
 
         Assert.Multiple(() =>
         {
-            Assert.That(live & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl0));
+            Assert.That(live & (Mxcsr.RoundDown | Mxcsr.RoundUp), Is.EqualTo(Mxcsr.RoundDown));
             Assert.That(after, Is.EqualTo(before), "Load never writes the caller's area");
             Assert.That(after[464..512], Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()), "layout recorded on every path");
             Assert.That(BitConverter.ToUInt64(after, 520), Is.Zero, "XCOMP_BV");
@@ -349,7 +349,7 @@ public class SaveLoadTests : RestoresCpuState
         _original.Load();
         Assert.Multiple(() =>
         {
-            Assert.That(back.Mxcsr & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundingControl0));
+            Assert.That(back.Mxcsr & (Mxcsr)0x6000, Is.EqualTo(Mxcsr.RoundDown));
             Assert.That((ushort)back.Fcw, Is.EqualTo(0x0C7F));
         });
     }

@@ -16,7 +16,7 @@ public class XSaveContextTests : RestoresCpuState
         return area;
     }
 
-    private static Mxcsr Rounding() => Cpu.MxcsrControl() & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1);
+    private static Mxcsr Rounding() => Cpu.MxcsrControl() & (Mxcsr.RoundDown | Mxcsr.RoundUp);
 
     [Test]
     public void A_new_context_restores_the_init_state()
@@ -62,7 +62,7 @@ public class XSaveContextTests : RestoresCpuState
 
         Assert.Multiple(() =>
         {
-            Assert.That(back.Legacy.Mxcsr & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl1));
+            Assert.That(back.Legacy.Mxcsr & (Mxcsr.RoundDown | Mxcsr.RoundUp), Is.EqualTo(Mxcsr.RoundUp));
             Assert.That((ushort)back.Legacy.Fcw, Is.EqualTo(0x0E7F));
             for (int i = 0; i < 8; i++)
             {
@@ -93,7 +93,7 @@ public class XSaveContextTests : RestoresCpuState
             second.Save();
         }
 
-        Assert.That(seen, Is.EqualTo(new[] { Mxcsr.RoundingControl0, Mxcsr.RoundingControl1, Mxcsr.RoundingControl0, Mxcsr.RoundingControl1 }));
+        Assert.That(seen, Is.EqualTo(new[] { Mxcsr.RoundDown, Mxcsr.RoundUp, Mxcsr.RoundDown, Mxcsr.RoundUp }));
     }
 
     [Test]
@@ -126,11 +126,11 @@ public class XSaveContextTests : RestoresCpuState
                 Assert.That(copy.AsSpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()));
             }
 
-            Assert.That(copy.Legacy.Mxcsr & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(Mxcsr.RoundingControl0));
+            Assert.That(copy.Legacy.Mxcsr & (Mxcsr.RoundDown | Mxcsr.RoundUp), Is.EqualTo(Mxcsr.RoundDown));
         });
 
         copy.Load(); // a copy is an ordinary area: the checked restore accepts it
-        Assert.That(Rounding(), Is.EqualTo(Mxcsr.RoundingControl0));
+        Assert.That(Rounding(), Is.EqualTo(Mxcsr.RoundDown));
     }
 
     [Test]
@@ -184,7 +184,7 @@ public class XSaveContextTests : RestoresCpuState
         Assert.Multiple(() =>
         {
             Assert.That((nint)Unsafe.AsPointer(ref Unsafe.AsRef(in context.Area.Value)), Is.EqualTo(before), "the memory did not move");
-            Assert.That(rounding, Is.EqualTo(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1));
+            Assert.That(rounding, Is.EqualTo(Mxcsr.RoundDown | Mxcsr.RoundUp));
         });
     }
 
@@ -192,7 +192,7 @@ public class XSaveContextTests : RestoresCpuState
     public void A_context_created_from_an_area_holds_it_and_leaves_this_threads_registers_alone()
     {
         Mxcsr before = Rounding();
-        XSaveArea fiberStart = WithRounding(before == Mxcsr.RoundingControl1 ? 1 : 2);
+        XSaveArea fiberStart = WithRounding(before == Mxcsr.RoundUp ? 1 : 2);
         fiberStart.SetYmm(5, new YmmRegister(new XmmRegister(5, 55), new XmmRegister(555, 5555)));
         var fiber = new XSaveContext(in fiberStart);
         Mxcsr afterCreation = Rounding();
@@ -203,7 +203,7 @@ public class XSaveContextTests : RestoresCpuState
         Assert.Multiple(() =>
         {
             Assert.That(afterCreation, Is.EqualTo(before), "creating the context loaded nothing");
-            Assert.That(restored, Is.EqualTo(fiberStart.Legacy.Mxcsr & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1)), "Restore loads the given state");
+            Assert.That(restored, Is.EqualTo(fiberStart.Legacy.Mxcsr & (Mxcsr.RoundDown | Mxcsr.RoundUp)), "Restore loads the given state");
             Assert.That(fiber.Area.Ymm(5), Is.EqualTo(fiberStart.Ymm(5)));
             Assert.That(fiber.Area.Value.AsReadOnlySpan()[464..512].ToArray(), Is.EqualTo(Processor.LayoutDescriptorBytes.ToArray()), "this CPU's layout recorded");
         });
@@ -253,7 +253,7 @@ public class XSaveContextTests : RestoresCpuState
         {
             Assert.That(context.Area.Header.IsCompacted, Is.EqualTo(context.IsCompacted));
             Assert.That(context.Area.Header.XCompBv, Is.EqualTo(laidOutBefore), "laid out as this CPU's XSAVEC lays it out, before and after a save");
-            Assert.That(restored, Is.EqualTo(Mxcsr.RoundingControl1));
+            Assert.That(restored, Is.EqualTo(Mxcsr.RoundUp));
             Assert.That(new XSaveContext(in compacted).Area.Ymm(9), Is.EqualTo(standard.Ymm(9)));
             Assert.That(new XSaveContext(in standard).Area.Ymm(9), Is.EqualTo(standard.Ymm(9)), "a standard state converts too");
         });
@@ -275,7 +275,7 @@ public class XSaveContextTests : RestoresCpuState
 
         holder.Area.Legacy.SseRounding = RoundingControl.Up;
         TestThunks.Restore(in holder.Area, (ulong)XSaveArea.SavedFeatures); // a raw thunk, which refuses misaligned areas, accepts it
-        Assert.That(Rounding(), Is.EqualTo(Mxcsr.RoundingControl1));
+        Assert.That(Rounding(), Is.EqualTo(Mxcsr.RoundUp));
     }
 
     [Test]
@@ -295,10 +295,10 @@ public class XSaveContextTests : RestoresCpuState
 
         Assert.Multiple(() =>
         {
-            Assert.That(inFiber, Is.EqualTo(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), "the fiber's MXCSR");
+            Assert.That(inFiber, Is.EqualTo(Mxcsr.RoundDown | Mxcsr.RoundUp), "the fiber's MXCSR");
             Assert.That((int)fcwInFiber & 0x0C00, Is.EqualTo(0x0800), "the fiber's x87 rounding (up)");
             Assert.That(back, Is.EqualTo(before), "back in main: its own MXCSR");
-            Assert.That(main.Area.Legacy.Mxcsr & (Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1), Is.EqualTo(before), "main saved what it held");
+            Assert.That(main.Area.Legacy.Mxcsr & (Mxcsr.RoundDown | Mxcsr.RoundUp), Is.EqualTo(before), "main saved what it held");
             Assert.That(fiber.Area.Legacy.X87Rounding, Is.EqualTo(RoundingControl.Up), "the fiber saved what it held");
         });
     }

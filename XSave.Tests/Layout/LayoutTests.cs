@@ -104,6 +104,20 @@ public class LayoutTests
         });
     }
 
+    [TestCase(0x1F80u, "AllExceptionMasks")]
+    [TestCase(0x3F80u, "AllExceptionMasks, RoundDown")]
+    [TestCase(0x5F80u, "AllExceptionMasks, RoundUp")]
+    [TestCase(0x7F80u, "AllExceptionMasks, RoundTowardZero")]
+    public void MXCSR_prints_its_rounding_mode_by_name(uint value, string expected) =>
+        Assert.That(((Mxcsr)value).ToString(), Is.EqualTo(expected));
+
+    [TestCase((ushort)0x037F, "AllExceptionMasks, Reserved6, ExtendedPrecision")]
+    [TestCase((ushort)0x027F, "AllExceptionMasks, Reserved6, DoublePrecision")]
+    [TestCase((ushort)0x0A7F, "AllExceptionMasks, Reserved6, DoublePrecision, RoundUp")]
+    [TestCase((ushort)0x0F7F, "AllExceptionMasks, Reserved6, ExtendedPrecision, RoundTowardZero")]
+    public void FCW_prints_its_precision_and_rounding_by_name(ushort value, string expected) =>
+        Assert.That(((X87ControlWord)value).ToString(), Is.EqualTo(expected));
+
     [Test]
     public void GetLayout_is_the_recorded_layout_or_says_why_there_is_none()
     {

@@ -19,5 +19,5 @@ internal static class Cpu
     }
 
     public static Mxcsr WithRounding(Mxcsr mxcsr, int rounding) =>
-        (mxcsr & ~(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1)) | (Mxcsr)((uint)rounding << 13);
+        (mxcsr & ~(Mxcsr.RoundDown | Mxcsr.RoundUp)) | (Mxcsr)((uint)rounding << 13);
 }

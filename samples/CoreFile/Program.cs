@@ -1,6 +1,7 @@
 // Prints each thread's vector registers from the NT_X86_XSTATE notes of a Linux core file
 // (e.g. one written by `gcore PID`). Reading needs no x86: this runs on any machine.
 using System;
+using System.Collections.Generic;
 using System.IO;
 using XSave;
 
@@ -10,7 +11,17 @@ if (args.Length != 1)
     return 2;
 }
 
-var threads = LinuxCoreFile.ReadThreads(File.ReadAllBytes(args[0]));
+IReadOnlyList<LinuxCoreFile.ThreadState> threads;
+try
+{
+    threads = LinuxCoreFile.ReadThreads(File.ReadAllBytes(args[0]));
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidXSaveImageException)
+{
+    Console.Error.WriteLine($"CoreFile: {e.Message}");
+    return 1;
+}
+
 Console.WriteLine($"{args[0]}: {threads.Count} thread(s)");
 foreach (LinuxCoreFile.ThreadState thread in threads)
 {

@@ -6,32 +6,36 @@ using System;
 using System.IO;
 using XSave;
 
-if (args is ["--save", string target])
+try
 {
-    XSaveArea saved = default;
-    saved.Save();
-    File.WriteAllBytes(target, saved.ToArray());
-    Console.WriteLine($"Saved this thread's state to {target} ({XSaveArea.Size} bytes, layout recorded).");
-    return 0;
+    switch (args)
+    {
+        case ["--save", string target]:
+            if (!XSaveArea.IsSupported)
+            {
+                Console.Error.WriteLine("Inspect: XSAVE cannot run here (not x86-64, or not enabled by the OS): nothing live to save.");
+                return 1;
+            }
+
+            XSaveArea saved = default;
+            saved.Save();
+            File.WriteAllBytes(target, saved.ToArray());
+            Console.WriteLine($"Saved this thread's state to {target} ({XSaveArea.Size} bytes, layout recorded).");
+            return 0;
+        case [string path] when !path.StartsWith('-'):
+            ReadFile(path);
+            return 0;
+        case []:
+            break;
+        default:
+            Console.Error.WriteLine("usage: Inspect [FILE | --save FILE]");
+            return 2;
+    }
 }
-
-if (args is [string path])
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidXSaveImageException)
 {
-    byte[] bytes = File.ReadAllBytes(path);
-    if (bytes.AsSpan().StartsWith("\u007FELF"u8))
-    {
-        foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(bytes))
-        {
-            Print($"{path}, thread {thread.ThreadId} ({thread.State.Format}, layout: {thread.State.Layout.Name})", thread.State.Area, thread.State.Xcr0);
-        }
-    }
-    else
-    {
-        XSaveImage image = XSaveImage.Parse(bytes);
-        Print($"{path} ({image.Format}, {image.Length} bytes, layout: {image.Layout.Name})", image.Area, image.Xcr0);
-    }
-
-    return 0;
+    Console.Error.WriteLine($"Inspect: {e.Message}");
+    return 1;
 }
 
 if (!XSaveArea.IsSupported)
@@ -58,6 +62,28 @@ foreach (ExecutableMapping mapping in ExecutableMemory.Mappings)
 
 return 0;
 
+static void ReadFile(string path)
+{
+    if (Directory.Exists(path))
+    {
+        throw new IOException($"'{path}' is a directory; pass a saved area, an XSAVE image or a Linux core file.");
+    }
+
+    byte[] bytes = File.ReadAllBytes(path);
+    if (bytes.AsSpan().StartsWith("\u007FELF"u8))
+    {
+        foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(bytes))
+        {
+            Print($"{path}, thread {thread.ThreadId} ({thread.State.Format}, layout: {thread.State.Layout.Name})", thread.State.Area, thread.State.Xcr0);
+        }
+    }
+    else
+    {
+        XSaveImage image = XSaveImage.Parse(bytes);
+        Print($"{path} ({image.Format}, {image.Length} bytes, layout: {image.Layout.Name})", image.Area, image.Xcr0);
+    }
+}
+
 static void Print(string title, in XSaveArea area, XFeatures? enabled)
 {
     XFeatures inUse = area.Header.XStateBv;
@@ -70,7 +96,8 @@ static void Print(string title, in XSaveArea area, XFeatures? enabled)
     Console.WriteLine($"  MXCSR      0x{(uint)area.Legacy.Mxcsr:X8}  (MXCSR_MASK 0x{(uint)area.Legacy.MxcsrMask:X8})");
     for (int i = 0; i < 16; i++)
     {
-        Console.WriteLine($"  YMM{i,-2}      {area.Ymm(i)}{(i == 0 ? State(XFeatures.Avx) : string.Empty)}");
+        // The low half of each YMM row is XMM (SSE); the AVX component holds the upper halves.
+        Console.WriteLine($"  YMM{i,-2}      {area.Ymm(i)}{(i == 0 && !inUse.HasFlag(XFeatures.Avx) ? "  (AVX in its init state: upper halves zero; the low halves are XMM)" : string.Empty)}");
     }
 
     // Only what the state's own XCR0 enables (where it says): components a machine never had are not shown as zeros.

@@ -12,7 +12,7 @@ XSaveArea saved = default;
 saved.Save();
 
 XSaveArea roundingUp = saved;
-roundingUp.Legacy.Mxcsr = (saved.Legacy.Mxcsr & ~(Mxcsr.RoundingControl0 | Mxcsr.RoundingControl1)) | Mxcsr.RoundingControl1;
+roundingUp.Legacy.Mxcsr = (saved.Legacy.Mxcsr & ~(Mxcsr.RoundDown | Mxcsr.RoundUp)) | Mxcsr.RoundUp;
 double one = double.Parse("1"), three = double.Parse("3");
 Console.WriteLine($"1/3 rounding to nearest: {one / three:R}");
 roundingUp.Load();

@@ -1,0 +1,20 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace XSave;
+
+/// <summary>The range check of the register accessors, with a message that names the register file.</summary>
+internal static class RegisterIndex
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ThrowIfOutOfRange(int index, int count, string registers)
+    {
+        if ((uint)index >= (uint)count)
+        {
+            Throw(index, count, registers);
+        }
+    }
+
+    private static void Throw(int index, int count, string registers) =>
+        throw new ArgumentOutOfRangeException(nameof(index), index, $"{registers} registers are numbered 0–{count - 1}; there is no {registers}{index}.");
+}
