@@ -44,6 +44,8 @@ public sealed partial class XSaveThunkGenerator
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
             }
 
+            bool freestanding = attribute.AttributeClass?.Locations.Any(static l => l.SourceTree?.FilePath.EndsWith(FreestandingTypes.HintName, System.StringComparison.Ordinal) == true) == true;
+
             // By the member's name, not its number: the XSave the user compiles against and the
             // generator's copy of the enum could come from different builds.
             string? member = attribute.ConstructorArguments[0].Type?.GetMembers().OfType<IFieldSymbol>()
@@ -51,7 +53,7 @@ public sealed partial class XSaveThunkGenerator
             if (member is null || !System.Enum.TryParse(member, out XSaveInstruction instruction) || !System.Enum.IsDefined(typeof(XSaveInstruction), instruction))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownInstruction, location, name, instructionValue.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                return Fail(diagnostics);
+                return new ParseResult(null, diagnostics.ToEquatableArray(), Stub(syntax, method, context, "XSAVE007", freestanding));
             }
 
             if (!method.IsStatic)
@@ -78,7 +80,6 @@ public sealed partial class XSaveThunkGenerator
             }
 
             // The form follows the attribute: XSave.Runtime's, or the generator's own (XSAVE_FREESTANDING).
-            bool freestanding = attribute.AttributeClass?.Locations.Any(static l => l.SourceTree?.FilePath.EndsWith(FreestandingTypes.HintName, System.StringComparison.Ordinal) == true) == true;
             AreaPassing passing = AreaPassing.None;
             string firstName = string.Empty, secondName = string.Empty, maskName = string.Empty;
             if (!freestanding && Signature.IsPrivileged(instruction))
@@ -123,8 +124,6 @@ public sealed partial class XSaveThunkGenerator
                 ? new EquatableArray<DiagnosticInfo>([DiagnosticInfo.Create(DiagnosticDescriptors.FreestandingFormChosen, location, name)])
                 : EquatableArray<DiagnosticInfo>.Empty);
         }
-
-        private static ParseResult Fail(List<DiagnosticInfo> diagnostics) => new(null, diagnostics.ToEquatableArray());
 
         /// <summary>
         /// A throwing body for a refused partial declaration that must have one, where one can

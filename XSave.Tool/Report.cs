@@ -58,6 +58,8 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             new("FSW", $"0x{(ushort)legacy.Fsw:X4}  TOP={legacy.Top} {Flags((ulong)(legacy.Fsw & ~X87StatusWord.TopMask), typeof(X87StatusWord))}", "fsw", Hex((ushort)legacy.Fsw)),
             new("FTW (abridged)", $"0x{legacy.AbridgedFtw:X2}  ({System.Numerics.BitOperations.PopCount(legacy.AbridgedFtw)} of 8 registers in use)", "ftw", Hex(legacy.AbridgedFtw)),
             new("FOP / FIP / FDP", $"0x{legacy.Fop:X3} / 0x{legacy.Fip:X16} / 0x{legacy.Fdp:X16}", "fip", Hex(legacy.Fip)),
+            new("FOP", string.Empty, "fop", Hex(legacy.Fop), Text: false),
+            new("FDP", string.Empty, "fdp", Hex(legacy.Fdp), Text: false),
         };
         for (int i = 0; i < 8; i++)
         {
@@ -78,8 +80,10 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             new("MXCSR", $"0x{(uint)legacy.Mxcsr:X8}  {MxcsrText(legacy.Mxcsr)}", "mxcsr", Hex((uint)legacy.Mxcsr)),
             new("MXCSR_MASK", $"0x{(uint)legacy.MxcsrMask:X8}", "mxcsrMask", Hex((uint)legacy.MxcsrMask)),
         ]));
-        sections.Add(new("AVX", InitState: !inUse.HasFlag(XFeatures.Avx),
-            Enumerable.Range(0, 16).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList()));
+        // A YMM row's low half is the XMM register (SSE's); AVX holds only the upper halves.
+        sections.Add(new("AVX  (YMM: upper half AVX, low half XMM)", InitState: !inUse.HasFlag(XFeatures.Avx),
+            Enumerable.Range(0, 16).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList(),
+            InitNote: "(AVX in its init state: upper halves zero)"));
 
         if (Shows(XFeatures.Avx512Opmask))
         {
@@ -145,8 +149,12 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
     };
 }
 
-/// <summary>A group of items under one heading; <paramref name="InitState"/> marks a component XSTATE_BV says is in its init state.</summary>
-internal sealed record ReportSection(string Title, bool InitState, IReadOnlyList<ReportItem> Items);
+/// <summary>
+/// A group of items under one heading; <paramref name="InitState"/> marks a component XSTATE_BV
+/// says is in its init state, said with <paramref name="InitNote"/> where "(init state)" would
+/// claim more than the component holds.
+/// </summary>
+internal sealed record ReportSection(string Title, bool InitState, IReadOnlyList<ReportItem> Items, string InitNote = "(init state)");
 
 /// <summary>
 /// One fact: its label and text for people, its JSON name and value for scripts (a name ending

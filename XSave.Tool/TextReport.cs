@@ -16,7 +16,7 @@ internal static class TextReport
             }
 
             first = false;
-            output.WriteLine(style.Heading(section.Title + (section.InitState ? style.Dim("  (init state)") : string.Empty)));
+            output.WriteLine(style.Heading(section.Title + (section.InitState ? style.Dim("  " + section.InitNote) : string.Empty)));
             foreach (ReportItem item in section.Items)
             {
                 if (item.Text)

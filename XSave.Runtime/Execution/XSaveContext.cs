@@ -11,7 +11,8 @@ namespace XSave;
 /// context holds the compacted format, which skips components in their init state (faster); it
 /// restores on this CPU. A new context holds the processor's init state (FCW 0x037F: Windows
 /// starts threads at 0x027F, so start a Windows fiber from a saved state to keep its defaults).
-/// Use a context from one thread at a time.
+/// Use a context from one thread at a time. A context owns no native resource: its page is a
+/// pinned managed array, released by the garbage collector, so it is not <see cref="IDisposable"/>.
 /// </summary>
 public sealed unsafe class XSaveContext
 {

@@ -119,10 +119,12 @@ public class DiagnosticTests
     [TestCase("public static partial void Save(XSave.XSaveArea* a, uint mask)", "XSAVE004")]
     [TestCase("public partial void Save(XSave.XSaveArea* a)", "XSAVE001")]
     [TestCase("internal static partial ulong Read<T>(uint register) where T : struct", "XSAVE003")]
+    [TestCase("public static partial void Save(XSave.XSaveArea* a)", "XSAVE007")]
     public void A_refused_method_with_an_accessibility_modifier_gets_one_diagnostic_not_a_CS8795_too(string declaration, string id)
     {
+        string instruction = id switch { "XSAVE003" => "XSave.XSaveInstruction.XGetBv", "XSAVE007" => "(XSave.XSaveInstruction)42", _ => "XSave.XSaveInstruction.XSave" };
         string source = $$"""
-            namespace N { public unsafe partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.{{(id == "XSAVE003" ? "XGetBv" : "XSave")}})] {{declaration}}; } }
+            namespace N { public unsafe partial class C { [XSave.XSaveThunk({{instruction}})] {{declaration}}; } }
             """;
         Assert.That(GeneratorHarness.Errors(GeneratorHarness.Compile(source)).Select(e => e.Id), Has.Member("CS8795"), "without the generator the compiler wants a body");
         Single(source, id);

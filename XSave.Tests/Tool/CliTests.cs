@@ -199,6 +199,10 @@ public class CliTests
             Assert.That(root.GetProperty("layout").GetString(), Is.EqualTo(XSaveLayout.Current!.Name));
             Assert.That(root.GetProperty("ymm").GetArrayLength(), Is.EqualTo(16));
             Assert.That(root.GetProperty("st").GetArrayLength(), Is.EqualTo(8));
+            foreach (string field in new[] { "fcw", "fsw", "ftw", "fop", "fip", "fdp", "mxcsr" })
+            {
+                Assert.That(root.TryGetProperty(field, out _), field);
+            }
         }
         finally
         {
