@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 
 namespace XSave.Tool;
 
@@ -17,8 +19,9 @@ internal static class Cli
           xsave pid PID [--json]       print every thread of a running process, each stopped
                                        briefly (Linux: ptrace; Windows: SuspendThread and
                                        GetThreadContext; read-only)
-          xsave thunks [ASSEMBLY.dll]  print the machine code the generator assembled: this tool's
-                                       own as mapped, or the [XSaveThunk] thunks of an assembly
+          xsave thunks [ASSEMBLY.dll]  decode the machine code the generator assembled from its bytes
+                                       (this tool's own as mapped, or an assembly's [XSaveThunk]
+                                       thunks) and check it against the stored listing
           xsave help | --help | -h     this text
           xsave --version              the tool's version
 
@@ -99,7 +102,7 @@ internal static class Cli
                 _ => Thunks(output, style),
             };
         }
-        catch (Exception e) when (e is PlatformNotSupportedException or InvalidXSaveImageException or InvalidXSaveAreaException or IOException or UnauthorizedAccessException or BadImageFormatException or ThreadTracingException)
+        catch (Exception e) when (e is PlatformNotSupportedException or InvalidXSaveImageException or InvalidXSaveAreaException or IOException or UnauthorizedAccessException or BadImageFormatException or ThreadTracingException or InvalidDataException)
         {
             return Fail(errors, json, e.Message, 1);
         }
@@ -244,21 +247,34 @@ internal static class Cli
         return 0;
     }
 
-    private static int Thunks(TextWriter output, Style style)
+    // Each mapping's bytes, decoded where they are mapped, checked against the listing recorded with them.
+    private static unsafe int Thunks(TextWriter output, Style style)
     {
         _ = XSaveArea.EnabledFeatures; // the first thunk call maps the runtime's page
+        int differences = 0;
         foreach (ExecutableMapping mapping in ExecutableMemory.Mappings)
         {
             output.WriteLine(style.Heading($"{mapping.Owner} at 0x{mapping.Address:X}, {mapping.Length} bytes, read+execute"));
-            output.Write(mapping.Listing);
+            if (mapping.Listing.Length == 0)
+            {
+                output.WriteLine("  (mapped without a listing: nothing says where its instructions start)");
+                continue;
+            }
+
+            differences += ThunkDisassembly.Write(new ReadOnlySpan<byte>((void*)mapping.Address, mapping.Length), mapping.Listing, output, style);
         }
 
-        return 0;
+        return ThrowIfDiffering(differences, "mapped bytes");
     }
 
+    private static int ThrowIfDiffering(int differences, string bytes) => differences == 0
+        ? 0
+        : throw new InvalidDataException($"{differences} line(s) of the stored listing differ from the {bytes} (each marked above with the line the listing stores).");
+
     /// <summary>
-    /// The thunks an application assembly carries: the listing its generated page keeps as a
-    /// constant, read from the metadata (nothing is loaded or run, so any assembly on any CPU).
+    /// The thunks an application assembly carries, read from the metadata (nothing is loaded or
+    /// run, so any assembly on any CPU): the bytes of its generated page for this OS's calling
+    /// convention, decoded, checked against the listing the page keeps as a constant.
     /// </summary>
     private static int AssemblyThunks(string path, TextWriter output, Style style)
     {
@@ -268,7 +284,7 @@ internal static class Cli
         }
 
         using FileStream stream = File.OpenRead(path);
-        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        using var pe = new PEReader(stream);
         bool hasMetadata;
         try
         {
@@ -284,32 +300,46 @@ internal static class Cli
             throw new BadImageFormatException($"'{path}' is not a .NET assembly: 'xsave thunks' reads the [XSaveThunk] thunks an assembly carries.");
         }
 
-        System.Reflection.Metadata.MetadataReader metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
-        string listingField = OperatingSystem.IsWindows() ? "WindowsListing" : "SystemVListing";
-        foreach (var typeHandle in metadata.TypeDefinitions)
+        MetadataReader metadata = pe.GetMetadataReader();
+        string convention = OperatingSystem.IsWindows() ? "Windows" : "SystemV";
+        foreach (TypeDefinitionHandle typeHandle in metadata.TypeDefinitions)
         {
-            var type = metadata.GetTypeDefinition(typeHandle);
+            TypeDefinition type = metadata.GetTypeDefinition(typeHandle);
             string typeName = metadata.GetString(type.Name);
             if (typeName != "XSaveThunkPage" && !typeName.EndsWith("__XSaveThunkPage", StringComparison.Ordinal))
             {
                 continue; // the generated page is file-local: its metadata name is decorated
             }
 
-            foreach (var fieldHandle in type.GetFields())
+            string? listing = ConstantString(metadata, type, convention + "Listing");
+            if (listing is null)
             {
-                var field = metadata.GetFieldDefinition(fieldHandle);
-                if (metadata.GetString(field.Name) == listingField && !field.GetDefaultValue().IsNil)
-                {
-                    var blob = metadata.GetBlobReader(metadata.GetConstant(field.GetDefaultValue()).Value);
-                    string assembly = metadata.GetString(metadata.GetAssemblyDefinition().Name);
-                    output.WriteLine(style.Heading($"{assembly} ({path}): [XSaveThunk] thunks, {(OperatingSystem.IsWindows() ? "Windows" : "System V")} calling convention"));
-                    output.Write(blob.ReadUTF16(blob.Length));
-                    return 0;
-                }
+                continue;
             }
+
+            byte[] page = AssemblyPage.Read(pe, metadata, type, "get_" + convention)
+                ?? throw new BadImageFormatException($"'{path}' keeps a thunk listing, but its page's bytes are not where the generator puts them (the {convention} property's static data).");
+            string assembly = metadata.GetString(metadata.GetAssemblyDefinition().Name);
+            output.WriteLine(style.Heading($"{assembly} ({path}): [XSaveThunk] thunks, {(OperatingSystem.IsWindows() ? "Windows" : "System V")} calling convention, {page.Length} bytes, decoded"));
+            return ThrowIfDiffering(ThunkDisassembly.Write(page, listing, output, style), "assembly's bytes");
         }
 
         output.WriteLine($"{path} carries no [XSaveThunk] thunks.");
         return 0;
+    }
+
+    private static string? ConstantString(MetadataReader metadata, TypeDefinition type, string name)
+    {
+        foreach (FieldDefinitionHandle fieldHandle in type.GetFields())
+        {
+            FieldDefinition field = metadata.GetFieldDefinition(fieldHandle);
+            if (metadata.GetString(field.Name) == name && !field.GetDefaultValue().IsNil)
+            {
+                BlobReader blob = metadata.GetBlobReader(metadata.GetConstant(field.GetDefaultValue()).Value);
+                return blob.ReadUTF16(blob.Length);
+            }
+        }
+
+        return null;
     }
 }

@@ -176,6 +176,49 @@ public class CliTests
     }
 
     [Test]
+    public void Thunks_of_an_assembly_are_decoded_from_its_bytes_and_a_patched_byte_shows_and_fails()
+    {
+        string original = typeof(CliTests).Assembly.Location;
+        string patched = Path.Combine(Path.GetTempPath(), $"xsave-patched-{Environment.ProcessId}.dll");
+        byte[] image = File.ReadAllBytes(original);
+        // The first thunk of this convention's page: mov eax,0A02FFh (the mask); xor edx,edx; xsave64 [rdi or rcx].
+        byte[] first = Convert.FromHexString(OperatingSystem.IsWindows() ? "B8FF020A0031D2480FAE21" : "B8FF020A0031D2480FAE27");
+        int at = image.AsSpan().IndexOf(first);
+        Assert.That(at, Is.Positive, "the page's first thunk is in the file");
+        image.AsSpan(at + 1, 4).Fill(0xFF);
+        File.WriteAllBytes(patched, image);
+        try
+        {
+            var (exit, output, errors) = Run("thunks", original);
+            Assert.That(exit, Is.Zero, errors);
+            Assert.That(output, Does.Contain("mov eax,0A02FFh").And.Not.Contain("stored listing says"));
+            var (patchedExit, patchedOutput, patchedErrors) = Run("thunks", patched);
+            Assert.Multiple(() =>
+            {
+                Assert.That(patchedExit, Is.EqualTo(1));
+                Assert.That(patchedOutput, Does.Contain("B8FFFFFFFF          mov eax,0FFFFFFFFh").And.Contain("the stored listing says: 0000  B8FF020A00          mov eax,0A02FFh"));
+                Assert.That(patchedErrors, Does.Contain("1 line(s) of the stored listing differ from the assembly's bytes"));
+            });
+        }
+        finally
+        {
+            File.Delete(patched);
+        }
+    }
+
+    [Test]
+    public void A_listing_that_disagrees_with_the_bytes_is_shown_beside_what_they_decode_to()
+    {
+        var output = new StringWriter();
+        int differences = ThunkDisassembly.Write([0x90, 0xC3], "0x0000 Fake (XSave)\n  0000  90                  nop\n  0001  CC                  int3\n", output, Style.Plain);
+        Assert.Multiple(() =>
+        {
+            Assert.That(differences, Is.EqualTo(1));
+            Assert.That(output.ToString(), Does.Contain("  0000  90                  nop\n  0001  C3                  ret\n").And.Contain("the stored listing says: 0001  CC                  int3"));
+        });
+    }
+
+    [Test]
     public void Version_is_printed()
     {
         var (exit, output, _) = Run("--version");
@@ -217,9 +260,9 @@ public class CliTests
         var (exit, output, _) = Run("show");
         Assert.That(exit, Is.Zero);
         Assert.That(output, Does.Contain("MXCSR").And.Contain("YMM15").And.Not.Contain("\u001b["));
-        var (thunksExit, listing, _) = Run("thunks");
-        Assert.That(thunksExit, Is.Zero);
-        Assert.That(listing, Does.Contain("xrstor64"));
+        var (thunksExit, listing, thunksErrors) = Run("thunks");
+        Assert.That(thunksExit, Is.Zero, thunksErrors);
+        Assert.That(listing, Does.Contain("xrstor64").And.Not.Contain("stored listing says"), "the mapped bytes decode to their listing");
     }
 
     [Test]
