@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 
@@ -149,53 +151,44 @@ internal static class Cli
         return 0;
     }
 
+    private const int LargestImage = 1 << 20; // far beyond any XSAVE image (AMX makes 11 KiB)
+
     private static int Read(string path, TextWriter output, Style style, bool json)
     {
-        if (Directory.Exists(path))
-        {
-            throw new IOException($"'{path}' is a directory; 'xsave read' takes a file: a saved area, an XSAVE image or a Linux core file.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new IOException($"'{path}' does not exist.");
-        }
-
-        byte[] bytes;
+        using CoreInput input = CoreInput.Open(path);
         try
         {
-            // A core is read by its headers and notes alone (it can be tens of gigabytes); an
-            // image is small, and read whole.
-            using (FileStream file = File.OpenRead(path))
+            if (input.IsElf)
             {
-                Span<byte> magic = stackalloc byte[4];
-                if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("\u007FELF"u8))
+                // A core is read by its headers and notes alone (it can be tens of gigabytes).
+                var reports = new List<Report>();
+                foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(input.Stream))
                 {
-                    foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(file))
-                    {
-                        Describe(output, style, json, thread.State, $"{path}, thread {thread.ThreadId}");
-                    }
-
-                    return 0;
+                    reports.Add(Report.Of(thread.State.Area, $"{path}, thread {thread.ThreadId}", thread.State.Xcr0, thread.State, new ThreadFacts(thread.ThreadId, thread.Signal)));
                 }
+
+                DescribeThreads(output, style, json, [("source", path), ("compression", input.Compression.ToString())], reports);
+                return 0;
             }
 
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw new IOException($"'{path}' cannot be read: permission denied.");
-        }
+            byte[] bytes = input.ReadAll(LargestImage);
+            if (bytes.Length == 0)
+            {
+                throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
+            }
 
-        if (bytes.Length == 0)
-        {
-            throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
+            Describe(output, style, json, XSaveImage.Parse(bytes), path);
+            return 0;
         }
-
-        Describe(output, style, json, XSaveImage.Parse(bytes), path);
-        return 0;
+        catch (Exception e) when (input.Compression != CoreCompression.None && e is not (InvalidXSaveImageException or IOException))
+        {
+            // Each decoder has exceptions of its own for corrupt data.
+            throw new IOException($"The {input.Compression} data of '{path}' could not be decompressed ({e.Message}); '{CoreCompressionFormat.DecompressCommand(input.Compression).Replace("FILE", path, StringComparison.Ordinal)}' may say more.");
+        }
     }
 
+    // Every thread of the process that exists while it is read: one that ends meanwhile is named
+    // and skipped, and every thread stopped is let go (TracedThread.Dispose) whatever happens.
     private static int ReadProcess(int pid, TextWriter output, Style style, bool json)
     {
         if (pid == Environment.ProcessId)
@@ -203,18 +196,64 @@ internal static class Cli
             throw new IOException($"Process {pid} is this one: 'xsave pid' stops another process's threads to read them; 'xsave show' shows this thread.");
         }
 
+        ThrowIfZombie(pid);
+        var reports = new List<Report>();
+        var gone = new List<object>();
         foreach (int thread in ProcessThreads.Of(pid))
         {
-            XSaveImage state;
-            using (TracedThread traced = TracedThread.Attach(thread)) // stopped only while it is read
+            try
             {
-                state = traced.ReadState();
-            }
+                XSaveImage state;
+                using (TracedThread traced = TracedThread.Attach(thread)) // stopped only while it is read
+                {
+                    state = traced.ReadState();
+                }
 
-            Describe(output, style, json, state, $"process {pid}, thread {thread}");
+                reports.Add(Report.Of(state.Area, $"process {pid}, thread {thread}", state.Xcr0, state, new ThreadFacts(thread, 0)));
+            }
+            catch (ThreadTracingException e) when (ProcessThreads.HasEnded(pid, thread, e))
+            {
+                gone.Add(new Dictionary<string, object> { ["id"] = (double)thread, ["reason"] = "ended while being read" });
+            }
+        }
+
+        if (reports.Count == 0)
+        {
+            throw new IOException($"Every thread of process {pid} ended before it could be read.");
+        }
+
+        DescribeThreads(output, style, json, [("source", $"process {pid}"), ("ended", gone)], reports);
+        if (!json && gone.Count > 0)
+        {
+            output.WriteLine($"{gone.Count} thread(s) ended while being read: {string.Join(", ", gone.Select(g => ((Dictionary<string, object>)g)["id"]))}.");
         }
 
         return 0;
+    }
+
+    private static void ThrowIfZombie(int pid)
+    {
+        string status = $"/proc/{pid}/status";
+        if (OperatingSystem.IsLinux() && File.Exists(status)
+            && File.ReadLines(status).FirstOrDefault(l => l.StartsWith("State:", StringComparison.Ordinal)) is { } state && state.Contains('Z'))
+        {
+            throw new IOException($"Process {pid} is a zombie: it has exited, holds no thread state, and waits for its parent to reap it.");
+        }
+    }
+
+    private static void DescribeThreads(TextWriter output, Style style, bool json, IReadOnlyList<(string Name, object Value)> facts, List<Report> threads)
+    {
+        if (json)
+        {
+            JsonReport.WriteThreads(output, facts, threads);
+            return;
+        }
+
+        foreach (Report thread in threads)
+        {
+            TextReport.Write(output, style, thread);
+            output.WriteLine();
+        }
     }
 
     private static void Describe(TextWriter output, Style style, bool json, XSaveImage image, string source)

@@ -10,7 +10,43 @@ internal static class JsonReport
     /// <summary>Text as written (apostrophes, non-ASCII): this JSON goes to scripts and terminals, never into HTML.</summary>
     public static readonly System.Text.Encodings.Web.JavaScriptEncoder Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
-    public static void Write(TextWriter output, Report report)
+    public static void Write(TextWriter output, Report report) => Document(output, json => WriteObject(json, report));
+
+    /// <summary>
+    /// Several threads as one document: <c>{"source", …facts, "threads": [report, …]}</c>, each
+    /// thread's object as <see cref="Write"/> writes one state (with its "id" and "signal").
+    /// </summary>
+    public static void WriteThreads(TextWriter output, IReadOnlyList<(string Name, object Value)> facts, IEnumerable<Report> threads) => Document(output, json =>
+    {
+        json.WriteStartObject();
+        foreach (var (name, value) in facts)
+        {
+            json.WritePropertyName(name);
+            WriteValue(json, value);
+        }
+
+        json.WriteStartArray("threads");
+        foreach (Report thread in threads)
+        {
+            WriteObject(json, thread);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    });
+
+    private static void Document(TextWriter output, System.Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = Encoder }))
+        {
+            write(json);
+        }
+
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static void WriteObject(Utf8JsonWriter json, Report report)
     {
         // Items of one array ("st[]") are gathered first, in order, so each array is written once.
         var arrays = new Dictionary<string, List<object>>();
@@ -37,20 +73,14 @@ internal static class JsonReport
             }
         }
 
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = Encoder }))
+        json.WriteStartObject();
+        foreach (var (name, value) in order)
         {
-            json.WriteStartObject();
-            foreach (var (name, value) in order)
-            {
-                json.WritePropertyName(name);
-                WriteValue(json, value ?? arrays[name]);
-            }
-
-            json.WriteEndObject();
+            json.WritePropertyName(name);
+            WriteValue(json, value ?? arrays[name]);
         }
 
-        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        json.WriteEndObject();
     }
 
     private static void WriteValue(Utf8JsonWriter json, object value)
@@ -62,6 +92,9 @@ internal static class JsonReport
                 break;
             case double number:
                 json.WriteNumberValue(number);
+                break;
+            case bool flag:
+                json.WriteBooleanValue(flag);
                 break;
             case Dictionary<string, object> fields:
                 json.WriteStartObject();

@@ -25,6 +25,26 @@ internal static unsafe partial class ProcessThreads
         return threads;
     }
 
+    /// <summary>
+    /// True when <paramref name="failure"/> came from <paramref name="thread"/> having ended (it is
+    /// no longer among the process's threads), not from a reason to report.
+    /// </summary>
+    public static bool HasEnded(int pid, int thread, ThreadTracingException failure) =>
+        (failure.ErrorNumber == 3 /* ESRCH */ || failure.ErrorNumber == 87 /* ERROR_INVALID_PARAMETER */ || failure.Operation == "waitpid")
+        && !IsThreadOf(pid, thread);
+
+    private static bool IsThreadOf(int pid, int thread)
+    {
+        try
+        {
+            return Array.IndexOf(OperatingSystem.IsLinux() ? FromProc(pid) : FromToolhelp(pid), thread) >= 0;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     private static int[] FromProc(int pid)
     {
         string tasks = $"/proc/{pid}/task";

@@ -15,14 +15,26 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
     /// saved under where known (the live CPU's, or the image's): components it does not enable
     /// are not shown, rather than shown as zeros.
     /// </summary>
-    public static Report Of(XSaveArea area, string source, XFeatures? enabled, XSaveImage? image)
+    public static Report Of(XSaveArea area, string source, XFeatures? enabled, XSaveImage? image, ThreadFacts? thread = null)
     {
         XSaveHeader header = area.Header;
         LegacyRegion legacy = area.Legacy;
         XFeatures inUse = header.XStateBv;
+        bool legacyOnly = image?.Format == XSaveImageFormat.FxSave;
+        enabled = legacyOnly ? XFeatures.X87 | XFeatures.Sse : enabled; // nothing else was recorded: show nothing else
         bool Shows(XFeatures feature) => area.Layout?.Slot(feature) is not null && (enabled is not { } xcr0 || xcr0.HasFlag(feature));
 
         var state = new List<ReportItem> { new("source", source, "source", source) };
+        if (thread is not null)
+        {
+            state.Add(new("thread", thread.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "id", (double)thread.Id));
+            state.Add(new("signal", thread.Signal == 0 ? "none recorded" : $"{thread.Signal} ({SignalName(thread.Signal)})", "signal", (double)thread.Signal));
+        }
+
+        if (legacyOnly)
+        {
+            state.Add(new("recorded", "the legacy region only (x87, MXCSR, XMM): the producer recorded no AVX or later state", "legacyOnly", true));
+        }
         if (image is not null)
         {
             state.Add(new("format", $"{image.Format}, {image.Length} bytes", "format", image.Format.ToString()));
@@ -80,10 +92,18 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             new("MXCSR", $"0x{(uint)legacy.Mxcsr:X8}  {MxcsrText(legacy.Mxcsr)}", "mxcsr", Hex((uint)legacy.Mxcsr)),
             new("MXCSR_MASK", $"0x{(uint)legacy.MxcsrMask:X8}", "mxcsrMask", Hex((uint)legacy.MxcsrMask)),
         ]));
-        // A YMM row's low half is the XMM register (SSE's); AVX holds only the upper halves.
-        sections.Add(new("AVX  (YMM: upper half AVX, low half XMM)", InitState: !inUse.HasFlag(XFeatures.Avx),
-            Enumerable.Range(0, 16).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList(),
-            InitNote: "(AVX in its init state: upper halves zero)"));
+        if (Shows(XFeatures.Avx))
+        {
+            // A YMM row's low half is the XMM register (SSE's); AVX holds only the upper halves.
+            sections.Add(new("AVX  (YMM: upper half AVX, low half XMM)", InitState: !inUse.HasFlag(XFeatures.Avx),
+                Enumerable.Range(0, 16).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList(),
+                InitNote: "(AVX in its init state: upper halves zero)"));
+        }
+        else
+        {
+            sections.Add(new("XMM", InitState: !inUse.HasFlag(XFeatures.Sse),
+                Enumerable.Range(0, 16).Select(i => new ReportItem($"XMM{i}", legacy.Xmm[i].ToString(), "xmm[]", legacy.Xmm[i].ToString())).ToList()));
+        }
 
         if (Shows(XFeatures.Avx512Opmask))
         {
@@ -118,6 +138,25 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
 
     private static string Hex(ulong value) => $"0x{value:X}";
 
+    private static string SignalName(int signal) => signal switch
+    {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        19 => "SIGSTOP",
+        31 => "SIGSYS",
+        _ => "signal " + signal.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     private static string Flags(ulong bits, Type type) => string.Join(" ", Enumerable.Range(0, 64)
         .Where(i => (bits & (1UL << i)) != 0)
         .Select(i => FlagName(type, 1UL << i) ?? $"bit{i}"));
@@ -148,6 +187,9 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
         _ => "toward zero",
     };
 }
+
+/// <summary>A thread's identity in a core or a live process: its id, the signal that stopped it (0: none recorded).</summary>
+internal sealed record ThreadFacts(int Id, int Signal);
 
 /// <summary>
 /// A group of items under one heading; <paramref name="InitState"/> marks a component XSTATE_BV

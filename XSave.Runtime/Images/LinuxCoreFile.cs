@@ -7,29 +7,47 @@ namespace XSave;
 
 /// <summary>
 /// Reads the extended state of every thread from a Linux x86-64 ELF core file: each thread's
-/// <c>NT_PRSTATUS</c> note (its id) is followed by its <c>NT_X86_XSTATE</c> note (its XSAVE image).
-/// Linux 6.x also writes one <c>NT_X86_XSAVE_LAYOUT</c> note, the kernel's own statement of where
-/// each component lies; when present it locates every thread's components, else the layout is
-/// inferred from XCR0 and the image's size (<see cref="XSaveImage.Parse"/>). Plain C#: cores from
-/// x86 machines can be read on any host.
+/// <c>NT_PRSTATUS</c> note (its id and signal) is followed by its <c>NT_X86_XSTATE</c> note (its
+/// XSAVE image) and its <c>NT_PRFPREG</c> (the 512-byte FXSAVE legacy region). A thread with only
+/// the latter, as .NET's createdump writes them, is read as legacy-only
+/// (<see cref="ThreadState.IsLegacyOnly"/>). Linux 6.x also writes one <c>NT_X86_XSAVE_LAYOUT</c>
+/// note, the kernel's own statement of where each component lies; when present it locates every
+/// thread's components, else the layout is inferred from XCR0 and the image's size
+/// (<see cref="XSaveImage.Parse"/>). Plain C#: cores from x86 machines can be read on any host,
+/// from files, memory or any readable stream (a pipe, a decompressing stream).
 /// </summary>
 public static class LinuxCoreFile
 {
-    private const uint NtPrStatus = 1, NtX86XState = 0x202, NtX86XSaveLayout = 0x205; // include/uapi/linux/elf.h
+    private const uint NtPrStatus = 1, NtPrFpReg = 2, NtX86XState = 0x202, NtX86XSaveLayout = 0x205; // include/uapi/linux/elf.h
     private const int LayoutEntrySize = 16;                  // struct x86_xfeat_component: type, size, offset, flags (u32 each)
-    private const int PrStatusPidOffset = 32;                // struct elf_prstatus: pr_pid after siginfo, cursig, sigpend, sighold
+    private const int PrStatusSignalOffset = 12;             // struct elf_prstatus: pr_cursig (short) after struct elf_siginfo (three ints)
+    private const int PrStatusPidOffset = 32;                // pr_pid after siginfo, cursig, sigpend, sighold
 
     /// <summary>One thread's state in a core file.</summary>
     /// <param name="ThreadId">The thread's id (pr_pid of its NT_PRSTATUS), or 0 if no status preceded it.</param>
-    /// <param name="State">Its NT_X86_XSTATE image.</param>
-    public sealed record ThreadState(int ThreadId, XSaveImage State);
+    /// <param name="State">Its NT_X86_XSTATE image, or for a legacy-only thread its NT_PRFPREG (format <see cref="XSaveImageFormat.FxSave"/>).</param>
+    public sealed record ThreadState(int ThreadId, XSaveImage State)
+    {
+        /// <summary>The signal that stopped the thread (pr_cursig of its NT_PRSTATUS), or 0 when the producer recorded none.</summary>
+        public int Signal { get; init; }
 
-    /// <summary>Every thread's NT_X86_XSTATE, in the order the core lists them.</summary>
+        /// <summary>
+        /// True when the core holds only the thread's NT_PRFPREG: x87, MXCSR and XMM0–15. The
+        /// producer recorded no AVX or later state, so YMM upper halves, AVX-512 and PKRU are
+        /// unknown (not zero).
+        /// </summary>
+        public bool IsLegacyOnly => State.Format == XSaveImageFormat.FxSave;
+
+        /// <summary>The thread's NT_PRFPREG description when the core has one beside NT_X86_XSTATE (for comparing the two).</summary>
+        internal byte[]? LegacyNote { get; init; }
+    }
+
+    /// <summary>Every thread's state, in the order the core lists them.</summary>
     /// <param name="core">The whole core file.</param>
-    /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core, a malformed note, or a malformed image.</exception>
+    /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core (a compressed one is named), a malformed note, a malformed image, or no thread state at all.</exception>
     public static IReadOnlyList<ThreadState> ReadThreads(ReadOnlySpan<byte> core)
     {
-        var (phoff, phentsize, phnum) = ElfHeader(core[..Math.Min(core.Length, ElfHeaderSize)], (ulong)core.Length);
+        var (phoff, phentsize, phnum) = ElfHeader(core[..Math.Min(core.Length, ElfHeaderSize)]);
         var segments = new List<byte[]>();
         for (int i = 0; i < phnum; i++)
         {
@@ -44,12 +62,12 @@ public static class LinuxCoreFile
     }
 
     /// <summary>
-    /// Every thread's NT_X86_XSTATE from a core file on disk, reading only the ELF and program
+    /// Every thread's state from a core file on disk, reading only the ELF and program
     /// headers and the PT_NOTE segments: memory bounded by the notes, time independent of the
     /// core's size (cores of server processes run to tens of gigabytes).
     /// </summary>
     /// <param name="path">The core file.</param>
-    /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core, a malformed note, or a malformed image.</exception>
+    /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core (a compressed one is named), a malformed note, a malformed image, or no thread state at all.</exception>
     /// <exception cref="IOException">The path is a directory, or the file cannot be read.</exception>
     public static IReadOnlyList<ThreadState> ReadThreads(string path)
     {
@@ -62,21 +80,33 @@ public static class LinuxCoreFile
         return ReadThreads(stream);
     }
 
-    /// <summary>As <see cref="ReadThreads(string)"/>, from a seekable stream positioned anywhere.</summary>
-    /// <param name="core">The core file, readable and seekable.</param>
-    /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core, a malformed note, or a malformed image.</exception>
+    /// <summary>
+    /// As <see cref="ReadThreads(string)"/>, from any readable stream: a file, a pipe, standard
+    /// input, a decompressing stream. It reads forward from where the stream stands (the start of
+    /// the core), through the program headers to the last PT_NOTE segment, keeping only the notes,
+    /// and stops there; a seekable stream skips the bytes between by seeking.
+    /// </summary>
+    /// <param name="core">The core, positioned at its first byte.</param>
+    /// <exception cref="InvalidXSaveImageException">Not a 64-bit little-endian ELF core (a compressed one is named), a malformed note, a malformed image, or no thread state at all.</exception>
     public static IReadOnlyList<ThreadState> ReadThreads(Stream core)
     {
-        ulong length = (ulong)core.Length;
-        var (phoff, phentsize, phnum) = ElfHeader(ReadAt(core, 0, Math.Min(length, ElfHeaderSize), "ELF header"), length);
-        var segments = new List<byte[]>();
+        var reader = new CoreStreamReader(core);
+        var (phoff, phentsize, phnum) = ElfHeader(reader.Read(0, ElfHeaderSize, "ELF header", allowShort: true));
+        var notes = new List<(ulong Offset, ulong Length)>();
         for (int i = 0; i < phnum; i++)
         {
-            byte[] header = ReadAt(core, phoff + ((ulong)i * (ulong)phentsize), ProgramHeaderSize, "program header");
+            byte[] header = reader.Read(phoff + ((ulong)i * (ulong)phentsize), ProgramHeaderSize, "program header");
             if (NoteSegment(header) is { } note)
             {
-                segments.Add(ReadAt(core, note.Offset, note.Length, "PT_NOTE segment"));
+                notes.Add(note);
             }
+        }
+
+        notes.Sort(); // in file order, so that a stream need not go back
+        var segments = new List<byte[]>(notes.Count);
+        foreach (var (offset, length) in notes)
+        {
+            segments.Add(reader.Read(offset, length, "PT_NOTE segment"));
         }
 
         return FromNoteSegments(segments);
@@ -84,8 +114,13 @@ public static class LinuxCoreFile
 
     private const int ElfHeaderSize = 64, ProgramHeaderSize = 56;
 
-    private static (ulong Phoff, int Phentsize, int Phnum) ElfHeader(ReadOnlySpan<byte> header, ulong fileLength)
+    private static (ulong Phoff, int Phentsize, int Phnum) ElfHeader(ReadOnlySpan<byte> header)
     {
+        if (CoreCompressionFormat.Detect(header) is var compression and not CoreCompression.None)
+        {
+            throw new InvalidXSaveImageException("ELF header", $"The data is {compression}-compressed, not an ELF core: decompress it ({CoreCompressionFormat.DecompressCommand(compression)}), or pass a decompressing stream.");
+        }
+
         if (header.Length < ElfHeaderSize || !header[..4].SequenceEqual("\u007FELF"u8) || header[4] != 2 || header[5] != 1)
         {
             throw new InvalidXSaveImageException("ELF header", "Not a 64-bit little-endian ELF file.");
@@ -104,20 +139,6 @@ public static class LinuxCoreFile
             ? (BinaryPrimitives.ReadUInt64LittleEndian(programHeader[8..]), BinaryPrimitives.ReadUInt64LittleEndian(programHeader[32..]))
             : null;
 
-    private static byte[] ReadAt(Stream stream, ulong offset, ulong length, string what)
-    {
-        ulong fileLength = (ulong)stream.Length;
-        if (offset > fileLength || length > fileLength - offset || length > int.MaxValue)
-        {
-            throw new InvalidXSaveImageException(what, $"The {what} at {offset} ({length} bytes) lies past the end of the {fileLength}-byte file.");
-        }
-
-        byte[] bytes = new byte[length];
-        stream.Position = (long)offset;
-        stream.ReadExactly(bytes);
-        return bytes;
-    }
-
     // The layout note follows the threads' notes: the images are parsed once every note is read.
     private static List<ThreadState> FromNoteSegments(List<byte[]> segments)
     {
@@ -127,10 +148,26 @@ public static class LinuxCoreFile
             ReadNotes(segments[i], i, notes);
         }
 
-        var threads = new List<ThreadState>(notes.States.Count);
-        foreach (var (threadId, segment, offset, length) in notes.States)
+        var threads = new List<ThreadState>(notes.Threads.Count);
+        foreach (CoreNotes.Thread thread in notes.Threads)
         {
-            threads.Add(new ThreadState(threadId, XSaveImage.ParseWithSource(segments[segment].AsSpan(offset, length), notes.Layout, LayoutSource.KernelNote)));
+            byte[]? legacy = thread.FpRegs is var (fpSegment, fpOffset, fpLength) && fpLength >= LegacyRegion.Size
+                ? segments[fpSegment].AsSpan(fpOffset, LegacyRegion.Size).ToArray()
+                : null;
+            if (thread.XState is var (segment, offset, length))
+            {
+                XSaveImage state = XSaveImage.ParseWithSource(segments[segment].AsSpan(offset, length), notes.Layout, LayoutSource.KernelNote);
+                threads.Add(new ThreadState(thread.Id, state) { Signal = thread.Signal, LegacyNote = legacy });
+            }
+            else if (legacy is not null)
+            {
+                threads.Add(new ThreadState(thread.Id, XSaveImage.Parse(legacy)) { Signal = thread.Signal });
+            }
+        }
+
+        if (threads.Count == 0)
+        {
+            throw new InvalidXSaveImageException("notes", $"The core holds no thread's floating-point state: its notes are {notes.Inventory()}. Reading a thread needs its NT_X86_XSTATE (the kernel and gdb write one per thread) or at least its NT_PRFPREG (the legacy x87 and SSE state, as .NET's createdump writes).");
         }
 
         return threads;
@@ -172,15 +209,57 @@ public static class LinuxCoreFile
 
     private sealed class CoreNotes
     {
-        public List<(int ThreadId, int Segment, int Offset, int Length)> States { get; } = [];
+        public sealed class Thread(int id, int signal)
+        {
+            public int Id { get; } = id;
+
+            public int Signal { get; } = signal;
+
+            public (int Segment, int Offset, int Length)? XState { get; set; }
+
+            public (int Segment, int Offset, int Length)? FpRegs { get; set; }
+        }
+
+        public List<Thread> Threads { get; } = [];
 
         public XSaveLayout? Layout { get; set; }
+
+        public SortedDictionary<uint, int> Counts { get; } = [];
+
+        // The notes a thread's state comes after; those before any NT_PRSTATUS belong to thread 0.
+        public Thread Current => Threads.Count > 0 ? Threads[^1] : Add(0, 0);
+
+        public Thread Add(int id, int signal)
+        {
+            Threads.Add(new Thread(id, signal));
+            return Threads[^1];
+        }
+
+        public string Inventory() => Counts.Count == 0
+            ? "none at all"
+            : string.Join(", ", System.Linq.Enumerable.Select(Counts, c => $"{NoteName(c.Key)} ×{c.Value}"));
     }
+
+    private static string NoteName(uint type) => type switch
+    {
+        NtPrStatus => "NT_PRSTATUS",
+        NtPrFpReg => "NT_PRFPREG",
+        3 => "NT_PRPSINFO",
+        4 => "NT_TASKSTRUCT",
+        6 => "NT_AUXV",
+        0x200 => "NT_386_TLS",
+        0x201 => "NT_386_IOPERM",
+        NtX86XState => "NT_X86_XSTATE",
+        0x204 => "NT_X86_SHSTK",
+        NtX86XSaveLayout => "NT_X86_XSAVE_LAYOUT",
+        0x46494C45 => "NT_FILE",
+        0x53494749 => "NT_SIGINFO",
+        _ => $"type 0x{type:X}",
+    };
 
     private static void ReadNotes(ReadOnlySpan<byte> notes, int segment, CoreNotes found)
     {
         int consumed = 0;
-        int threadId = 0;
         while (notes.Length >= 12)
         {
             uint nameSize = BinaryPrimitives.ReadUInt32LittleEndian(notes), descriptionSize = BinaryPrimitives.ReadUInt32LittleEndian(notes[4..]);
@@ -192,13 +271,18 @@ public static class LinuxCoreFile
             }
 
             ReadOnlySpan<byte> description = notes.Slice((int)descriptionStart, (int)descriptionSize);
+            found.Counts[type] = found.Counts.GetValueOrDefault(type) + 1;
             if (type == NtPrStatus && description.Length >= PrStatusPidOffset + 4)
             {
-                threadId = BinaryPrimitives.ReadInt32LittleEndian(description[PrStatusPidOffset..]);
+                found.Add(BinaryPrimitives.ReadInt32LittleEndian(description[PrStatusPidOffset..]), BinaryPrimitives.ReadInt16LittleEndian(description[PrStatusSignalOffset..]));
             }
             else if (type == NtX86XState)
             {
-                found.States.Add((threadId, segment, consumed + (int)descriptionStart, description.Length));
+                found.Current.XState = (segment, consumed + (int)descriptionStart, description.Length);
+            }
+            else if (type == NtPrFpReg)
+            {
+                found.Current.FpRegs = (segment, consumed + (int)descriptionStart, description.Length);
             }
             else if (type == NtX86XSaveLayout)
             {

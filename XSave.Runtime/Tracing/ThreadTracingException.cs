@@ -7,7 +7,7 @@ namespace XSave;
 public sealed class ThreadTracingException : Exception
 {
     internal ThreadTracingException(string operation, int threadId, int errno)
-        : base($"{operation} on thread {threadId} failed: {Name(errno)} ({Marshal.GetPInvokeErrorMessage(errno)}). {Explain(operation, errno)}".TrimEnd())
+        : base($"{operation} on thread {threadId} failed: {Name(errno)} ({Marshal.GetPInvokeErrorMessage(errno)}). {Explain(operation, threadId, errno)}".TrimEnd())
     {
         Operation = operation;
         ThreadId = threadId;
@@ -54,9 +54,42 @@ public sealed class ThreadTracingException : Exception
         _ => string.Empty,
     };
 
-    private static string Explain(string operation, int errno) => (operation, errno) switch
+    // EPERM from PTRACE_SEIZE has several causes; the thread's /proc entries and Yama's setting
+    // (where that file exists) tell which.
+    private static string WhyNotTraceable(int threadId)
     {
-        ("PTRACE_SEIZE", 1) => "A thread of this process cannot be traced by it; otherwise the thread is already traced, or tracing is restricted (/proc/sys/kernel/yama/ptrace_scope, CAP_SYS_PTRACE).",
+        try
+        {
+            if (System.IO.Directory.Exists($"/proc/self/task/{threadId}"))
+            {
+                return "It is a thread of this process, which ptrace cannot trace.";
+            }
+
+            string? tracer = System.Linq.Enumerable.FirstOrDefault(System.IO.File.ReadLines($"/proc/{threadId}/status"), l => l.StartsWith("TracerPid:", StringComparison.Ordinal))?[10..].Trim();
+            if (tracer is not null and not "0")
+            {
+                return $"It is already traced, by process {tracer} (a debugger?).";
+            }
+
+            const string Scope = "/proc/sys/kernel/yama/ptrace_scope";
+            string scope = System.IO.File.Exists(Scope) ? System.IO.File.ReadAllText(Scope).Trim() : "0";
+            return scope switch
+            {
+                "1" => $"{Scope} is 1: only an ancestor may trace a process (or a process with CAP_SYS_PTRACE).",
+                "2" => $"{Scope} is 2: only a process with CAP_SYS_PTRACE may trace.",
+                "3" => $"{Scope} is 3: no process may trace.",
+                _ => "This process may not trace it: it belongs to another user or is more privileged (trace it as its user, or with CAP_SYS_PTRACE).",
+            };
+        }
+        catch (System.IO.IOException)
+        {
+            return "There is no such thread any more.";
+        }
+    }
+
+    private static string Explain(string operation, int threadId, int errno) => (operation, errno) switch
+    {
+        ("PTRACE_SEIZE", 1) => WhyNotTraceable(threadId),
         ("PTRACE_SEIZE", 3) => "There is no such thread.",
         (_, 3) => "The thread is gone, or is not stopped under this tracer.",
         ("PTRACE_SETREGSET", 22) => "The kernel refused the image: XSTATE_BV names a component it does not enable, XCOMP_BV or a reserved header byte is not zero, or MXCSR sets a reserved bit. The thread's state is unchanged.",

@@ -27,12 +27,31 @@ internal sealed class CoreBuilder
         return image;
     }
 
-    public CoreBuilder Thread(int id, ReadOnlySpan<byte> xstate)
+    public CoreBuilder Thread(int id, ReadOnlySpan<byte> xstate) => Status(id).Note("LINUX", 0x202, xstate);
+
+    /// <summary>A thread as .NET's createdump writes it: NT_PRSTATUS, then NT_PRFPREG (the 512-byte FXSAVE image), no NT_X86_XSTATE.</summary>
+    public CoreBuilder LegacyThread(int id, ReadOnlySpan<byte> fxsave, short signal = 0) => Status(id, signal).Note("CORE", 2, fxsave);
+
+    /// <summary>NT_PRSTATUS alone: pr_cursig at 12, pr_pid at 32.</summary>
+    public CoreBuilder Status(int id, short signal = 0)
     {
         byte[] status = new byte[PrStatusSize];
+        BinaryPrimitives.WriteInt16LittleEndian(status.AsSpan(12), signal); // pr_cursig
         BinaryPrimitives.WriteInt32LittleEndian(status.AsSpan(32), id); // pr_pid
-        Note("CORE", 1, status);
-        Note("LINUX", 0x202, xstate);
+        return Note("CORE", 1, status);
+    }
+
+    /// <summary>Any note, e.g. NT_PRFPREG (2) or NT_AUXV (6).</summary>
+    public CoreBuilder Note(string name, uint type, ReadOnlySpan<byte> description)
+    {
+        byte[] nameBytes = Encoding.ASCII.GetBytes(name + "\0");
+        Span<byte> header = stackalloc byte[12];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)nameBytes.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)description.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], type);
+        _notes.Write(header);
+        Write(nameBytes);
+        Write(description);
         return this;
     }
 
@@ -76,17 +95,6 @@ internal sealed class CoreBuilder
         return core;
     }
 
-    private void Note(string name, uint type, ReadOnlySpan<byte> description)
-    {
-        byte[] nameBytes = Encoding.ASCII.GetBytes(name + "\0");
-        Span<byte> header = stackalloc byte[12];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)nameBytes.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)description.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], type);
-        _notes.Write(header);
-        Write(nameBytes);
-        Write(description);
-    }
 
     private void Write(ReadOnlySpan<byte> bytes)
     {

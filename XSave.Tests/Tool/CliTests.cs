@@ -125,10 +125,13 @@ public class CliTests
             // Text and JSON come from one report: the same facts, and nothing XCR0 0x207 lacks.
             var (jsonExit, json, jsonErrors) = Run("read", path, "--json");
             Assert.That(jsonExit, Is.Zero, jsonErrors);
-            using JsonDocument document = JsonDocument.Parse(json);
-            JsonElement root = document.RootElement;
+            using JsonDocument document = JsonDocument.Parse(json); // one document for the whole core
+            Assert.That(document.RootElement.GetProperty("source").GetString(), Is.EqualTo(path));
+            Assert.That(document.RootElement.GetProperty("threads").GetArrayLength(), Is.EqualTo(1));
+            JsonElement root = document.RootElement.GetProperty("threads")[0];
             Assert.Multiple(() =>
             {
+                Assert.That(root.GetProperty("id").GetDouble(), Is.EqualTo(77));
                 Assert.That(output, Does.Contain("0x207").And.Not.Contain("ZMM0").And.Not.Contain("AVX-512"));
                 Assert.That(root.GetProperty("xcr0").GetString(), Is.EqualTo("0x207"));
                 Assert.That(root.GetProperty("pkru").GetString(), Is.EqualTo("0x55555554"));
@@ -297,7 +300,7 @@ public class CliTests
                 Assert.That(output, Does.Contain($"process {pid}, thread {pid}"));
                 Assert.That(output, Does.Contain("MXCSR"));
                 Assert.That(jsonExit, Is.Zero);
-                Assert.That(JsonDocument.Parse(json).RootElement.GetProperty("source").GetString(), Is.EqualTo($"process {pid}, thread {pid}"));
+                Assert.That(JsonDocument.Parse(json).RootElement.GetProperty("threads")[0].GetProperty("source").GetString(), Is.EqualTo($"process {pid}, thread {pid}"));
                 Assert.That(File.ReadAllText($"/proc/{pid}/stat"), Does.Match(@"\) [SR] "), "left running, not stopped");
             });
         }

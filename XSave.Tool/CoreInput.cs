@@ -1,0 +1,116 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+
+namespace XSave.Tool;
+
+/// <summary>
+/// What 'xsave read' was given, opened once: a file, a FIFO, standard input ("-" or /dev/stdin),
+/// and through a decoder when its magic bytes say gzip, zstd, xz, lz4 or bzip2 (systemd-coredump
+/// stores cores compressed). The bytes looked at to decide are handed on, never read twice.
+/// </summary>
+internal sealed class CoreInput : IDisposable
+{
+    private CoreInput(Stream stream, CoreCompression compression, bool isElf)
+    {
+        Stream = stream;
+        Compression = compression;
+        IsElf = isElf;
+    }
+
+    /// <summary>The (decompressed) data from its first byte: seekable only for a plain file.</summary>
+    public Stream Stream { get; }
+
+    /// <summary>How the data was stored.</summary>
+    public CoreCompression Compression { get; }
+
+    /// <summary>True when the data starts with the ELF magic (a core file).</summary>
+    public bool IsElf { get; }
+
+    public static CoreInput Open(string path)
+    {
+        Stream raw = path == "-" ? Console.OpenStandardInput() : OpenFile(path);
+        try
+        {
+            CoreCompression compression = CoreCompressionFormat.Detect(Peek(ref raw, CoreCompressionFormat.MagicLength));
+            Stream data = compression switch
+            {
+                CoreCompression.None => raw,
+                CoreCompression.Gzip => new GZipStream(raw, CompressionMode.Decompress),
+                CoreCompression.Zstd => new ZstdSharp.DecompressionStream(raw),
+                CoreCompression.Xz => new SharpCompress.Compressors.Xz.XZStream(raw),
+                CoreCompression.Lz4 => K4os.Compression.LZ4.Streams.LZ4Stream.Decode(raw),
+                _ => SharpCompress.Compressors.BZip2.BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false, tolerateTruncatedStream: false),
+            };
+            bool isElf = Peek(ref data, 4).AsSpan().SequenceEqual("\u007FELF"u8);
+            return new CoreInput(data, compression, isElf);
+        }
+        catch
+        {
+            raw.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>All the data, for an XSAVE image: at most <paramref name="limit"/> bytes.</summary>
+    public byte[] ReadAll(int limit)
+    {
+        using var bytes = new MemoryStream();
+        byte[] buffer = new byte[1 << 16];
+        int read;
+        while ((read = Stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            bytes.Write(buffer, 0, read);
+            if (bytes.Length > limit)
+            {
+                throw new IOException($"The data is larger than {limit} bytes, more than any XSAVE image, and is not an ELF core.");
+            }
+        }
+
+        return bytes.ToArray();
+    }
+
+    public void Dispose() => Stream.Dispose();
+
+    private static FileStream OpenFile(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"'{path}' is a directory; 'xsave read' takes a file: a saved area, an XSAVE image or a Linux core file.");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new IOException($"'{path}' does not exist.");
+        }
+
+        try
+        {
+            // FileShare.ReadWrite: a FIFO or a file another process still writes opens all the same.
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1 << 16);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new IOException($"'{path}' cannot be read: permission denied.");
+        }
+    }
+
+    // The first `count` bytes (fewer at the end), with `stream` replaced by one that still starts
+    // with them: the same stream sought back where it can seek, else the bytes put in front.
+    private static byte[] Peek(ref Stream stream, int count)
+    {
+        byte[] head = new byte[count];
+        int read = stream.ReadAtLeast(head, count, throwOnEndOfStream: false);
+        Array.Resize(ref head, read);
+        if (stream.CanSeek)
+        {
+            stream.Seek(-read, SeekOrigin.Current);
+        }
+        else
+        {
+            stream = new PrefixedStream(head, stream);
+        }
+
+        return head;
+    }
+}
