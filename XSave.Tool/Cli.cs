@@ -17,6 +17,7 @@ internal static class Cli
           xsave show [--json]          save this thread's live state, print it, restore it
           xsave read FILE [--json]     print a saved area, an XSAVE image (NT_X86_XSTATE,
                                        FXSAVE, compacted, AMX-sized) or a Linux core file
+                                       (also gzip/zstd/xz/lz4/bzip2-compressed; '-' is stdin)
           xsave save FILE              write this thread's live state to FILE (4096 bytes)
           xsave pid PID [--json]       print every thread of a running process, each stopped
                                        briefly (Linux: ptrace; Windows: SuspendThread and
@@ -75,13 +76,15 @@ internal static class Cli
                 return 0;
             }
 
-            string? unknown = Array.Find(rest, a => a.StartsWith('-') && Array.IndexOf(options, a) < 0);
+            // "-" alone is an argument: standard input.
+            static bool IsOption(string a) => a.StartsWith('-') && a != "-";
+            string? unknown = Array.Find(rest, a => IsOption(a) && Array.IndexOf(options, a) < 0);
             if (unknown is not null)
             {
                 return Usage(errors, json, $"'{name}' has no option '{unknown}'.", usage);
             }
 
-            string[] files = Array.FindAll(rest, a => !a.StartsWith('-'));
+            string[] files = Array.FindAll(rest, a => !IsOption(a));
             if (files.Length < minArguments || files.Length > maxArguments)
             {
                 return Usage(errors, json, maxArguments == 0

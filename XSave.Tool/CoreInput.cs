@@ -11,8 +11,11 @@ namespace XSave.Tool;
 /// </summary>
 internal sealed class CoreInput : IDisposable
 {
-    private CoreInput(Stream stream, CoreCompression compression, bool isElf)
+    private readonly Stream _source; // closed here: not every decoder closes what it reads
+
+    private CoreInput(Stream source, Stream stream, CoreCompression compression, bool isElf)
     {
+        _source = source;
         Stream = stream;
         Compression = compression;
         IsElf = isElf;
@@ -29,9 +32,10 @@ internal sealed class CoreInput : IDisposable
 
     public static CoreInput Open(string path)
     {
-        Stream raw = path == "-" ? Console.OpenStandardInput() : OpenFile(path);
+        Stream source = path == "-" ? Console.OpenStandardInput() : OpenFile(path);
         try
         {
+            Stream raw = source;
             CoreCompression compression = CoreCompressionFormat.Detect(Peek(ref raw, CoreCompressionFormat.MagicLength));
             Stream data = compression switch
             {
@@ -43,11 +47,11 @@ internal sealed class CoreInput : IDisposable
                 _ => SharpCompress.Compressors.BZip2.BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false, tolerateTruncatedStream: false),
             };
             bool isElf = Peek(ref data, 4).AsSpan().SequenceEqual("\u007FELF"u8);
-            return new CoreInput(data, compression, isElf);
+            return new CoreInput(source, data, compression, isElf);
         }
         catch
         {
-            raw.Dispose();
+            source.Dispose();
             throw;
         }
     }
@@ -70,7 +74,11 @@ internal sealed class CoreInput : IDisposable
         return bytes.ToArray();
     }
 
-    public void Dispose() => Stream.Dispose();
+    public void Dispose()
+    {
+        Stream.Dispose();
+        _source.Dispose();
+    }
 
     private static FileStream OpenFile(string path)
     {

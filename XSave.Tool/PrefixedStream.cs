@@ -3,10 +3,14 @@ using System.IO;
 
 namespace XSave.Tool;
 
-/// <summary>A forward-only stream that yields <c>prefix</c> and then the rest of <c>inner</c>: bytes peeked from a pipe, handed back.</summary>
+/// <summary>
+/// A forward-only stream that yields <c>prefix</c> and then the rest of <c>inner</c>: bytes peeked
+/// from a pipe, handed back. Its position is the count of bytes read (the xz decoder asks for it).
+/// </summary>
 internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
 {
     private int _used;
+    private long _position;
 
     public override bool CanRead => true;
 
@@ -16,7 +20,7 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
 
     public override long Length => throw new NotSupportedException();
 
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -27,10 +31,13 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
             int n = Math.Min(buffer.Length, prefix.Length - _used);
             prefix.AsSpan(_used, n).CopyTo(buffer);
             _used += n;
+            _position += n;
             return n;
         }
 
-        return inner.Read(buffer);
+        int read = inner.Read(buffer);
+        _position += read;
+        return read;
     }
 
     public override void Flush()

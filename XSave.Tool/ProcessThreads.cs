@@ -33,11 +33,20 @@ internal static unsafe partial class ProcessThreads
         (failure.ErrorNumber == 3 /* ESRCH */ || failure.ErrorNumber == 87 /* ERROR_INVALID_PARAMETER */ || failure.Operation == "waitpid")
         && !IsThreadOf(pid, thread);
 
+    // Still a running thread of the process: an exiting Linux thread stays listed for a moment
+    // as a zombie ('Z') or dead ('X') task, which ptrace answers with ESRCH.
     private static bool IsThreadOf(int pid, int thread)
     {
         try
         {
-            return Array.IndexOf(OperatingSystem.IsLinux() ? FromProc(pid) : FromToolhelp(pid), thread) >= 0;
+            if (!OperatingSystem.IsLinux())
+            {
+                return Array.IndexOf(FromToolhelp(pid), thread) >= 0;
+            }
+
+            string stat = File.ReadAllText($"/proc/{pid}/task/{thread}/stat");
+            int end = stat.LastIndexOf(')');
+            return end > 0 && end + 2 < stat.Length && stat[end + 2] is not ('Z' or 'X');
         }
         catch (IOException)
         {

@@ -143,8 +143,14 @@ public class OracleTests
             var threads = LinuxCoreFile.ReadThreads(File.ReadAllBytes(cores[0]));
             Assert.That(threads, Has.Count.EqualTo(1));
             XSaveImage state = threads[0].State;
+            byte[] legacyNote = threads[0].LegacyNote!;
             Assert.Multiple(() =>
             {
+                Assert.That(threads[0].ThreadId, Is.Positive, "pr_pid");
+                Assert.That(threads[0].Signal, Is.EqualTo(5), "SIGTRAP stopped it");
+                Assert.That(legacyNote, Is.Not.Null, "the kernel writes NT_PRFPREG beside NT_X86_XSTATE");
+                // The two notes agree on the legacy region (bytes 464–511 are software's: Linux puts XCR0 there in one).
+                Assert.That(legacyNote.AsSpan(0, 464).ToArray(), Is.EqualTo(state.Area.AsReadOnlySpan()[..464].ToArray()));
                 Assert.That(state.Format, Is.EqualTo(XSaveImageFormat.LinuxXState));
                 Assert.That(state.Xcr0, Is.EqualTo(XSaveArea.EnabledFeatures));
                 Assert.That(state.Layout.Agrees(XSaveLayout.Current!, XSaveArea.SavedFeatures), Is.True, $"read in this CPU's layout ({state.Layout.Name})");

@@ -6,6 +6,8 @@
 //   unmasked-trap                                                    divide by zero with ZM clear, inside a catch-all
 //   load-race --field F [--target T] [--ms N]                        Load while another thread flips field F
 //   switch-race [--ms N]                                             two threads switch crosswise between two contexts
+//   hold-state [--threads N]                                         threads hold known MXCSR/FCW for a dump producer
+//   churn-threads                                                    start and join short threads until killed
 using System;
 using XSave.Stress;
 
@@ -20,11 +22,13 @@ return command switch
     "unmasked-trap" => UnmaskedTrap.Run(),
     "load-race" => LoadRace.Run(options),
     "switch-race" => SwitchRace.Run(options),
+    "hold-state" => HoldState.Run(options),
+    "churn-threads" => ChurnThreads.Run(),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx|unmasked-trap|load-race|switch-race [--option value ...]");
+    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx|unmasked-trap|load-race|switch-race|hold-state|churn-threads [--option value ...]");
     return 2;
 }

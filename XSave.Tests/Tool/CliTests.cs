@@ -310,6 +310,48 @@ public class CliTests
         }
     }
 
+    [Test]
+    public void Pid_reads_a_process_whose_threads_come_and_go_every_time_and_leaves_it_running()
+    {
+        if (!OperatingSystem.IsLinux() || !XSaveArea.IsSupported)
+        {
+            Assert.Ignore("Reading another process's state uses Linux's ptrace on x86-64.");
+        }
+
+        string stress = Path.Combine(TestContext.CurrentContext.TestDirectory, "XSave.Stress.dll");
+        var launch = new System.Diagnostics.ProcessStartInfo("sh", ["-c", $"dotnet '{stress}' churn-threads > /dev/null 2>&1 < /dev/null & echo $!"]) { RedirectStandardOutput = true };
+        int pid;
+        using (var shell = System.Diagnostics.Process.Start(launch)!)
+        {
+            pid = int.Parse(shell.StandardOutput.ReadToEnd(), System.Globalization.CultureInfo.InvariantCulture);
+            shell.WaitForExit();
+        }
+
+        try
+        {
+            System.Threading.Thread.Sleep(1000); // started, churning
+            string id = pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            for (int run = 0; run < 15; run++)
+            {
+                var (exit, json, errors) = Run("pid", id, "--json");
+                if (exit == 1 && errors.Contains("EPERM", StringComparison.Ordinal))
+                {
+                    Assert.Ignore($"Tracing is not permitted here: {errors}");
+                }
+
+                Assert.That(exit, Is.Zero, $"run {run}: {errors}");
+                Assert.That(JsonDocument.Parse(json).RootElement.GetProperty("threads").GetArrayLength(), Is.Positive);
+            }
+
+            Assert.That(File.ReadAllText($"/proc/{pid}/stat"), Does.Match(@"\) [SR] "), "left running, not stopped");
+            Assert.That(System.Linq.Enumerable.Single(File.ReadAllLines($"/proc/{pid}/status"), l => l.StartsWith("TracerPid:", StringComparison.Ordinal)), Does.EndWith("\t0"), "and untraced");
+        }
+        finally
+        {
+            System.Diagnostics.Process.Start("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        }
+    }
+
     [TestCase("abc", 2, "is not a process id")]
     [TestCase("-5", 2, "has no option")]
     [TestCase("1073741823", 1, "There is no process 1073741823")]
