@@ -11,8 +11,11 @@ namespace XSave;
 /// <see cref="System.Diagnostics.Process"/>: .NET's own child reaping takes a ptrace stop for the
 /// child's exit and then misses the real one (start it through a shell, <c>sh -c 'prog &amp;'</c>).
 /// On Windows, <c>SuspendThread</c> stops it and <c>GetThreadContext</c>/<c>SetThreadContext</c>
-/// with <c>CONTEXT_XSTATE</c> move its state; any thread of this process but the caller, or of
-/// another process the caller may debug, and any managed thread may use the instance.
+/// with <c>CONTEXT_XSTATE</c> move its state; any thread of another process the caller may
+/// debug, and any managed thread may use the instance. A thread of this process (never the
+/// caller) only while it runs native code: a thread suspended in managed code, or holding a lock
+/// the caller then needs (the C heap's, the runtime's), can stop the process, since a garbage
+/// collection waits for every managed thread.
 /// <see cref="Dispose"/> lets the thread run on (on Linux, a thread that was stopped by a signal
 /// stays stopped until it gets SIGCONT).
 /// </summary>
