@@ -22,7 +22,7 @@ internal static class ThunkDisassembly
         int thunk = 0, differences = 0;
         foreach (string line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (line.StartsWith("0x", StringComparison.Ordinal) && TryHex(line.AsSpan(2, 4), out thunk))
+            if (line.Length >= 6 && line.StartsWith("0x", StringComparison.Ordinal) && TryHex(line.AsSpan(2, 4), out thunk))
             {
                 output.WriteLine(line);
                 continue;
