@@ -159,35 +159,27 @@ internal static class Cli
     private static int Read(string path, TextWriter output, Style style, bool json)
     {
         using CoreInput input = CoreInput.Open(path);
-        try
+        if (input.IsElf)
         {
-            if (input.IsElf)
+            // A core is read by its headers and notes alone (it can be tens of gigabytes).
+            var reports = new List<Report>();
+            foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(input.Stream))
             {
-                // A core is read by its headers and notes alone (it can be tens of gigabytes).
-                var reports = new List<Report>();
-                foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(input.Stream))
-                {
-                    reports.Add(Report.Of(thread.State.Area, $"{path}, thread {thread.ThreadId}", thread.State.Xcr0, thread.State, new ThreadFacts(thread.ThreadId, thread.Signal)));
-                }
-
-                DescribeThreads(output, style, json, [("source", path), ("compression", input.Compression.ToString())], reports);
-                return 0;
+                reports.Add(Report.Of(thread.State.Area, $"{path}, thread {thread.ThreadId}", thread.State.Xcr0, thread.State, new ThreadFacts(thread.ThreadId, thread.Signal)));
             }
 
-            byte[] bytes = input.ReadAll(LargestImage);
-            if (bytes.Length == 0)
-            {
-                throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
-            }
-
-            Describe(output, style, json, XSaveImage.Parse(bytes), path);
+            DescribeThreads(output, style, json, [("source", path), ("compression", input.Compression.ToString())], reports);
             return 0;
         }
-        catch (Exception e) when (input.Compression != CoreCompression.None && e is not (InvalidXSaveImageException or IOException))
+
+        byte[] bytes = input.ReadAll(LargestImage);
+        if (bytes.Length == 0)
         {
-            // Each decoder has exceptions of its own for corrupt data.
-            throw new IOException($"The {input.Compression} data of '{path}' could not be decompressed ({e.Message}); '{CoreCompressionFormat.DecompressCommand(input.Compression).Replace("FILE", path, StringComparison.Ordinal)}' may say more.");
+            throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
         }
+
+        Describe(output, style, json, XSaveImage.Parse(bytes), path);
+        return 0;
     }
 
     // Every thread of the process that exists while it is read: one that ends meanwhile is named

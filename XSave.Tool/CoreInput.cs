@@ -46,6 +46,7 @@ internal sealed class CoreInput : IDisposable
                 CoreCompression.Lz4 => K4os.Compression.LZ4.Streams.LZ4Stream.Decode(raw),
                 _ => SharpCompress.Compressors.BZip2.BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false, tolerateTruncatedStream: false),
             };
+            data = compression == CoreCompression.None ? data : new DecoderStream(data, compression);
             bool isElf = Peek(ref data, 4).AsSpan().SequenceEqual("\u007FELF"u8);
             return new CoreInput(source, data, compression, isElf);
         }

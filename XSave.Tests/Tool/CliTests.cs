@@ -222,6 +222,26 @@ public class CliTests
     }
 
     [Test]
+    public void Corrupt_compressed_data_is_a_one_line_error_naming_the_format()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            byte[] data = new byte[200];
+            new Random(7).NextBytes(data);
+            new byte[] { 0x28, 0xB5, 0x2F, 0xFD }.CopyTo(data, 0); // zstd's magic, then noise
+            File.WriteAllBytes(path, data);
+            var (exit, _, errors) = Run("read", path);
+            Assert.That(exit, Is.EqualTo(1));
+            Assert.That(errors, Does.StartWith("xsave: The Zstd data is corrupt or truncated").And.Contain("zstd -dc"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
     public void Version_is_printed()
     {
         var (exit, output, _) = Run("--version");
