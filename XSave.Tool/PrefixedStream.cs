@@ -7,22 +7,12 @@ namespace XSave.Tool;
 /// A forward-only stream that yields <c>prefix</c> and then the rest of <c>inner</c>: bytes peeked
 /// from a pipe, handed back. Its position is the count of bytes read (the xz decoder asks for it).
 /// </summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
+internal sealed class PrefixedStream(byte[] prefix, Stream inner) : ForwardStream(inner)
 {
     private int _used;
     private long _position;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position { get => _position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -35,28 +25,8 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
             return n;
         }
 
-        int read = inner.Read(buffer);
+        int read = Inner.Read(buffer);
         _position += read;
         return read;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }
