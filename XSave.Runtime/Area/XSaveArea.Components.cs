@@ -9,7 +9,7 @@ namespace XSave;
 // init value (zeros), whatever stale bytes its slot holds: the processor would load zeros.
 public partial struct XSaveArea
 {
-    private static readonly byte[] InitComponent = new byte[1024];
+    private static readonly byte[] InitComponent = new byte[StateComponent.LargestViewed];
 
     /// <summary>
     /// Where this area's components lie: compacted areas describe themselves (XCOMP_BV); areas
@@ -52,25 +52,21 @@ public partial struct XSaveArea
     }
 
     // The architectural size of a component the views cover, or an exception naming those they do.
-    private static int ViewSize(int component)
-    {
-        int size = (uint)component < XSaveLayout.ComponentCount ? XSaveLayout.ArchitecturalSize(component) : 0;
-        if (component < 2 || size == 0 || size > InitComponent.Length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(component), component, "Views cover components 2–19 that fit the page (AVX, MPX, AVX-512, PKRU, AMX TILECFG, APX); x87 and SSE are in Legacy.");
-        }
+    private static int ViewSize(int component) => StateComponent.At(component) is { HasView: true } viewed
+        ? viewed.Size
+        : throw new ArgumentOutOfRangeException(nameof(component), component,
+            $"Views cover {StateComponent.Names(StateComponent.Viewed)}; x87 and SSE are in Legacy.");
 
-        return size;
-    }
+    private const int AvxBit = 2;
 
     // Where this area holds a component: its layout's slot. AVX is at 576 in the standard format of
     // every vendor, and first in any compacted one, so it needs no layout.
     private readonly ComponentSlot SlotOf(int component, string why)
     {
-        XSaveLayout? layout = component == 2 && !_header.IsCompacted ? null : Layout;
-        if (component == 2 && layout is null)
+        XSaveLayout? layout = component == AvxBit && !_header.IsCompacted ? null : Layout;
+        if (component == AvxBit && layout is null)
         {
-            return new ComponentSlot(576, 256);
+            return new ComponentSlot(HeaderOffset + XSaveHeader.Size, XSaveLayout.ArchitecturalSize(AvxBit));
         }
 
         return layout?.Slot(component) ?? throw new InvalidOperationException(layout is null
@@ -80,13 +76,33 @@ public partial struct XSaveArea
                 : $"Component {component} {why} but the {layout.Name} layout has no slot for it.");
     }
 
+    /// <summary>
+    /// The bytes of register <paramref name="index"/> of <paramref name="component"/> (0-based
+    /// within it, <see cref="StateComponent.RegisterName"/> names it) as the CPU would load them:
+    /// the view every register accessor below reads through.
+    /// </summary>
+    /// <param name="component">One component with a view, e.g. <see cref="XFeatures.Avx512Opmask"/>.</param>
+    /// <param name="index">0 to the component's <see cref="StateComponent.RegisterCount"/> − 1.</param>
+    /// <returns><see cref="StateComponent.RegisterWidth"/> bytes.</returns>
+    /// <exception cref="ArgumentException"><paramref name="component"/> is not exactly one component.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">No view covers it, or there is no such register.</exception>
+    /// <exception cref="InvalidOperationException">The component is in use but this area's layout has no slot for it, or no layout is known.</exception>
+    [UnscopedRef]
+    public readonly ReadOnlySpan<byte> GetRegister(XFeatures component, int index)
+    {
+        StateComponent entry = StateComponent.Of(component);
+        ReadOnlySpan<byte> bytes = GetComponent(entry.Bit);
+        RegisterIndex.ThrowIfOutOfRange(index, entry);
+        return bytes.Slice(entry.RegisterWidth * index, entry.RegisterWidth);
+    }
+
     /// <summary>YMM<paramref name="index"/> (0–15): XMM from the legacy region, upper half from the AVX component; init state reads as zero.</summary>
     /// <param name="index">The register number.</param>
     public readonly YmmRegister Ymm(int index)
     {
         RegisterIndex.ThrowIfOutOfRange(index, 16, "YMM");
         XmmRegister low = _header.XStateBv.HasFlag(XFeatures.Sse) ? _legacy.Xmm[index] : default;
-        return new YmmRegister(low, Xmm(GetComponent(XFeatures.Avx), index));
+        return new YmmRegister(low, Xmm(GetRegister(XFeatures.Avx, index), 0));
     }
 
     /// <summary>ZMM<paramref name="index"/> (0–31): YMM plus ZMM_Hi256 for 0–15, Hi16_ZMM for 16–31.</summary>
@@ -96,39 +112,34 @@ public partial struct XSaveArea
         RegisterIndex.ThrowIfOutOfRange(index, 32, "ZMM");
         if (index < 16)
         {
-            ReadOnlySpan<byte> high = GetComponent(XFeatures.Avx512ZmmHi256).Slice(32 * index, 32);
+            ReadOnlySpan<byte> high = GetRegister(XFeatures.Avx512ZmmHi256, index);
             return new ZmmRegister(Ymm(index), new YmmRegister(Xmm(high, 0), Xmm(high, 1)));
         }
 
-        ReadOnlySpan<byte> whole = GetComponent(XFeatures.Avx512Hi16Zmm).Slice(64 * (index - 16), 64);
+        ReadOnlySpan<byte> whole = GetRegister(XFeatures.Avx512Hi16Zmm, index - 16);
         return new ZmmRegister(new YmmRegister(Xmm(whole, 0), Xmm(whole, 1)), new YmmRegister(Xmm(whole, 2), Xmm(whole, 3)));
     }
 
     /// <summary>The AVX-512 opmask register K<paramref name="index"/> (0–7).</summary>
     /// <param name="index">The register number.</param>
-    public readonly ulong Opmask(int index)
-    {
-        RegisterIndex.ThrowIfOutOfRange(index, 8, "K");
-        return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.Avx512Opmask)[(8 * index)..]);
-    }
+    public readonly ulong Opmask(int index) => BinaryPrimitives.ReadUInt64LittleEndian(GetRegister(XFeatures.Avx512Opmask, index));
 
     /// <summary>PKRU, the protection-key rights register (component 9).</summary>
-    public readonly uint Pkru => BinaryPrimitives.ReadUInt32LittleEndian(GetComponent(XFeatures.Pkru));
+    public readonly uint Pkru => BinaryPrimitives.ReadUInt32LittleEndian(GetRegister(XFeatures.Pkru, 0));
 
     /// <summary>The MPX bound register BND<paramref name="index"/> (0–3).</summary>
     /// <param name="index">The register number.</param>
     public readonly BoundRegister Bnd(int index)
     {
-        RegisterIndex.ThrowIfOutOfRange(index, 4, "BND");
-        ReadOnlySpan<byte> slot = GetComponent(XFeatures.MpxBndRegs)[(16 * index)..];
-        return new BoundRegister(BinaryPrimitives.ReadUInt64LittleEndian(slot), BinaryPrimitives.ReadUInt64LittleEndian(slot[8..]));
+        ReadOnlySpan<byte> register = GetRegister(XFeatures.MpxBndRegs, index);
+        return new BoundRegister(BinaryPrimitives.ReadUInt64LittleEndian(register), BinaryPrimitives.ReadUInt64LittleEndian(register[8..]));
     }
 
     /// <summary>MPX BNDCFGU (component 4, bytes 0–7).</summary>
-    public readonly ulong BndCfgu => BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.MpxBndCsr));
+    public readonly ulong BndCfgu => BinaryPrimitives.ReadUInt64LittleEndian(GetRegister(XFeatures.MpxBndCsr, 0));
 
     /// <summary>MPX BNDSTATUS (component 4, bytes 8–15).</summary>
-    public readonly ulong BndStatus => BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.MpxBndCsr)[8..]);
+    public readonly ulong BndStatus => BinaryPrimitives.ReadUInt64LittleEndian(GetRegister(XFeatures.MpxBndCsr, 1));
 
     /// <summary>AMX TILECFG, the 64-byte tile configuration (component 17).</summary>
     [UnscopedRef]
@@ -140,7 +151,7 @@ public partial struct XSaveArea
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(register, 16, nameof(register));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(register, 31, nameof(register));
-        return BinaryPrimitives.ReadUInt64LittleEndian(GetComponent(XFeatures.Apx)[(8 * (register - 16))..]);
+        return BinaryPrimitives.ReadUInt64LittleEndian(GetRegister(XFeatures.Apx, register - 16));
     }
 
     /// <summary>Records <paramref name="layout"/> in bytes 464–511 (see <see cref="LayoutDescriptor"/>).</summary>

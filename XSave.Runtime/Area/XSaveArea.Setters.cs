@@ -18,7 +18,7 @@ public partial struct XSaveArea
     /// XCOMP_BV gives the component a slot, and refused otherwise. A component the CPU does not
     /// enable may be stored; <see cref="Load()"/> refuses it.
     /// </summary>
-    /// <param name="component">The component number, 2–19 (e.g. 9 for PKRU).</param>
+    /// <param name="component">The component number (e.g. 9 for PKRU): any with <see cref="StateComponent.HasView"/>.</param>
     /// <param name="bytes">Exactly the component's architectural size (<see cref="XSaveLayout.ArchitecturalSize(XFeatures)"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">No view covers <paramref name="component"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="bytes"/> is not the component's size.</exception>
@@ -48,9 +48,9 @@ public partial struct XSaveArea
     public void SetYmm(int index, YmmRegister value)
     {
         RegisterIndex.ThrowIfOutOfRange(index, 16, "YMM");
-        Span<byte> upper = WritableComponent(2);
+        Span<byte> upper = WritableRegister(XFeatures.Avx, index);
         WritableXmm()[index] = value.Low;
-        MemoryMarshal.Write(upper[(16 * index)..], value.High);
+        MemoryMarshal.Write(upper, value.High);
     }
 
     /// <summary>Sets ZMM<paramref name="index"/> (0–31): YMM and ZMM_Hi256 for 0–15, Hi16_ZMM for 16–31.</summary>
@@ -62,15 +62,15 @@ public partial struct XSaveArea
         RegisterIndex.ThrowIfOutOfRange(index, 32, "ZMM");
         if (index >= 16)
         {
-            MemoryMarshal.Write(WritableComponent(7)[(64 * (index - 16))..], value);
+            MemoryMarshal.Write(WritableRegister(XFeatures.Avx512Hi16Zmm, index - 16), value);
             return;
         }
 
         // Both slots found before either is written, so that a refusal writes nothing.
-        _ = SlotOf(2, "is being written");
-        Span<byte> high = WritableComponent(6);
+        _ = SlotOf(AvxBit, "is being written");
+        Span<byte> high = WritableRegister(XFeatures.Avx512ZmmHi256, index);
         SetYmm(index, value.Low);
-        MemoryMarshal.Write(high[(32 * index)..], value.High);
+        MemoryMarshal.Write(high, value.High);
     }
 
     /// <summary>Sets the AVX-512 opmask register K<paramref name="index"/> (0–7).</summary>
@@ -79,8 +79,7 @@ public partial struct XSaveArea
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for the opmask component; nothing was written.</exception>
     public void SetOpmask(int index, ulong value)
     {
-        RegisterIndex.ThrowIfOutOfRange(index, 8, "K");
-        BinaryPrimitives.WriteUInt64LittleEndian(WritableComponent(5)[(8 * index)..], value);
+        BinaryPrimitives.WriteUInt64LittleEndian(WritableRegister(XFeatures.Avx512Opmask, index), value);
     }
 
     /// <summary>
@@ -90,7 +89,7 @@ public partial struct XSaveArea
     /// </summary>
     /// <param name="value">The value.</param>
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for PKRU; nothing was written.</exception>
-    public void SetPkru(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(WritableComponent(9), value);
+    public void SetPkru(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(WritableRegister(XFeatures.Pkru, 0), value);
 
     /// <summary>Sets the MPX bound register BND<paramref name="index"/> (0–3).</summary>
     /// <param name="index">The register number.</param>
@@ -98,27 +97,26 @@ public partial struct XSaveArea
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for MPX; nothing was written.</exception>
     public void SetBnd(int index, BoundRegister value)
     {
-        RegisterIndex.ThrowIfOutOfRange(index, 4, "BND");
-        Span<byte> slot = WritableComponent(3)[(16 * index)..];
-        BinaryPrimitives.WriteUInt64LittleEndian(slot, value.Lower);
-        BinaryPrimitives.WriteUInt64LittleEndian(slot[8..], value.Upper);
+        Span<byte> register = WritableRegister(XFeatures.MpxBndRegs, index);
+        BinaryPrimitives.WriteUInt64LittleEndian(register, value.Lower);
+        BinaryPrimitives.WriteUInt64LittleEndian(register[8..], value.Upper);
     }
 
     /// <summary>Sets MPX BNDCFGU (component 4, bytes 0–7).</summary>
     /// <param name="value">The value.</param>
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for MPX; nothing was written.</exception>
-    public void SetBndCfgu(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(WritableComponent(4), value);
+    public void SetBndCfgu(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(WritableRegister(XFeatures.MpxBndCsr, 0), value);
 
     /// <summary>Sets MPX BNDSTATUS (component 4, bytes 8–15).</summary>
     /// <param name="value">The value.</param>
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for MPX; nothing was written.</exception>
-    public void SetBndStatus(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(WritableComponent(4)[8..], value);
+    public void SetBndStatus(ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(WritableRegister(XFeatures.MpxBndCsr, 1), value);
 
     /// <summary>Sets AMX TILECFG (component 17, 64 bytes).</summary>
     /// <param name="value">Exactly 64 bytes.</param>
     /// <exception cref="ArgumentException"><paramref name="value"/> is not 64 bytes.</exception>
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for TILECFG; nothing was written.</exception>
-    public void SetTileConfig(ReadOnlySpan<byte> value) => SetComponent(17, value);
+    public void SetTileConfig(ReadOnlySpan<byte> value) => SetComponent(XFeatures.AmxTileConfig, value);
 
     /// <summary>Sets the APX extended general-purpose register R<paramref name="register"/> (16–31, component 19).</summary>
     /// <param name="register">The register number, 16–31.</param>
@@ -128,7 +126,39 @@ public partial struct XSaveArea
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(register, 16, nameof(register));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(register, 31, nameof(register));
-        BinaryPrimitives.WriteUInt64LittleEndian(WritableComponent(19)[(8 * (register - 16))..], value);
+        BinaryPrimitives.WriteUInt64LittleEndian(WritableRegister(XFeatures.Apx, register - 16), value);
+    }
+
+    /// <summary>
+    /// Writes register <paramref name="index"/> of <paramref name="component"/> (0-based within
+    /// it) and marks the component in use, as <see cref="SetComponent(int, ReadOnlySpan{byte})"/>
+    /// does: the setter every register setter above writes through.
+    /// </summary>
+    /// <param name="component">One component with a view, e.g. <see cref="XFeatures.Avx512Opmask"/>.</param>
+    /// <param name="index">0 to the component's <see cref="StateComponent.RegisterCount"/> − 1.</param>
+    /// <param name="value">Exactly <see cref="StateComponent.RegisterWidth"/> bytes.</param>
+    /// <exception cref="ArgumentOutOfRangeException">No view covers <paramref name="component"/>, or there is no such register.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is not the register's width.</exception>
+    /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for the component; nothing was written.</exception>
+    public void SetRegister(XFeatures component, int index, ReadOnlySpan<byte> value)
+    {
+        StateComponent entry = StateComponent.Of(component);
+        if (value.Length != entry.RegisterWidth)
+        {
+            throw new ArgumentException($"{entry.NameOf(index)} is {entry.RegisterWidth} bytes; {value.Length} were given.", nameof(value));
+        }
+
+        value.CopyTo(WritableRegister(component, index));
+    }
+
+    // One register's bytes, ready to be written (see WritableComponent).
+    [UnscopedRef]
+    private Span<byte> WritableRegister(XFeatures component, int index)
+    {
+        StateComponent entry = StateComponent.Of(component);
+        _ = ViewSize(entry.Bit);
+        RegisterIndex.ThrowIfOutOfRange(index, entry);
+        return WritableComponent(entry.Bit).Slice(entry.RegisterWidth * index, entry.RegisterWidth);
     }
 
     // The component's bytes, ready to be written: found (or refused) before anything changes, the

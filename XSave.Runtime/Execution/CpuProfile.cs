@@ -163,12 +163,7 @@ internal sealed class CpuProfile
         return padding;
     }
 
-    private static int RegisterBytes(int component) => component switch
-    {
-        4 => 16, // BNDCFGU, BNDSTATUS
-        9 => 4, // PKRU
-        _ => XSaveLayout.ArchitecturalSize(component),
-    };
+    private static int RegisterBytes(int component) => StateComponent.At(component) is { RegisterBytes: > 0 } entry ? entry.RegisterBytes : XSaveLayout.ArchitecturalSize(component);
 
     /// <summary>
     /// A profile from CPUID leaf 0DH as a processor answered it: <paramref name="subleaves"/>[i]
@@ -181,7 +176,7 @@ internal sealed class CpuProfile
     public static XFeatures Aligned64FromCpuid(XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves)
     {
         XFeatures aligned64 = XFeatures.None;
-        for (int i = 2; i < subleaves.Length && i < XSaveLayout.ComponentCount; i++)
+        for (int i = 2; i < subleaves.Length && i < StateComponent.Count; i++)
         {
             if (((ulong)supported & (1UL << i)) != 0 && (subleaves[i].Ecx & 2) != 0)
             {
@@ -206,14 +201,14 @@ internal sealed class CpuProfile
     private static (int Component, ComponentSlot Slot)[] Slots(XFeatures saved, XSaveLayout? layout)
     {
         int count = 0;
-        for (int bit = 0; bit < XSaveLayout.ComponentCount; bit++)
+        for (int bit = 0; bit < StateComponent.Count; bit++)
         {
             count += SavedSlot(saved, layout, bit) is null ? 0 : 1;
         }
 
         var slots = new (int Component, ComponentSlot Slot)[count];
         count = 0;
-        for (int bit = 0; bit < XSaveLayout.ComponentCount; bit++)
+        for (int bit = 0; bit < StateComponent.Count; bit++)
         {
             if (SavedSlot(saved, layout, bit) is { } slot)
             {

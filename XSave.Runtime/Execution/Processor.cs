@@ -270,8 +270,8 @@ internal static unsafe class Processor
 
             var supportedLeaf = X86Base.CpuId(0xD, 0);
             var supported = (XFeatures)((uint)supportedLeaf.Eax | ((ulong)(uint)supportedLeaf.Edx << 32));
-            Span<CpuidComponent> subleaves = stackalloc CpuidComponent[XSaveLayout.ComponentCount];
-            for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+            Span<CpuidComponent> subleaves = stackalloc CpuidComponent[StateComponent.Count];
+            for (int i = 2; i < StateComponent.Count; i++)
             {
                 if (((ulong)supported & (1UL << i)) != 0)
                 {

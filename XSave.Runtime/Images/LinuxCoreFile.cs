@@ -186,12 +186,12 @@ public static class LinuxCoreFile
             throw new InvalidXSaveImageException("NT_X86_XSAVE_LAYOUT", $"The layout note has {description.Length} bytes, not a whole number of {LayoutEntrySize}-byte entries.");
         }
 
-        var slots = new ComponentSlot[XSaveLayout.ComponentCount];
+        var slots = new ComponentSlot[StateComponent.Count];
         for (; !description.IsEmpty; description = description[LayoutEntrySize..])
         {
             uint feature = BinaryPrimitives.ReadUInt32LittleEndian(description), size = BinaryPrimitives.ReadUInt32LittleEndian(description[4..]);
             uint offset = BinaryPrimitives.ReadUInt32LittleEndian(description[8..]);
-            if (feature < 2 || feature >= XSaveLayout.ComponentCount)
+            if (feature < 2 || feature >= StateComponent.Count)
             {
                 continue; // the legacy region's components, or ones no view reads
             }

@@ -142,10 +142,10 @@ public sealed partial class XSaveImage
                 continue;
             }
 
-            ComponentSlot? slot = i < XSaveLayout.ComponentCount ? layout.Slot(i) : null;
+            ComponentSlot? slot = i < StateComponent.Count ? layout.Slot(i) : null;
             if (slot is null)
             {
-                if (i < XSaveLayout.ComponentCount && XSaveLayout.ArchitecturalSize(i) > 0)
+                if (i < StateComponent.Count && XSaveLayout.ArchitecturalSize(i) > 0)
                 {
                     throw Invalid("XSTATE_BV", $"XSTATE_BV says component {i} is in use, but the {layout.Name} layout has no slot for it.");
                 }
@@ -340,7 +340,7 @@ public sealed partial class XSaveImage
     {
         foreach (XFeatures component in (features & ~(XFeatures.X87 | XFeatures.Sse)).Components())
         {
-            if (layout.Slot(XSaveLayout.Bit(component)) is null && XSaveLayout.Bit(component) < XSaveLayout.ComponentCount)
+            if (layout.Slot(XSaveLayout.Bit(component)) is null && XSaveLayout.Bit(component) < StateComponent.Count)
             {
                 return false;
             }

@@ -13,9 +13,6 @@ namespace XSave;
 /// </summary>
 public sealed class XSaveLayout : IEquatable<XSaveLayout>
 {
-    /// <summary>The number of components a layout describes (bits 0–19).</summary>
-    public const int ComponentCount = 20;
-
     private readonly ComponentSlot[] _slots;
 
     private XSaveLayout(string name, ComponentSlot[] slots)
@@ -28,51 +25,23 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     public string Name { get; }
 
     /// <summary>Intel's standard format (also every Intel CPU's CPUID answer to date).</summary>
-    public static XSaveLayout Intel { get; } = Create("Intel", new()
-    {
-        [2] = new(576, 256),
-        [3] = new(960, 64),
-        [4] = new(1024, 64),
-        [5] = new(1088, 64),
-        [6] = new(1152, 512),
-        [7] = new(1664, 1024),
-        [9] = new(2688, 8),
-        [17] = new(2752, 64),
-        [18] = new(2816, 8192),
-    });
+    public static XSaveLayout Intel { get; } = Create("Intel",
+        (XFeatures.Avx, 576), (XFeatures.MpxBndRegs, 960), (XFeatures.MpxBndCsr, 1024), (XFeatures.Avx512Opmask, 1088),
+        (XFeatures.Avx512ZmmHi256, 1152), (XFeatures.Avx512Hi16Zmm, 1664), (XFeatures.Pkru, 2688),
+        (XFeatures.AmxTileConfig, 2752), (XFeatures.AmxTileData, 2816));
 
     /// <summary>Intel with APX, whose R16–R31 reuse the MPX slot at 960 (MPX and APX never coexist).</summary>
-    public static XSaveLayout IntelApx { get; } = Create("Intel (APX)", new()
-    {
-        [2] = new(576, 256),
-        [5] = new(1088, 64),
-        [6] = new(1152, 512),
-        [7] = new(1664, 1024),
-        [9] = new(2688, 8),
-        [17] = new(2752, 64),
-        [18] = new(2816, 8192),
-        [19] = new(960, 128),
-    });
+    public static XSaveLayout IntelApx { get; } = Intel.With("Intel (APX)", XFeatures.MpxBndRegs | XFeatures.MpxBndCsr, (XFeatures.Apx, 960));
 
     /// <summary>AMD Zen 3 and Zen 4: AVX-512 right after AVX (Zen 4), PKRU at 2432 (docs/layouts.md).</summary>
-    public static XSaveLayout AmdZen4 { get; } = Create("AMD Zen 3/4", new()
-    {
-        [2] = new(576, 256),
-        [5] = new(832, 64),
-        [6] = new(896, 512),
-        [7] = new(1408, 1024),
-        [9] = new(2432, 8),
-    });
+    public static XSaveLayout AmdZen4 { get; } = Create("AMD Zen 3/4",
+        (XFeatures.Avx, 576), (XFeatures.Avx512Opmask, 832), (XFeatures.Avx512ZmmHi256, 896), (XFeatures.Avx512Hi16Zmm, 1408), (XFeatures.Pkru, 2432));
 
     /// <summary>
     /// AMD Zen 2: PKRU right after AVX, at 832, in a slot CPUID reports as 64 bytes (of which
     /// PKRU uses 8), so the kernel's image for XCR0 0x207 is 896 bytes.
     /// </summary>
-    public static XSaveLayout AmdZen2 { get; } = Create("AMD Zen 2", new()
-    {
-        [2] = new(576, 256),
-        [9] = new(832, 64),
-    });
+    public static XSaveLayout AmdZen2 { get; } = FromSlots("AMD Zen 2", Slots((XFeatures.Avx, new(576, 256)), (XFeatures.Pkru, new(832, 64))));
 
     /// <summary>The vendor tables this library knows, for recognising an image by its size.</summary>
     public static IReadOnlyList<XSaveLayout> Known { get; } = [Intel, IntelApx, AmdZen4, AmdZen2];
@@ -90,7 +59,7 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
 
     /// <summary>The slot of the component with bit number <paramref name="bit"/> (any number: null where there is none).</summary>
     internal ComponentSlot? Slot(int bit) =>
-        (uint)bit < ComponentCount && _slots[bit].Size > 0 ? _slots[bit] : null;
+        (uint)bit < (uint)_slots.Length && _slots[bit].Size > 0 ? _slots[bit] : null;
 
     /// <summary>The bit number of one component.</summary>
     internal static int Bit(XFeatures component) =>
@@ -124,9 +93,9 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// <param name="aligned64">Components whose slot starts on a 64-byte boundary (CPUID.(0DH,i):ECX[1]); AMX by default.</param>
     public static XSaveLayout Compacted(XFeatures xcompBv, XFeatures aligned64 = XFeatures.AmxTileConfig | XFeatures.AmxTileData)
     {
-        var slots = new ComponentSlot[ComponentCount];
+        var slots = new ComponentSlot[StateComponent.Count];
         int offset = XSaveArea.HeaderOffset + XSaveHeader.Size;
-        for (int i = 2; i < ComponentCount; i++)
+        for (int i = 2; i < StateComponent.Count; i++)
         {
             ulong bit = 1UL << i;
             if (((ulong)xcompBv & bit) == 0)
@@ -152,17 +121,7 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// <exception cref="ArgumentException"><paramref name="component"/> is not exactly one component.</exception>
     public static int ArchitecturalSize(XFeatures component) => ArchitecturalSize(Bit(component));
 
-    internal static int ArchitecturalSize(int component) => component switch
-    {
-        2 => 256,
-        3 or 4 or 5 or 17 => 64,
-        6 => 512,
-        7 => 1024,
-        9 => 8,
-        18 => 8192,
-        19 => 128,
-        _ => 0,
-    };
+    internal static int ArchitecturalSize(int component) => StateComponent.At(component)?.Size ?? 0;
 
     /// <summary>Whether both layouts place every component in <paramref name="features"/> at the same offset.</summary>
     /// <param name="other">The other layout.</param>
@@ -204,15 +163,40 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// <summary>A layout from explicit slots, e.g. a descriptor recorded with an area.</summary>
     internal static XSaveLayout FromSlots(string name, ComponentSlot[] slots) => new(name, slots);
 
-    private static XSaveLayout Create(string name, Dictionary<int, ComponentSlot> slots)
+    // A vendor table: each component at its offset, in a slot of its architectural size.
+    private static XSaveLayout Create(string name, params (XFeatures Component, int Offset)[] offsets)
     {
-        var array = new ComponentSlot[ComponentCount];
-        foreach (var (component, slot) in slots)
+        var slots = new (XFeatures, ComponentSlot)[offsets.Length];
+        for (int i = 0; i < offsets.Length; i++)
         {
-            array[component] = slot;
+            slots[i] = (offsets[i].Component, new ComponentSlot(offsets[i].Offset, ArchitecturalSize(offsets[i].Component)));
         }
 
-        return new XSaveLayout(name, array);
+        return FromSlots(name, Slots(slots));
+    }
+
+    // This layout without the components of `removed`, with `added` at its offset.
+    private XSaveLayout With(string name, XFeatures removed, (XFeatures Component, int Offset) added)
+    {
+        var slots = (ComponentSlot[])_slots.Clone();
+        foreach (XFeatures component in removed.Components())
+        {
+            slots[Bit(component)] = default;
+        }
+
+        slots[Bit(added.Component)] = new ComponentSlot(added.Offset, ArchitecturalSize(added.Component));
+        return FromSlots(name, slots);
+    }
+
+    private static ComponentSlot[] Slots(params (XFeatures Component, ComponentSlot Slot)[] slots)
+    {
+        var array = new ComponentSlot[StateComponent.Count];
+        foreach (var (component, slot) in slots)
+        {
+            array[Bit(component)] = slot;
+        }
+
+        return array;
     }
 
     /// <summary>
@@ -223,10 +207,10 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// </summary>
     internal static XSaveLayout FromCpuid(XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves)
     {
-        var slots = new ComponentSlot[ComponentCount];
+        var slots = new ComponentSlot[StateComponent.Count];
         var unusable = new List<int>();
         var reports = new List<string>();
-        for (int i = 2; i < ComponentCount; i++)
+        for (int i = 2; i < StateComponent.Count; i++)
         {
             if (((ulong)supported & (1UL << i)) == 0)
             {

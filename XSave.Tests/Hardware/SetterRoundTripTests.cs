@@ -2,7 +2,6 @@ using System;
 using System.Linq;
 using NUnit.Framework;
 using XSave.Tests.Support;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Hardware;
 
@@ -14,20 +13,6 @@ namespace XSave.Tests.Hardware;
 [RequiresXSave]
 public unsafe class SetterRoundTripTests : RestoresCpuState
 {
-    // (area in RDI, fresh area in RSI, scratch in RDX): keep this thread's state, load the area,
-    // save what the registers now hold, and put the thread's own state back.
-    private static readonly Lazy<nint> LoadThenSave = new(() => TestCode.Map(c =>
-    {
-        c.mov(r8, rdx);
-        c.mov(eax, (uint)XSaveArea.SavedFeatures);
-        c.xor(edx, edx);
-        c.xsave64(__[r8]);
-        c.xrstor64(__[rdi]);
-        c.xsave64(__[rsi]);
-        c.xrstor64(__[r8]);
-        c.ret();
-    }));
-
     internal static XSaveArea Built()
     {
         XFeatures enabled = XSaveArea.SavedFeatures;
@@ -96,11 +81,7 @@ public unsafe class SetterRoundTripTests : RestoresCpuState
     {
         XSaveArea built = Built();
         built.Load(RestoreHazards.X87RegistersInUse); // the library's own checks accept what the setters built, the x87 stack named
-        using var areas = new AlignedBuffer(3 * XSaveArea.Size);
-        XSaveArea* source = (XSaveArea*)areas.Pointer;
-        *source = built;
-        ((delegate* unmanaged<XSaveArea*, XSaveArea*, XSaveArea*, void>)LoadThenSave.Value)(source, source + 1, source + 2);
-        XSaveArea saved = source[1];
+        XSaveArea saved = TestCode.LoadThenSave(in built);
 
         XFeatures enabled = XSaveArea.SavedFeatures;
         TestContext.Out.WriteLine($"XCR0 0x{(ulong)XSaveArea.EnabledFeatures:X}, compared: {enabled}");

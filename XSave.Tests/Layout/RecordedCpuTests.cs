@@ -46,7 +46,7 @@ public class RecordedCpuTests
         XSaveLayout layout = cpu.Profile().Layout!;
         Assert.Multiple(() =>
         {
-            for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+            for (int i = 2; i < StateComponent.Count; i++)
             {
                 if (layout.Slot(i) is { } slot)
                 {
@@ -58,7 +58,7 @@ public class RecordedCpuTests
 
             if (cpu.Sane)
             {
-                foreach (var (bit, (offset, size, _)) in cpu.Components.Where(c => c.Key < XSaveLayout.ComponentCount && c.Value.Offset + c.Value.Size <= PageEnd))
+                foreach (var (bit, (offset, size, _)) in cpu.Components.Where(c => c.Key < StateComponent.Count && c.Value.Offset + c.Value.Size <= PageEnd))
                 {
                     Assert.That(layout.Slot(bit), Is.EqualTo(new ComponentSlot(offset, size)), $"component {bit} where CPUID puts it");
                 }
@@ -246,7 +246,7 @@ public class RecordedCpuTests
             }
         }
 
-        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        for (int i = 2; i < StateComponent.Count; i++)
         {
             if (((ulong)(cpu.Xcr0 & ~pastThePage) & (1UL << i)) == 0)
             {
@@ -267,7 +267,7 @@ public class RecordedCpuTests
     {
         Assert.That(actual.InUse, Is.EqualTo(expected.InUse), what);
         Assert.That(actual.Area.Legacy.Xmm[7], Is.EqualTo(expected.Area.Legacy.Xmm[7]), what);
-        for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+        for (int i = 2; i < StateComponent.Count; i++)
         {
             if (((ulong)expected.InUse & (1UL << i)) != 0)
             {

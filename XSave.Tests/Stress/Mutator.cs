@@ -116,7 +116,7 @@ internal static class Mutator
                 header[0] |= 1;
                 break;
             default: // a layout descriptor from another (made-up) CPU that moves AVX, marked in use
-                var slots = new ComponentSlot[XSaveLayout.ComponentCount];
+                var slots = new ComponentSlot[StateComponent.Count];
                 slots[2] = new ComponentSlot(576 + (64 * (1 + random.Next(40))), 256);
                 LayoutDescriptor.Write(XSaveLayout.FromSlots("made up", slots), bytes.Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length));
                 BinaryPrimitives.WriteUInt64LittleEndian(header, BinaryPrimitives.ReadUInt64LittleEndian(header) | (ulong)XFeatures.Avx);

@@ -28,7 +28,7 @@ internal static class ParserFuzz
         try
         {
             XSaveImage parsed = XSaveImage.Parse(image);
-            for (int i = 2; i < XSaveLayout.ComponentCount; i++)
+            for (int i = 2; i < StateComponent.Count; i++)
             {
                 if (XSaveLayout.ArchitecturalSize(i) is > 0 and <= 1024)
                 {

@@ -25,7 +25,7 @@ public sealed record RecordedCpu(string Name, string Vendor, XFeatures Supported
     /// <summary>The library's profile of this CPU, built as the running CPU's is, from its CPUID answers.</summary>
     internal CpuProfile Profile()
     {
-        var subleaves = new CpuidComponent[XSaveLayout.ComponentCount];
+        var subleaves = new CpuidComponent[StateComponent.Count];
         foreach (var (bit, (offset, size, aligned)) in Components)
         {
             if (bit < subleaves.Length)

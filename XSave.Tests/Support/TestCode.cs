@@ -30,6 +30,34 @@ internal static class TestCode
         return ExecutableMemory.Map(stream.ToArray(), "XSave.Tests", string.Empty);
     }
 
+    // (area in RDI, fresh area in RSI, scratch in RDX): keep this thread's state, load the area,
+    // save what the registers now hold, and put the thread's own state back.
+    private static readonly Lazy<nint> LoadThenSaveCode = new(() => Map(c =>
+    {
+        c.mov(r8, rdx);
+        c.mov(eax, (uint)XSaveArea.SavedFeatures);
+        c.xor(edx, edx);
+        c.xsave64(__[r8]);
+        c.xrstor64(__[rdi]);
+        c.xsave64(__[rsi]);
+        c.xrstor64(__[r8]);
+        c.ret();
+    }));
+
+    /// <summary>
+    /// XRSTOR of <paramref name="area"/> then XSAVE into a fresh area, in one piece of machine code
+    /// (no managed code touches a vector register between them), the thread's own state kept
+    /// around both. Unchecked: the caller has had the library accept the area first.
+    /// </summary>
+    public static unsafe XSaveArea LoadThenSave(in XSaveArea area)
+    {
+        using var areas = new AlignedBuffer(3 * XSaveArea.Size);
+        XSaveArea* source = (XSaveArea*)areas.Pointer;
+        *source = area;
+        ((delegate* unmanaged<XSaveArea*, XSaveArea*, XSaveArea*, void>)LoadThenSaveCode.Value)(source, source + 1, source + 2);
+        return source[1];
+    }
+
     // Keeps what Windows makes callee-saved and System V does not, moves the arguments, calls the
     // body that follows. Two pushes and 168 bytes keep RSP 8 past a multiple of 16 at the body's entry.
     private static void WindowsAdapter(Assembler c)
