@@ -105,19 +105,54 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
                 Enumerable.Range(0, 16).Select(i => new ReportItem($"XMM{i}", legacy.Xmm[i].ToString(), "xmm[]", legacy.Xmm[i].ToString())).ToList()));
         }
 
-        if (Shows(XFeatures.Avx512Opmask))
+        // Every later component, in bit order, as the component table describes it; AVX-512's two
+        // ZMM components are one section of whole registers.
+        bool zmmShown = false;
+        foreach (StateComponent component in StateComponent.All.Where(c => c.HasView && c.Feature > XFeatures.Avx && Shows(c.Feature)))
         {
-            var avx512 = Enumerable.Range(0, 8).Select(k => new ReportItem($"K{k}", $"0x{area.Opmask(k):X16}", "k[]", Hex(area.Opmask(k)))).ToList();
-            avx512.AddRange(Enumerable.Range(0, 32).Select(i => new ReportItem($"ZMM{i}", area.Zmm(i).ToString(), "zmm[]", area.Zmm(i).ToString())));
-            sections.Add(new("AVX-512", InitState: (inUse & (XFeatures.Avx512Opmask | XFeatures.Avx512ZmmHi256 | XFeatures.Avx512Hi16Zmm)) == 0, avx512));
-        }
-
-        if (Shows(XFeatures.Pkru))
-        {
-            sections.Add(new("PKRU", InitState: !inUse.HasFlag(XFeatures.Pkru), [new("PKRU", $"0x{area.Pkru:X8}", "pkru", Hex(area.Pkru))]));
+            if ((component.Feature & ZmmViews) == 0)
+            {
+                sections.Add(new(component.Name, InitState: !inUse.HasFlag(component.Feature),
+                    Enumerable.Range(0, component.RegisterCount).Select(i => RegisterItem(area, component, i)).ToList()));
+            }
+            else if (!zmmShown)
+            {
+                zmmShown = true;
+                sections.Add(new("AVX-512  (ZMM: YMM with ZMM_Hi256 for 0–15, Hi16_ZMM for 16–31)", InitState: (inUse & ZmmViews) == 0,
+                    Enumerable.Range(0, 32).Select(i => new ReportItem($"ZMM{i}", area.Zmm(i).ToString(), "zmm[]", area.Zmm(i).ToString())).ToList()));
+            }
         }
 
         return new Report(sections);
+    }
+
+    // The components the ZMM view joins into whole registers.
+    private const XFeatures ZmmViews = XFeatures.Avx512ZmmHi256 | XFeatures.Avx512Hi16Zmm;
+
+    // One register of a component in hex (most significant byte first); its JSON name is the
+    // register's without its number, an array where registers are numbered ("k[]", "pkru").
+    private static ReportItem RegisterItem(XSaveArea area, StateComponent component, int index)
+    {
+        string name = component.RegisterName(index);
+        ReadOnlySpan<byte> bytes = area.GetRegister(component.Feature, index);
+        string family = name.TrimEnd("0123456789".ToCharArray()).ToLowerInvariant();
+        string jsonName = family.Length < name.Length ? family + "[]" : family;
+        if (bytes.Length <= sizeof(ulong))
+        {
+            Span<byte> word = stackalloc byte[sizeof(ulong)];
+            word.Clear();
+            bytes.CopyTo(word);
+            ulong value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(word);
+            return new ReportItem(name, "0x" + value.ToString("X" + (2 * bytes.Length), System.Globalization.CultureInfo.InvariantCulture), jsonName, Hex(value));
+        }
+
+        var hex = new System.Text.StringBuilder("0x");
+        for (int i = bytes.Length - 1; i >= 0; i--)
+        {
+            hex.Append(bytes[i].ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return new ReportItem(name, hex.ToString(), jsonName, hex.ToString());
     }
 
     private static string Source(LayoutSource source) => source switch

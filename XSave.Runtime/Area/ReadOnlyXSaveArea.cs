@@ -31,6 +31,12 @@ public readonly ref struct ReadOnlyXSaveArea
     /// <returns>The component's bytes as the CPU would load them.</returns>
     public ReadOnlySpan<byte> GetComponent(XFeatures component) => _area.GetComponent(component);
 
+    /// <summary>See <see cref="XSaveArea.GetRegister"/>.</summary>
+    /// <param name="component">One component with a view.</param>
+    /// <param name="index">The register's index within it.</param>
+    /// <returns>The register's bytes as the CPU would load them.</returns>
+    public ReadOnlySpan<byte> GetRegister(XFeatures component, int index) => _area.GetRegister(component, index);
+
     /// <summary>See <see cref="XSaveArea.Ymm"/>.</summary>
     /// <param name="index">0–15.</param>
     /// <returns>The register.</returns>
