@@ -31,7 +31,7 @@ public unsafe partial struct XSaveArea
     public void Save()
     {
         // One check of the snapshot stands for "XSAVE can run here" too: it throws where it cannot.
-        ref readonly Processor.Snapshot cpu = ref Processor.Current;
+        ref readonly CpuSnapshot cpu = ref Processor.Snapshot;
         fixed (XSaveArea* area = &this)
         {
             // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put
@@ -60,7 +60,7 @@ public unsafe partial struct XSaveArea
     // zeroing what XSAVE need not have written there. Out of line so that Save itself stays small
     // enough to inline.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SaveBounced(XSaveArea* area, in Processor.Snapshot cpu)
+    private static void SaveBounced(XSaveArea* area, in CpuSnapshot cpu)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         PrepareForSave(scratch, in cpu);
@@ -155,7 +155,7 @@ public unsafe partial struct XSaveArea
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         CopyWhatXRstorReads(area, scratch);
         scratch->_legacy.ApplyInitControlWords(); // before the checks: they judge what XRSTOR will load
-        if (validate && !RestoreFastPath.Passes(scratch, in Processor.Current))
+        if (validate && !RestoreFastPath.Passes(scratch, in Processor.Snapshot))
         {
             RestoreValidation.ThrowIfInvalid(in *scratch, SafeFeatures, Processor.Profile, allowed);
         }
@@ -239,7 +239,7 @@ public unsafe partial struct XSaveArea
     // 256 more bytes each way, and an area that says AVX where the caller had none. (Element
     // indexing is no better: NativeAOT compiles the inline-array indexer as a call.)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrepareForSave(XSaveArea* area, in Processor.Snapshot cpu)
+    private static void PrepareForSave(XSaveArea* area, in CpuSnapshot cpu)
     {
         ref readonly ulong words = ref cpu.Descriptor[0];
         byte* descriptor = (byte*)area + LayoutDescriptor.Offset, header = (byte*)area + HeaderOffset;

@@ -27,7 +27,7 @@ public sealed unsafe class XSaveContext
         Processor.EnsureReady(); // throws where XSAVE cannot run, and reads the layout descriptor below
         _memory = new AlignedXSaveArea();
         _area = _memory.Pointer;
-        _compacted = Processor.HasXSaveC;
+        _compacted = Processor.Profile.HasXSaveC;
         if (_compacted)
         {
             // The init image in the format XSAVEC writes: every saved component laid out, none in use.

@@ -24,8 +24,8 @@ public static unsafe class XSaveThunkGuards
         Processor.ThrowIfXSaveUnavailable();
         bool supported = instruction switch
         {
-            XSaveInstruction.XSaveOpt => Processor.HasXSaveOpt,
-            XSaveInstruction.XSaveC or XSaveInstruction.XSaveCXRstor => Processor.HasXSaveC,
+            XSaveInstruction.XSaveOpt => Processor.Profile.HasXSaveOpt,
+            XSaveInstruction.XSaveC or XSaveInstruction.XSaveCXRstor => Processor.Profile.HasXSaveC,
             _ => true,
         };
         if (!supported)
@@ -96,7 +96,7 @@ public static unsafe class XSaveThunkGuards
     public static void ValidateXGetBvRegister(uint register)
     {
         Processor.ThrowIfXSaveUnavailable();
-        if (register == 0 || (register == 1 && Processor.HasXGetBv1))
+        if (register == 0 || (register == 1 && Processor.Profile.HasXGetBv1))
         {
             return;
         }

@@ -50,7 +50,7 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// The running CPU's layout, from CPUID leaf 0DH, or null off x86. Offsets are only used to
     /// read and place components; a slot CPUID puts past the page is treated as absent.
     /// </summary>
-    public static XSaveLayout? Current => Processor.LiveLayout;
+    public static XSaveLayout? Current => Processor.Layout;
 
     /// <summary>The slot of <paramref name="component"/>, or null when this layout has none (x87 and SSE live in the legacy region).</summary>
     /// <param name="component">One component, e.g. <see cref="XFeatures.Pkru"/>.</param>

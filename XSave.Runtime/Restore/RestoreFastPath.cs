@@ -16,7 +16,7 @@ namespace XSave;
 internal static unsafe class RestoreFastPath
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Passes(XSaveArea* area, in Processor.Snapshot cpu)
+    public static bool Passes(XSaveArea* area, in CpuSnapshot cpu)
     {
         // Pairs ORed as a tree, not a chain: XRSTOR waits on the whole check, so its depth counts.
         Vector128<ulong> legacy = ((Read(area, 0) ^ FcwMasks(in cpu)) & X87Rejects(in cpu)) |
@@ -27,14 +27,14 @@ internal static unsafe class RestoreFastPath
 
     /// <summary>True when bytes 464–575 already hold what Save would write there before XSAVE.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool HeaderAndLayoutAsSaved(XSaveArea* area, in Processor.Snapshot cpu) =>
+    public static bool HeaderAndLayoutAsSaved(XSaveArea* area, in CpuSnapshot cpu) =>
         Differences(area, in cpu, SaveHeaderRejects(in cpu)) == Vector128<ulong>.Zero;
 
     // Non-zero where the descriptor differs from this CPU's, header bytes 0–15 set a bit in
     // `headerRejects`, or header bytes 16–63 are not zero. 16-byte lanes rather than words: half
     // the instructions, and next to XSAVE/XRSTOR every one counts.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> Differences(XSaveArea* area, in Processor.Snapshot cpu, Vector128<ulong> headerRejects)
+    private static Vector128<ulong> Differences(XSaveArea* area, in CpuSnapshot cpu, Vector128<ulong> headerRejects)
     {
         Vector128<ulong> layout = ((Read(area, 464) ^ Descriptor0(in cpu)) |
                                    (Read(area, 480) ^ Descriptor1(in cpu))) |
@@ -48,41 +48,41 @@ internal static unsafe class RestoreFastPath
     // so it reads the snapshot, with the code it had before. A modelled snapshot (the tests') is
     // read as it is. Folds is a constant once inlined: both sides are one static field's address.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Folds(in Processor.Snapshot cpu) =>
-        RuntimeFeature.IsDynamicCodeCompiled && Unsafe.AreSame(in cpu, in Processor.Live);
+    private static bool Folds(in CpuSnapshot cpu) =>
+        RuntimeFeature.IsDynamicCodeCompiled && Unsafe.AreSame(in cpu, in Processor.SnapshotStorage);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> Descriptor0(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor0 : Vector128.LoadUnsafe(in cpu.Descriptor[0]);
+    private static Vector128<ulong> Descriptor0(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor0 : Vector128.LoadUnsafe(in cpu.Descriptor[0]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> Descriptor1(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor1 : Vector128.LoadUnsafe(in cpu.Descriptor[0], 2);
+    private static Vector128<ulong> Descriptor1(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor1 : Vector128.LoadUnsafe(in cpu.Descriptor[0], 2);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> Descriptor2(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor2 : Vector128.LoadUnsafe(in cpu.Descriptor[0], 4);
+    private static Vector128<ulong> Descriptor2(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.Descriptor2 : Vector128.LoadUnsafe(in cpu.Descriptor[0], 4);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> RestoreHeaderRejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.RestoreHeaderRejects : cpu.RestoreHeaderRejects;
+    private static Vector128<ulong> RestoreHeaderRejects(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.RestoreHeaderRejects : cpu.RestoreHeaderRejects;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> SaveHeaderRejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.SaveHeaderRejects : cpu.SaveHeaderRejects;
+    private static Vector128<ulong> SaveHeaderRejects(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.SaveHeaderRejects : cpu.SaveHeaderRejects;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> FcwMasks(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.FcwMasks : cpu.FcwMasks;
+    private static Vector128<ulong> FcwMasks(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.FcwMasks : cpu.FcwMasks;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> X87Rejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.X87Rejects : cpu.X87Rejects;
+    private static Vector128<ulong> X87Rejects(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.X87Rejects : cpu.X87Rejects;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> MxcsrMasks(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.MxcsrMasks : cpu.MxcsrMasks.AsUInt64();
+    private static Vector128<ulong> MxcsrMasks(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.MxcsrMasks : cpu.MxcsrMasks.AsUInt64();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> MxcsrRejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.MxcsrRejects : cpu.MxcsrRejects.AsUInt64();
+    private static Vector128<ulong> MxcsrRejects(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.MxcsrRejects : cpu.MxcsrRejects.AsUInt64();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int PkruLane(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.PkruLane : cpu.PkruLane;
+    private static int PkruLane(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.PkruLane : cpu.PkruLane;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> PkruRejects(in Processor.Snapshot cpu) => Folds(in cpu) ? FoldedSnapshot.PkruRejects : cpu.PkruRejects;
+    private static Vector128<ulong> PkruRejects(in CpuSnapshot cpu) => Folds(in cpu) ? FoldedSnapshot.PkruRejects : cpu.PkruRejects;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> Read(XSaveArea* area, int offset) => Vector128.LoadAligned((ulong*)((byte*)area + offset));

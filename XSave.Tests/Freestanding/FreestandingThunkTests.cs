@@ -136,7 +136,7 @@ public unsafe class FreestandingThunkTests
     [RequiresXSave]
     public void A_compacted_save_restores_through_the_same_checks()
     {
-        if (!Processor.HasXSaveC)
+        if (!Processor.Profile.HasXSaveC)
         {
             Assert.Ignore("This CPU has no XSAVEC.");
         }
@@ -166,7 +166,7 @@ public unsafe class FreestandingThunkTests
         byte* area = (byte*)buffer.Pointer;
         PkruCase(area, FreestandingKernel.Save, Cpu.Saved().Pkru | 1, "KeyZeroLocked", "standard format, key 0 access-disabled");
         PkruCase(area, FreestandingKernel.Save, Cpu.Saved().Pkru, "Ok", "standard format, PKRU as it is");
-        if (Processor.HasXSaveC)
+        if (Processor.Profile.HasXSaveC)
         {
             // The compacted offset comes from the probe's sizes and alignments, not from CPUID's standard offset.
             PkruCase(area, FreestandingKernel.SaveCompacted, Cpu.Saved().Pkru | 2, "KeyZeroLocked", "compacted format, key 0 write-disabled");
@@ -186,7 +186,7 @@ public unsafe class FreestandingThunkTests
     [RequiresXSave]
     public void Without_XSAVEC_the_compacted_thunks_say_NotSupported()
     {
-        if (Processor.HasXSaveC)
+        if (Processor.Profile.HasXSaveC)
         {
             Assert.Ignore("This CPU has XSAVEC.");
         }

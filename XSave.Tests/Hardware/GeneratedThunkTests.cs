@@ -190,7 +190,7 @@ public unsafe class GeneratedThunkTests : RestoresCpuState
 
     private static void RequireXSaveC()
     {
-        if (!Processor.HasXSaveC)
+        if (!Processor.Profile.HasXSaveC)
         {
             Assert.Ignore("Needs XSAVEC (CPUID.(0DH,1):EAX[1]).");
         }

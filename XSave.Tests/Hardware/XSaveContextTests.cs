@@ -101,7 +101,7 @@ public class XSaveContextTests : RestoresCpuState
     {
         var context = new XSaveContext();
         ulong compactedHeader = XSaveHeader.CompactedFormat | (ulong)XSaveArea.SavedFeatures;
-        Assert.That(context.IsCompacted, Is.EqualTo(Processor.HasXSaveC), "compacted exactly where the CPU has XSAVEC");
+        Assert.That(context.IsCompacted, Is.EqualTo(Processor.Profile.HasXSaveC), "compacted exactly where the CPU has XSAVEC");
         if (context.IsCompacted)
         {
             Assert.That(context.Area.Header.XCompBv, Is.EqualTo(compactedHeader), "before any save: XSAVEC's own shape");
@@ -234,7 +234,7 @@ public class XSaveContextTests : RestoresCpuState
     [Test]
     public void A_compacted_state_is_stored_in_the_format_the_contexts_save_writes()
     {
-        if (!Processor.HasXSaveC)
+        if (!Processor.Profile.HasXSaveC)
         {
             Assert.Ignore("This CPU has no XSAVEC: compacted areas cannot be restored here.");
         }

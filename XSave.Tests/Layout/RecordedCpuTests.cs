@@ -119,7 +119,7 @@ public class RecordedCpuTests
     public void Restores_are_checked_where_that_CPU_keeps_PKRU(RecordedCpu cpu)
     {
         CpuProfile profile = cpu.Profile();
-        Processor.Snapshot snapshot = Processor.Snapshot.Create(profile);
+        CpuSnapshot snapshot = CpuSnapshot.Create(profile);
         bool pkru = cpu.Xcr0.HasFlag(XFeatures.Pkru);
         Assert.Multiple(() =>
         {

@@ -75,10 +75,10 @@ public class RestoreFuzzTests
     private static RestoreRule[] RulesThisCpuReaches() => Enum.GetValues<RestoreRule>()
         .Where(r => r switch
         {
-            RestoreRule.CompactedFormatUnsupported => !Processor.HasXSaveC,
+            RestoreRule.CompactedFormatUnsupported => !Processor.Profile.HasXSaveC,
             RestoreRule.XCompBvOutsidePage => false, // needs AMX tile data in XCR0; checked offline
             RestoreRule.PkruLocksKeyZero => XSaveArea.EnabledFeatures.HasFlag(XFeatures.Pkru),
-            RestoreRule.XCompBvOutsideXcr0 or RestoreRule.XStateBvOutsideXCompBv => Processor.HasXSaveC,
+            RestoreRule.XCompBvOutsideXcr0 or RestoreRule.XStateBvOutsideXCompBv => Processor.Profile.HasXSaveC,
             _ => true,
         })
         .ToArray();

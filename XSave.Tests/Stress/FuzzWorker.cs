@@ -208,7 +208,7 @@ internal sealed unsafe class FuzzContext
         warm.Save();
         pages[2].LoadUnchecked();
         XSaveArea[] seeds = [pages[2], XSaveArea.Initial, default];
-        if (Processor.HasXSaveC)
+        if (Processor.Profile.HasXSaveC)
         {
             StressThunks.SaveCompacted(&pages[0]);
             seeds = [.. seeds, pages[0]];

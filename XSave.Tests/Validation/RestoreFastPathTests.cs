@@ -24,8 +24,8 @@ public unsafe class RestoreFastPathTests
         yield return new TestCaseData((XFeatures)0x2E7, XSaveLayout.Intel).SetArgDisplayNames("Intel AVX-512, PKRU at 2688");
     }
 
-    private static Processor.Snapshot Snapshot(XFeatures xcr0, XSaveLayout layout) =>
-        Processor.Snapshot.Create(Profile(xcr0, layout));
+    private static CpuSnapshot Snapshot(XFeatures xcr0, XSaveLayout layout) =>
+        CpuSnapshot.Create(Profile(xcr0, layout));
 
     private static CpuProfile Profile(XFeatures xcr0, XSaveLayout layout) =>
         new("modelled", xcr0, CpuMxcsrMask, leafD1Eax: 2, layout, XFeatures.None);
@@ -49,7 +49,7 @@ public unsafe class RestoreFastPathTests
     {
         using var aligned = new AlignedBuffer(XSaveArea.Size); // the fast path's precondition
         aligned.As<XSaveArea>() = area;
-        Processor.Snapshot cpu = Snapshot(xcr0, layout);
+        CpuSnapshot cpu = Snapshot(xcr0, layout);
         return RestoreFastPath.Passes((XSaveArea*)aligned.Pointer, in cpu);
     }
 
@@ -141,8 +141,8 @@ public unsafe class RestoreFastPathTests
         var area = (XSaveArea*)aligned.Pointer;
         area->Save();
         XSaveArea saved = *area;
-        Processor.Snapshot copy = Processor.Current;
-        Assert.That(Unsafe.AreSame(in copy, in Processor.Live), Is.False, "the copy is another snapshot");
+        CpuSnapshot copy = Processor.Snapshot;
+        Assert.That(Unsafe.AreSame(in copy, in Processor.SnapshotStorage), Is.False, "the copy is another snapshot");
 
         var disagreements = new List<string>();
         int rejected = 0;
@@ -150,7 +150,7 @@ public unsafe class RestoreFastPathTests
         {
             *area = saved;
             ((byte*)area)[bit / 8] ^= (byte)(1 << (bit % 8));
-            bool live = RestoreFastPath.Passes(area, in Processor.Current), copied = RestoreFastPath.Passes(area, in copy);
+            bool live = RestoreFastPath.Passes(area, in Processor.Snapshot), copied = RestoreFastPath.Passes(area, in copy);
             rejected += live ? 0 : 1;
             if (live != copied)
             {
@@ -161,7 +161,7 @@ public unsafe class RestoreFastPathTests
         *area = saved;
         Assert.Multiple(() =>
         {
-            Assert.That(RestoreFastPath.Passes(area, in Processor.Current), Is.True, "the area as saved");
+            Assert.That(RestoreFastPath.Passes(area, in Processor.Snapshot), Is.True, "the area as saved");
             Assert.That(disagreements, Is.Empty);
             Assert.That(rejected, Is.GreaterThan(XSaveHeader.Size * 8), "flips the fast path rejects");
         });

@@ -46,7 +46,7 @@ public class RestoreValidationTests
         Mxcsr live = Cpu.MxcsrControl();
         var ex = Assert.Throws<InvalidXSaveAreaException>(() => holder[0].Load());
         // A CPU without XSAVEC refuses any compacted area before the other rules.
-        RestoreRule liveRule = bad.Header.IsCompacted && !Processor.HasXSaveC ? RestoreRule.CompactedFormatUnsupported : rule;
+        RestoreRule liveRule = bad.Header.IsCompacted && !Processor.Profile.HasXSaveC ? RestoreRule.CompactedFormatUnsupported : rule;
         Assert.Multiple(() =>
         {
             Assert.That(ex!.Rule, Is.EqualTo(liveRule));

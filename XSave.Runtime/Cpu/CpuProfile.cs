@@ -65,7 +65,7 @@ internal sealed class CpuProfile
 
     public bool HasXGetBv1 => (LeafD1Eax & 4) != 0;
 
-    private int LeafD1Eax => _leafD1Eax ?? Processor.LiveLeafD1Eax;
+    private int LeafD1Eax => _leafD1Eax ?? Processor.LeafD1Eax;
 
     /// <summary>The layout descriptor every area saved on this CPU carries in bytes 464–511 (empty when no layout is known).</summary>
     public ReadOnlySpan<byte> Descriptor => _descriptor;
@@ -232,6 +232,3 @@ internal sealed class CpuProfile
         return new ComponentSlot(slot.Offset, own > 0 ? Math.Min(own, slot.Size) : slot.Size);
     }
 }
-
-/// <summary>One sub-leaf of CPUID leaf 0DH for a user component: EAX (size), EBX (offset), ECX (flags).</summary>
-internal readonly record struct CpuidComponent(int Size, int Offset, uint Ecx);

@@ -7,7 +7,9 @@ using System.Runtime.Intrinsics.X86;
 namespace XSave;
 
 /// <summary>
-/// The running processor, read once into a <see cref="CpuProfile"/>. What is enabled comes from
+/// The running processor, read once into a <see cref="CpuProfile"/> (the one model of a CPU: a
+/// recorded CPU is a profile too) and its <see cref="CpuSnapshot"/>; every member here is this
+/// CPU's, read on first use and cached for the life of the process. What is enabled comes from
 /// XCR0 itself; CPUID answers yes/no questions (is XSAVE enabled, does XSAVEC exist) and locates
 /// components through leaf 0DH, whose answers are checked before use (it may lie, e.g. inside an
 /// SGX enclave): no size is ever taken from it.
@@ -16,7 +18,7 @@ internal static unsafe class Processor
 {
     private const int Uninitialised = 0, Ready = 1;
     private static int s_state;
-    private static Snapshot s_current;
+    private static CpuSnapshot s_current;
     private static CpuProfile? s_profile;
     // Cached CPUID answers; 0 means not read yet, so each carries Read (bit 31) once it is.
     private static int s_leaf1;  // XSAVE implemented (bit 0), enabled by the OS (bit 1)
@@ -60,7 +62,7 @@ internal static unsafe class Processor
     public static ReadOnlySpan<byte> LayoutDescriptorBytes => Profile.Descriptor;
 
     /// <summary>This CPU's standard layout from CPUID leaf 0DH, or null where there is no XSAVE.</summary>
-    public static XSaveLayout? LiveLayout => Leaf0D.Value.Layout;
+    public static XSaveLayout? Layout => Leaf0D.Value.Layout;
 
     /// <summary>The profile every decision reads, after the first call has read the CPU (throws where XSAVE cannot run).</summary>
     public static CpuProfile Profile
@@ -72,13 +74,8 @@ internal static unsafe class Processor
         }
     }
 
-    // CPUID.(EAX=0DH,ECX=1).EAX: bit 0 XSAVEOPT, bit 1 XSAVEC, bit 2 XGETBV with ECX=1 (SDM vol. 1 §13.2).
-    public static bool HasXSaveOpt => (LiveLeafD1Eax & 1) != 0;
-    public static bool HasXSaveC => (LiveLeafD1Eax & 2) != 0;
-    public static bool HasXGetBv1 => (LiveLeafD1Eax & 4) != 0;
-
     /// <summary>CPUID.(0DH,1).EAX of this CPU, read when first asked (not by every first Save).</summary>
-    public static int LiveLeafD1Eax
+    public static int LeafD1Eax
     {
         get
         {
@@ -93,74 +90,8 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>What restores are checked against, in the shape the fast path reads.</summary>
-    internal struct Snapshot
-    {
-        public ulong Xcr0;
-        public uint MxcsrMask;
-        public DescriptorWords Descriptor;
-
-        /// <summary>Bits of header bytes 0–15 a restore must not see set: XSTATE_BV outside XCR0, any of XCOMP_BV.</summary>
-        public Vector128<ulong> RestoreHeaderRejects;
-
-        /// <summary>Bits of header bytes 0–15 that Save must clear: XSTATE_BV outside what XSAVE writes (XCR0 within the safe set), any of XCOMP_BV.</summary>
-        public Vector128<ulong> SaveHeaderRejects;
-
-        /// <summary>FCW's exception masks in legacy bytes 0–15: each must be set.</summary>
-        public Vector128<ulong> FcwMasks;
-
-        /// <summary>Bits of legacy bytes 0–15 a restore must not see differ from <see cref="FcwMasks"/>: the masks, and the abridged FTW (an empty x87 stack).</summary>
-        public Vector128<ulong> X87Rejects;
-
-        /// <summary>MXCSR's exception masks in legacy bytes 16–31: each must be set.</summary>
-        public Vector128<uint> MxcsrMasks;
-
-        /// <summary>Bits of legacy bytes 16–31 a restore must not see differ from <see cref="MxcsrMasks"/>: the masks, and MXCSR bits outside MXCSR_MASK.</summary>
-        public Vector128<uint> MxcsrRejects;
-
-        /// <summary>The 16 bytes of a standard-format area holding PKRU, and the bits of them that lock key 0 (none where PKRU is not enabled).</summary>
-        public int PkruLane;
-        public Vector128<ulong> PkruRejects;
-
-        public static Snapshot Create(CpuProfile cpu)
-        {
-            ulong xcr0 = (ulong)cpu.Xcr0;
-            var snapshot = new Snapshot
-            {
-                Xcr0 = xcr0,
-                MxcsrMask = cpu.MxcsrMask,
-                RestoreHeaderRejects = Vector128.Create(~xcr0, ulong.MaxValue),
-                SaveHeaderRejects = Vector128.Create(~(xcr0 & (ulong)XSaveArea.SafeFeatures), ulong.MaxValue),
-                FcwMasks = Vector128.Create((ulong)X87ControlWord.AllExceptionMasks, 0),
-                X87Rejects = Vector128.Create((ulong)X87ControlWord.AllExceptionMasks | (0xFFUL << (LegacyRegion.AbridgedFtwOffset * 8)), 0),
-                MxcsrMasks = Vector128.Create(0, 0, (uint)Mxcsr.AllExceptionMasks, 0),
-                MxcsrRejects = Vector128.Create(0, 0, ~cpu.MxcsrMask | (uint)Mxcsr.AllExceptionMasks, 0),
-            };
-            if (cpu.Layout?.Slot(XFeatures.Pkru) is { } pkru && (xcr0 & (ulong)XFeatures.Pkru) != 0)
-            {
-                // The 16 bytes holding PKRU, kept inside the page; a PKRU that is not 4-aligned
-                // there (no CPU seen) sends every area to the full validator.
-                snapshot.PkruLane = Math.Min(pkru.Offset & ~15, XSaveArea.Size - 16);
-                int dword = (pkru.Offset - snapshot.PkruLane) / 4;
-                snapshot.PkruRejects = pkru.Offset % 4 == 0
-                    ? Vector128.Create(0u, 0u, 0u, 0u).WithElement(dword, KeyZeroBits).AsUInt64()
-                    : Vector128<ulong>.AllBitsSet;
-            }
-
-            cpu.Descriptor.CopyTo(MemoryMarshal.AsBytes((Span<ulong>)snapshot.Descriptor));
-            return snapshot;
-        }
-    }
-
-    /// <summary>The 48-byte layout descriptor as six words, the shape the fast path compares.</summary>
-    [InlineArray(LayoutDescriptor.Length / sizeof(ulong))]
-    internal struct DescriptorWords
-    {
-        private ulong _word;
-    }
-
     /// <summary>The snapshot, after the first call has read the CPU (throws where XSAVE cannot run).</summary>
-    public static ref readonly Snapshot Current
+    public static ref readonly CpuSnapshot Snapshot
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
@@ -170,8 +101,8 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>Where the live snapshot is kept, ready or not: for telling it from others (<see cref="FoldedSnapshot"/>).</summary>
-    public static ref readonly Snapshot Live => ref s_current;
+    /// <summary>Where <see cref="Snapshot"/> is kept, read or not yet: for telling it from others (<see cref="FoldedSnapshot"/>).</summary>
+    public static ref readonly CpuSnapshot SnapshotStorage => ref s_current;
 
     /// <summary>XCR0, read once with XGETBV.</summary>
     public static XFeatures Xcr0
@@ -249,7 +180,7 @@ internal static unsafe class Processor
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
         var (layout, aligned64) = Leaf0D.Value;
         s_profile = new CpuProfile("this CPU", xcr0, ReadMxcsrMask(), leafD1Eax: null, layout, aligned64);
-        s_current = Snapshot.Create(s_profile);
+        s_current = CpuSnapshot.Create(s_profile);
 
         System.Threading.Volatile.Write(ref s_state, Ready);
     }

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 namespace XSave;
 
 /// <summary>
-/// What <see cref="RestoreFastPath"/> reads from the live <see cref="Processor.Snapshot"/>, as
+/// What <see cref="RestoreFastPath"/> reads from the running CPU's <see cref="Processor.Snapshot"/>, as
 /// static readonly fields. Once a class's constructor has run, the JIT's optimised code reads its
 /// static readonly fields as constants: the masks become operands in the code, and the PKRU
 /// lane's load disappears where PKRU is off (its mask is zero). That takes a chain of dependent
@@ -21,7 +21,7 @@ internal static class FoldedSnapshot
     // on the live snapshot's path, after Processor.EnsureReady, when the snapshot is final.
     static FoldedSnapshot()
     {
-        ref readonly Processor.Snapshot cpu = ref Processor.Current;
+        ref readonly CpuSnapshot cpu = ref Processor.Snapshot;
         ref readonly ulong descriptor = ref cpu.Descriptor[0];
         Descriptor0 = Vector128.LoadUnsafe(in descriptor);
         Descriptor1 = Vector128.LoadUnsafe(in descriptor, 2);
