@@ -17,7 +17,7 @@ public sealed partial class XSaveThunkGenerator
         public const string HintName = "XSaveThunks.g.cs";
         public const string StubHintName = "XSaveThunkStubs.g.cs";
         private const string PageClass = "global::XSaveThunkPage";
-        private const string Guards = "global::XSave.XSaveThunkGuards";
+        private const string Guards = "global::XSave.__Internals.XSaveThunkGuards";
         internal const int SlotAlignment = 16;
         internal const byte Int3 = 0xCC;
 

@@ -50,6 +50,13 @@ public sealed partial class XSaveThunkGenerator
             // generator's copy of the enum could come from different builds.
             string? member = attribute.ConstructorArguments[0].Type?.GetMembers().OfType<IFieldSymbol>()
                 .FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, instructionValue))?.Name;
+            // XSave.Runtime lists no privileged instruction, so in the runtime form only a cast of
+            // one's number gets here: said as XSAVE009, which tells where it can run.
+            if (member is null && !freestanding && System.Enum.IsDefined(typeof(XSaveInstruction), instructionValue) && Signature.IsPrivileged((XSaveInstruction)instructionValue))
+            {
+                member = ((XSaveInstruction)instructionValue).ToString();
+            }
+
             if (member is null || !System.Enum.TryParse(member, out XSaveInstruction instruction) || !System.Enum.IsDefined(typeof(XSaveInstruction), instruction))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownInstruction, location, name, instructionValue.ToString(System.Globalization.CultureInfo.InvariantCulture)));

@@ -32,10 +32,16 @@ enum XSaveInstruction
     XSaveXRstor,
     /// <summary>XSAVEC64 into the first area, then XRSTOR64 from the second: a context switch that skips components in their init state.</summary>
     XSaveCXRstor,
-    /// <summary>XSETBV: write an extended control register (XCR0). Privileged: freestanding form only (XSAVE009 elsewhere).</summary>
+#if XSAVE_GENERATOR
+    // Privileged: only the freestanding form can run them (a kernel, a UEFI image), so only the
+    // generator's copy and the freestanding types it emits list them; a cast in a .NET process
+    // gets XSAVE009.
+
+    /// <summary>XSETBV: write an extended control register (XCR0). Privileged.</summary>
     XSetBv,
     /// <summary>MOV from CR4: read control register 4 (CR4.OSXSAVE is bit 18). Privileged: freestanding form only.</summary>
     ReadCr4,
     /// <summary>Set CR4.OSXSAVE, which enables XGETBV, XSETBV and the XSAVE family. Privileged: freestanding form only.</summary>
     EnableOsXSave,
+#endif
 }

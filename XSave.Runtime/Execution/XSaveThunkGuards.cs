@@ -1,12 +1,13 @@
 using System;
 using System.ComponentModel;
 
-namespace XSave;
+namespace XSave.__Internals;
 
 /// <summary>
 /// The checks generated <see cref="XSaveThunkAttribute"/> bodies run before their instruction,
 /// so that misuse becomes an exception instead of a #GP that ends the process. Called by
-/// generated code; not meant to be called directly.
+/// generated code only: out of sight in the editor and in a namespace of its own (as
+/// CommunityToolkit's <c>__Internals</c>), so that no user writes against it.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class XSaveThunkGuards

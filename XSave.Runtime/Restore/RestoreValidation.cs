@@ -15,6 +15,19 @@ public static class RestoreValidation
     private const string NotLoaded = " Nothing was loaded.";
 
     /// <summary>
+    /// Runs the checks of <see cref="XSaveArea.Load(RestoreHazards)"/> on this CPU without loading
+    /// anything: throws <see cref="InvalidXSaveAreaException"/>, naming the field and the rule,
+    /// where XRSTOR would fault or the thread could not run in the state loaded (unless
+    /// <paramref name="allowed"/> says so). The bytes are judged as given: <c>Load</c> first
+    /// gives an unset (zero) FCW and MXCSR their init values.
+    /// </summary>
+    /// <param name="area">The area about to be restored.</param>
+    /// <param name="allowed">The hazards the caller accepts.</param>
+    /// <exception cref="PlatformNotSupportedException">This is not an x86-64 CPU with XSAVE enabled.</exception>
+    public static void ThrowIfInvalid(in XSaveArea area, RestoreHazards allowed = RestoreHazards.None) =>
+        ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Processor.Profile, allowed);
+
+    /// <summary>
     /// Throws <see cref="InvalidXSaveAreaException"/> if XRSTOR of <paramref name="area"/> with
     /// <paramref name="mask"/> would fault on a CPU with the given XCR0, MXCSR_MASK and XSAVEC
     /// support, or would load a state the thread cannot run in (unless <paramref name="allowed"/> says so).
@@ -26,7 +39,7 @@ public static class RestoreValidation
     /// <param name="compactedSupported">Whether the CPU has XSAVEC (and so XRSTOR of the compacted format).</param>
     /// <param name="cpuLayout">The CPU's standard layout; when given, an area recording a different layout for a component it restores is rejected. PKRU is located with it (else with the area's own layout).</param>
     /// <param name="allowed">The hazards the caller accepts.</param>
-    public static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, XFeatures xcr0, uint mxcsrMask, bool compactedSupported, XSaveLayout? cpuLayout = null, RestoreHazards allowed = RestoreHazards.None) =>
+    internal static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, XFeatures xcr0, uint mxcsrMask, bool compactedSupported, XSaveLayout? cpuLayout = null, RestoreHazards allowed = RestoreHazards.None) =>
         ThrowIfInvalid(in area, mask, new CpuProfile("given", xcr0, mxcsrMask, compactedSupported ? 2 : 0, cpuLayout, XFeatures.None), allowed);
 
     /// <summary>The same checks against a CPU profile (the running CPU's, or a recorded one).</summary>

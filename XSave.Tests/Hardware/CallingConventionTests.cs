@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Runtime.InteropServices;
 using NUnit.Framework;
+using XSave.__Internals;
 using XSave.Generators;
 using XSave.Generators.Helpers;
 using XSave.Generators.Models;
@@ -27,23 +28,24 @@ public unsafe class CallingConventionTests
     {
         foreach (Convention convention in Enum.GetValues<Convention>())
         {
-            foreach (XSaveInstruction instruction in Enum.GetValues<XSaveInstruction>())
+            foreach (GeneratedInstruction instruction in Enum.GetValues<GeneratedInstruction>())
             {
-                yield return new TestCaseData(instruction, false, convention);
+                yield return new TestCaseData(instruction.ToString(), false, convention);
                 if (TakesMask(instruction))
                 {
-                    yield return new TestCaseData(instruction, true, convention);
+                    yield return new TestCaseData(instruction.ToString(), true, convention);
                 }
             }
         }
     }
 
     [TestCaseSource(nameof(Thunks))]
-    public void Thunk_keeps_the_convention(XSaveInstruction instruction, bool hasMask, Convention convention)
+    public void Thunk_keeps_the_convention(string name, bool hasMask, Convention convention)
     {
+        var instruction = Enum.Parse<GeneratedInstruction>(name);
         RequireX64();
-        // The generator compiles the runtime's XSaveInstruction.cs: the same members, the same values.
-        AssembledThunk assembled = XSaveThunkGenerator.CodeAssembler.Run(Model((GeneratedInstruction)instruction, hasMask));
+        // The generator's XSaveInstruction: the runtime's members and values, and the privileged ones.
+        AssembledThunk assembled = XSaveThunkGenerator.CodeAssembler.Run(Model(instruction, hasMask));
         byte[] code = (convention == Convention.Windows ? assembled.Windows : assembled.SystemV).ToArray();
         nint entry = ExecutableMemory.Map(code, "XSave.Tests", string.Empty);
         RunAndCheck(entry, instruction, convention);
@@ -77,11 +79,11 @@ public unsafe class CallingConventionTests
         Convention convention = OperatingSystem.IsWindows() ? Convention.Windows : Convention.SystemV;
         var entries = page.Listing.Split('\n')
             .Where(line => line.StartsWith("0x", StringComparison.Ordinal))
-            .Select(line => (Offset: int.Parse(line[2..6], NumberStyles.HexNumber, CultureInfo.InvariantCulture), Instruction: Enum.Parse<XSaveInstruction>(line[(line.LastIndexOf('(') + 1)..^1])))
+            .Select(line => (Offset: int.Parse(line[2..6], NumberStyles.HexNumber, CultureInfo.InvariantCulture), Instruction: Enum.Parse<GeneratedInstruction>(line[(line.LastIndexOf('(') + 1)..^1])))
             .ToArray();
-        Assert.That(entries.Select(e => e.Instruction), Does.Contain(XSaveInstruction.XRstor).And.Contain(XSaveInstruction.FxRstor).And.Contain(XSaveInstruction.XSaveXRstor));
+        Assert.That(entries.Select(e => e.Instruction), Does.Contain(GeneratedInstruction.XRstor).And.Contain(GeneratedInstruction.FxRstor).And.Contain(GeneratedInstruction.XSaveXRstor));
         int ran = 0;
-        foreach ((int offset, XSaveInstruction instruction) in entries)
+        foreach ((int offset, GeneratedInstruction instruction) in entries)
         {
             if (Unsupported(instruction) is null)
             {
@@ -98,7 +100,7 @@ public unsafe class CallingConventionTests
     /// hold values distinct from the known ones, the safe mask. Then: callee-saved registers as they
     /// were; XMM0–XMM5 loaded by a restore; XMM6–XMM15 loaded on System V, kept on Windows.
     /// </summary>
-    private static void RunAndCheck(nint entry, XSaveInstruction instruction, Convention convention)
+    private static void RunAndCheck(nint entry, GeneratedInstruction instruction, Convention convention)
     {
         if (Unsupported(instruction) is { } reason)
         {
@@ -112,14 +114,14 @@ public unsafe class CallingConventionTests
         FillKnownValues(f);
         PrepareRestorable((XSaveArea*)first.Pointer);
         PrepareRestorable((XSaveArea*)second.Pointer);
-        XmmRegister[] loaded = AreaXmm((XSaveArea*)(instruction is XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor ? second.Pointer : first.Pointer));
+        XmmRegister[] loaded = AreaXmm((XSaveArea*)(instruction is GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor ? second.Pointer : first.Pointer));
 
         f->Target = entry;
         (f->Argument0, f->Argument1, f->Argument2) = instruction switch
         {
-            XSaveInstruction.XGetBv => (0UL, 0UL, 0UL),
-            XSaveInstruction.XSetBv => (0UL, 7UL, 0UL),
-            XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)XSaveArea.SafeFeatures),
+            GeneratedInstruction.XGetBv => (0UL, 0UL, 0UL),
+            GeneratedInstruction.XSetBv => (0UL, 7UL, 0UL),
+            GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)XSaveArea.SafeFeatures),
             _ => ((ulong)first.Pointer, (ulong)XSaveArea.SafeFeatures, 0UL),
         };
 
@@ -141,19 +143,19 @@ public unsafe class CallingConventionTests
             }
         }
 
-        bool restores = instruction is XSaveInstruction.XRstor or XSaveInstruction.FxRstor or XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor;
+        bool restores = instruction is GeneratedInstruction.XRstor or GeneratedInstruction.FxRstor or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor;
         AssertKept(f, convention, restores ? loaded : null);
         Assert.Multiple(() =>
         {
             switch (instruction)
             {
-                case XSaveInstruction.XGetBv:
+                case GeneratedInstruction.XGetBv:
                     Assert.That((XFeatures)f->Rax, Is.EqualTo(XSaveArea.EnabledFeatures), "XGETBV(0) returned XCR0");
                     break;
-                case XSaveInstruction.XSetBv or XSaveInstruction.ReadCr4 or XSaveInstruction.EnableOsXSave:
+                case GeneratedInstruction.XSetBv or GeneratedInstruction.ReadCr4 or GeneratedInstruction.EnableOsXSave:
                     Assert.That((uint)f->Rax, Is.EqualTo(3u), "refused above CPL 0 (NotPrivileged), nothing executed");
                     break;
-                case XSaveInstruction.XSave or XSaveInstruction.XSaveOpt or XSaveInstruction.XSaveC or XSaveInstruction.FxSave or XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor:
+                case GeneratedInstruction.XSave or GeneratedInstruction.XSaveOpt or GeneratedInstruction.XSaveC or GeneratedInstruction.FxSave or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor:
                     // The save ran inside the call: the area holds the known XMM values.
                     Assert.That(AreaXmm((XSaveArea*)first.Pointer), Is.EqualTo(Enumerable.Range(0, 16).Select(i => f->XmmIn[i]).ToArray()), "the saved XMM registers");
                     break;
@@ -205,21 +207,21 @@ public unsafe class CallingConventionTests
 
     private static XmmRegister[] AreaXmm(XSaveArea* area) => Enumerable.Range(0, 16).Select(i => area->Legacy.Xmm[i]).ToArray();
 
-    private static string? Unsupported(XSaveInstruction instruction)
+    private static string? Unsupported(GeneratedInstruction instruction)
     {
         if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
             return $"Needs an x86-64 process; this one is {RuntimeInformation.ProcessArchitecture}.";
         }
 
-        if (instruction is XSaveInstruction.XSetBv or XSaveInstruction.ReadCr4 or XSaveInstruction.EnableOsXSave)
+        if (instruction is GeneratedInstruction.XSetBv or GeneratedInstruction.ReadCr4 or GeneratedInstruction.EnableOsXSave)
         {
             return null; // the machine code refuses itself above CPL 0
         }
 
         try
         {
-            XSaveThunkGuards.RequireInstruction(instruction);
+            XSaveThunkGuards.RequireInstruction((XSaveInstruction)instruction);
             return null;
         }
         catch (PlatformNotSupportedException e)
@@ -236,9 +238,9 @@ public unsafe class CallingConventionTests
         }
     }
 
-    private static bool TakesMask(XSaveInstruction instruction) =>
-        instruction is XSaveInstruction.XSave or XSaveInstruction.XSaveOpt or XSaveInstruction.XSaveC or XSaveInstruction.XRstor
-            or XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor;
+    private static bool TakesMask(GeneratedInstruction instruction) =>
+        instruction is GeneratedInstruction.XSave or GeneratedInstruction.XSaveOpt or GeneratedInstruction.XSaveC or GeneratedInstruction.XRstor
+            or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor;
 
     private static ThunkModel Model(GeneratedInstruction instruction, bool hasMask) => new(
         new HierarchyInfo(string.Empty, EquatableArray<string>.Empty),

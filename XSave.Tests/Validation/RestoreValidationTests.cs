@@ -56,6 +56,24 @@ public class RestoreValidationTests
     }
 
     [Test]
+    [RequiresXSave]
+    public void The_public_check_judges_for_this_CPU_what_Load_would_and_changes_nothing()
+    {
+        XSaveArea good = GoodArea();
+        Assert.DoesNotThrow(() => RestoreValidation.ThrowIfInvalid(in good));
+        XSaveArea bad = good;
+        bad.Legacy.Mxcsr |= (Mxcsr)(~CpuMxcsrMask & 0xFFFF_0000u);
+        byte[] before = bad.ToArray();
+        var refused = Assert.Throws<InvalidXSaveAreaException>(() => RestoreValidation.ThrowIfInvalid(in bad));
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Rule, Is.EqualTo(RestoreRule.MxcsrReservedBits), refused.Message);
+            Assert.That(bad.ToArray(), Is.EqualTo(before), "nothing the caller owns changed");
+            Assert.That(Assert.Throws<InvalidXSaveAreaException>(() => bad.Load())!.Rule, Is.EqualTo(refused.Rule), "Load refuses it alike");
+        });
+    }
+
+    [Test]
     public void Good_area_passes()
     {
         XSaveArea good = GoodArea();

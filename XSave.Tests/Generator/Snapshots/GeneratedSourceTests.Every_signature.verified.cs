@@ -12,8 +12,8 @@ namespace Consumer.Cpu
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void Save(global::XSave.XSaveArea* area)
         {
-            global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(area, 64, "area");
+            global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(area, 64, "area");
             ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0000))(area);
         }
 
@@ -23,8 +23,8 @@ namespace Consumer.Cpu
         {
             fixed (global::XSave.XSaveArea* __area = &area)
             {
-                global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveOpt);
-                global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
+                global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveOpt);
+                global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
                 ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0010))(__area, (ulong)mask);
             }
         }
@@ -35,8 +35,8 @@ namespace Consumer.Cpu
         {
             fixed (global::XSave.XSaveArea* __area = &area)
             {
-                global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveC);
-                global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
+                global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveC);
+                global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
                 ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0020))(__area);
             }
         }
@@ -47,10 +47,10 @@ namespace Consumer.Cpu
         {
             fixed (global::XSave.XSaveArea* __area = &global::System.Runtime.CompilerServices.Unsafe.AsRef(in area))
             {
-                global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
-                global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
-                byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
-                var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(__area, (ulong)mask, __scratch);
+                global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
+                global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
+                byte* __scratch = stackalloc byte[global::XSave.__Internals.XSaveThunkGuards.ScratchBytes];
+                var __checked = global::XSave.__Internals.XSaveThunkGuards.ValidatedCopy(__area, (ulong)mask, __scratch);
                 ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0030))(__checked, (ulong)mask);
             }
         }
@@ -66,8 +66,8 @@ namespace Consumer.Cpu
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void SaveFeatures(global::XSave.XSaveArea* area, global::XSave.XFeatures mask)
         {
-            global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(area, 64, "area");
+            global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(area, 64, "area");
             ((delegate* unmanaged[SuppressGCTransition]<void*, ulong, void>)(global::XSaveThunkPage.Base + 0x0170))(area, (ulong)mask);
         }
 
@@ -77,8 +77,8 @@ namespace Consumer.Cpu
         {
             fixed (global::XSave.LegacyRegion* __area = &region)
             {
-                global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxSave);
-                global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
+                global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxSave);
+                global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
                 ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0180))(__area);
             }
         }
@@ -89,10 +89,10 @@ namespace Consumer.Cpu
         {
             fixed (global::XSave.LegacyRegion* __area = &global::System.Runtime.CompilerServices.Unsafe.AsRef(in region))
             {
-                global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxRstor);
-                global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
-                byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
-                var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(__area, __scratch);
+                global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.FxRstor);
+                global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(__area, 16, "region");
+                byte* __scratch = stackalloc byte[global::XSave.__Internals.XSaveThunkGuards.ScratchBytes];
+                var __checked = global::XSave.__Internals.XSaveThunkGuards.ValidatedCopy(__area, __scratch);
                 ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0190))(__checked);
             }
         }
@@ -101,7 +101,7 @@ namespace Consumer.Cpu
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial ulong ReadXcr(uint register)
         {
-            global::XSave.XSaveThunkGuards.ValidateXGetBvRegister(register);
+            global::XSave.__Internals.XSaveThunkGuards.ValidateXGetBvRegister(register);
             return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>)(global::XSaveThunkPage.Base + 0x0230))(register);
         }
 
@@ -109,11 +109,11 @@ namespace Consumer.Cpu
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void Switch(global::XSave.XSaveArea* from, global::XSave.XSaveArea* to)
         {
-            global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveXRstor);
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
-            byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
-            var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(to, 0xA02FFUL, __scratch);
+            global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveXRstor);
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
+            byte* __scratch = stackalloc byte[global::XSave.__Internals.XSaveThunkGuards.ScratchBytes];
+            var __checked = global::XSave.__Internals.XSaveThunkGuards.ValidatedCopy(to, 0xA02FFUL, __scratch);
             ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0240))(from, __checked);
         }
 
@@ -121,11 +121,11 @@ namespace Consumer.Cpu
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void SwitchFeatures(global::XSave.XSaveArea* from, global::XSave.XSaveArea* to, global::XSave.XFeatures mask)
         {
-            global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveXRstor);
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
-            byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
-            var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(to, (ulong)mask, __scratch);
+            global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveXRstor);
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
+            byte* __scratch = stackalloc byte[global::XSave.__Internals.XSaveThunkGuards.ScratchBytes];
+            var __checked = global::XSave.__Internals.XSaveThunkGuards.ValidatedCopy(to, (ulong)mask, __scratch);
             ((delegate* unmanaged[SuppressGCTransition]<void*, void*, ulong, void>)(global::XSaveThunkPage.Base + 0x02E0))(from, __checked, (ulong)mask);
         }
 
@@ -133,11 +133,11 @@ namespace Consumer.Cpu
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public static partial void SwitchCompacted(global::XSave.XSaveArea* from, global::XSave.XSaveArea* to)
         {
-            global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveCXRstor);
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
-            byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
-            var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(to, 0xA02FFUL, __scratch);
+            global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSaveCXRstor);
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(from, 64, "from");
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(to, 64, "to");
+            byte* __scratch = stackalloc byte[global::XSave.__Internals.XSaveThunkGuards.ScratchBytes];
+            var __checked = global::XSave.__Internals.XSaveThunkGuards.ValidatedCopy(to, 0xA02FFUL, __scratch);
             ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>)(global::XSaveThunkPage.Base + 0x0390))(from, __checked);
         }
     }
@@ -153,8 +153,8 @@ namespace Consumer.Cpu
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             static partial void SaveNested(global::XSave.XSaveArea* @event)
             {
-                global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
-                global::XSave.XSaveThunkGuards.RequireAlignedArea(@event, 64, "event");
+                global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XSave);
+                global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(@event, 64, "event");
                 ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0430))(@event);
             }
         }
@@ -169,10 +169,10 @@ unsafe partial class GlobalType
     {
         fixed (global::XSave.XSaveArea* __area = &area)
         {
-            global::XSave.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
-            global::XSave.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
-            byte* __scratch = stackalloc byte[global::XSave.XSaveThunkGuards.ScratchBytes];
-            var __checked = global::XSave.XSaveThunkGuards.ValidatedCopy(__area, 0xA02FFUL, __scratch);
+            global::XSave.__Internals.XSaveThunkGuards.RequireInstruction(global::XSave.XSaveInstruction.XRstor);
+            global::XSave.__Internals.XSaveThunkGuards.RequireAlignedArea(__area, 64, "area");
+            byte* __scratch = stackalloc byte[global::XSave.__Internals.XSaveThunkGuards.ScratchBytes];
+            var __checked = global::XSave.__Internals.XSaveThunkGuards.ValidatedCopy(__area, 0xA02FFUL, __scratch);
             ((delegate* unmanaged[SuppressGCTransition]<void*, void>)(global::XSaveThunkPage.Base + 0x0440))(__checked);
         }
     }
