@@ -24,8 +24,13 @@ public static class RestoreValidation
     /// <param name="area">The area about to be restored.</param>
     /// <param name="allowed">The hazards the caller accepts.</param>
     /// <exception cref="PlatformNotSupportedException">This is not an x86-64 CPU with XSAVE enabled.</exception>
-    public static void ThrowIfInvalid(in XSaveArea area, RestoreHazards allowed = RestoreHazards.None) =>
+    public static void ThrowIfInvalid(in XSaveArea area, RestoreHazards allowed) =>
         ThrowIfInvalid(in area, XSaveArea.SafeFeatures, Processor.Profile, allowed);
+
+    /// <summary>The check of <see cref="ThrowIfInvalid(in XSaveArea, RestoreHazards)"/>, no hazard allowed.</summary>
+    /// <param name="area">The area about to be restored.</param>
+    /// <exception cref="PlatformNotSupportedException">This is not an x86-64 CPU with XSAVE enabled.</exception>
+    public static void ThrowIfInvalid(in XSaveArea area) => ThrowIfInvalid(in area, RestoreHazards.None);
 
     /// <summary>
     /// Throws <see cref="InvalidXSaveAreaException"/> if XRSTOR of <paramref name="area"/> with
@@ -120,6 +125,11 @@ public static class RestoreValidation
         }
     }
 
+    /// <summary>The check of <see cref="ThrowIfInvalid(in LegacyRegion, uint, RestoreHazards)"/>, no hazard allowed.</summary>
+    /// <param name="region">The legacy region about to be restored.</param>
+    /// <param name="mxcsrMask">The running CPU's MXCSR_MASK.</param>
+    public static void ThrowIfInvalid(in LegacyRegion region, uint mxcsrMask) => ThrowIfInvalid(in region, mxcsrMask, RestoreHazards.None);
+
     /// <summary>
     /// Throws <see cref="InvalidXSaveAreaException"/> if FXRSTOR of <paramref name="region"/> would
     /// fault on MXCSR (a bit set outside <paramref name="mxcsrMask"/>), or would unmask an SSE or
@@ -128,7 +138,7 @@ public static class RestoreValidation
     /// <param name="region">The legacy region about to be restored.</param>
     /// <param name="mxcsrMask">The running CPU's MXCSR_MASK (the region's own field is ignored, as the CPU ignores it).</param>
     /// <param name="allowed">The hazards the caller accepts.</param>
-    public static void ThrowIfInvalid(in LegacyRegion region, uint mxcsrMask, RestoreHazards allowed = RestoreHazards.None)
+    public static void ThrowIfInvalid(in LegacyRegion region, uint mxcsrMask, RestoreHazards allowed)
     {
         ThrowIfMxcsrReserved(region.Mxcsr, mxcsrMask);
         ThrowIfHazardous(in region, loadsMxcsr: true, loadsX87: true, allowed);
