@@ -95,6 +95,10 @@ public sealed partial class XSaveThunkGenerator : IIncrementalGenerator
             if (!freestanding.IsEmpty)
             {
                 output.AddSource(FreestandingEmitter.HintName, FreestandingEmitter.Run(freestanding, input.Right));
+                foreach (var (hintName, resource) in FreestandingEmitter.Templates)
+                {
+                    output.AddSource(hintName, FreestandingEmitter.Template(resource));
+                }
             }
         });
     }

@@ -113,7 +113,7 @@ public partial struct LegacyRegion
     }
 
     /// <summary>Where the abridged FTW lies (SDM vol. 1 §10.5.1, table 10-2).</summary>
-    internal const int AbridgedFtwOffset = 4;
+    internal const int AbridgedFtwOffset = RestoreChecks.AbridgedFtwOffset;
 
     // Init values: Intel SDM vol. 1 §13.6 (x87: FCW 037FH; SSE: MXCSR 1F80H).
     internal const ushort InitFcw = 0x037F;

@@ -33,7 +33,7 @@ public enum Mxcsr : uint
     /// <summary>PM: precision mask.</summary>
     PrecisionMask = 1 << 12,
     /// <summary>All six exception masks (the init value 0x1F80 is exactly these).</summary>
-    AllExceptionMasks = 0x1F80,
+    AllExceptionMasks = RestoreChecks.MxcsrExceptionMasks,
     // RC, bits 13–14: 00 nearest (no name: nothing set), 01 down, 10 up, 11 toward zero. Named by
     // mode, so that ToString() says the mode: "AllExceptionMasks, RoundUp", not two bit names.
 

@@ -19,7 +19,7 @@ public enum X87ControlWord : ushort
     /// <summary>PM: precision exception mask.</summary>
     PrecisionMask = 1 << 5,
     /// <summary>All six exception masks.</summary>
-    AllExceptionMasks = 0x3F,
+    AllExceptionMasks = RestoreChecks.FcwExceptionMasks,
     /// <summary>Bit 6, reserved: reads as 1 on every CPU (named so that FCW prints as flags, not a number).</summary>
     Reserved6 = 1 << 6,
     // PC (bits 8–9: 00 single, 01 reserved, 10 double, 11 extended) and RC (bits 10–11: 00

@@ -24,7 +24,7 @@ internal sealed class CpuProfile
     {
         Name = name;
         Xcr0 = xcr0;
-        MxcsrMask = mxcsrMask == 0 ? DefaultMxcsrMask : mxcsrMask;
+        MxcsrMask = RestoreChecks.MxcsrMaskOrDefault(mxcsrMask);
         _leafD1Eax = leafD1Eax;
         Layout = layout;
         Aligned64 = aligned64;
@@ -44,9 +44,6 @@ internal sealed class CpuProfile
 
         SavedGaps = Gaps(SavedSlots, SavedEnd);
     }
-
-    /// <summary>The MXCSR_MASK a CPU means when FXSAVE writes 0 (SDM vol. 1 §11.6.6).</summary>
-    public const uint DefaultMxcsrMask = 0xFFBF;
 
     public string Name { get; }
 

@@ -59,7 +59,7 @@ internal struct CpuSnapshot
             snapshot.PkruLane = Math.Min(pkru.Offset & ~15, XSaveArea.Size - 16);
             int dword = (pkru.Offset - snapshot.PkruLane) / 4;
             snapshot.PkruRejects = pkru.Offset % 4 == 0
-                ? Vector128.Create(0u, 0u, 0u, 0u).WithElement(dword, Processor.KeyZeroBits).AsUInt64()
+                ? Vector128.Create(0u, 0u, 0u, 0u).WithElement(dword, RestoreChecks.KeyZeroBits).AsUInt64()
                 : Vector128<ulong>.AllBitsSet;
         }
 

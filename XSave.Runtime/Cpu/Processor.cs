@@ -124,9 +124,6 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>PKRU bits 0–1: access-disable and write-disable for key 0, the key of every page nobody gave another.</summary>
-    public const uint KeyZeroBits = 3;
-
     /// <summary>See <see cref="CpuProfile.SavedSlots"/>.</summary>
     public static ReadOnlySpan<(int Component, ComponentSlot Slot)> SavedSlots => Profile.SavedSlots;
 

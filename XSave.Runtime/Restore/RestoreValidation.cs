@@ -53,7 +53,7 @@ public static class RestoreValidation
         XFeatures xcr0 = cpu.Xcr0;
         ref readonly XSaveHeader header = ref area.ReadOnlyHeader;
         XFeatures xstateBv = header.XStateBv;
-        if ((xstateBv & ~xcr0) != 0)
+        if (RestoreChecks.XStateBvOutsideXcr0((ulong)xstateBv, (ulong)xcr0))
         {
             throw Fail(RestoreRule.XStateBvOutsideXcr0, "XSTATE_BV", (ulong)xstateBv,
                 $"XSTATE_BV = 0x{(ulong)xstateBv:X} names component bit(s) 0x{(ulong)(xstateBv & ~xcr0):X} that are not enabled in XCR0 = 0x{(ulong)xcr0:X}; XRSTOR would raise #GP.");
@@ -62,7 +62,7 @@ public static class RestoreValidation
         ulong xcompBv = header.XCompBv;
         if (!header.IsCompacted)
         {
-            if (xcompBv != 0)
+            if (RestoreChecks.XCompBvInStandardFormat(xcompBv))
             {
                 throw Fail(RestoreRule.XCompBvInStandardFormat, "XCOMP_BV", xcompBv,
                     $"XCOMP_BV = 0x{xcompBv:X} must be 0 in the standard format (bit 63 clear); XRSTOR would raise #GP.");
@@ -71,25 +71,25 @@ public static class RestoreValidation
         else
         {
             XFeatures laidOut = header.CompactedFeatures;
-            if (!cpu.HasXSaveC)
+            if (RestoreChecks.CompactedFormatUnsupported(xcompBv, cpu.HasXSaveC))
             {
                 throw Fail(RestoreRule.CompactedFormatUnsupported, "XCOMP_BV", xcompBv,
                     $"XCOMP_BV = 0x{xcompBv:X} marks the compacted format, which this CPU cannot restore (no XSAVEC); XRSTOR would raise #GP.");
             }
 
-            if ((laidOut & ~xcr0) != 0)
+            if (RestoreChecks.XCompBvOutsideXcr0(xcompBv, (ulong)xcr0))
             {
                 throw Fail(RestoreRule.XCompBvOutsideXcr0, "XCOMP_BV", xcompBv,
                     $"XCOMP_BV = 0x{xcompBv:X} names component bit(s) 0x{(ulong)(laidOut & ~xcr0):X} that are not enabled in XCR0 = 0x{(ulong)xcr0:X}; XRSTOR would raise #GP.");
             }
 
-            if ((xstateBv & ~laidOut) != 0)
+            if (RestoreChecks.XStateBvOutsideXCompBv((ulong)xstateBv, (ulong)laidOut))
             {
                 throw Fail(RestoreRule.XStateBvOutsideXCompBv, "XSTATE_BV", (ulong)xstateBv,
                     $"XSTATE_BV = 0x{(ulong)xstateBv:X} names bit(s) 0x{(ulong)(xstateBv & ~laidOut):X} missing from XCOMP_BV = 0x{xcompBv:X}; a compacted XRSTOR would raise #GP.");
             }
 
-            if ((laidOut & ~XSaveArea.SafeFeatures) != 0)
+            if (RestoreChecks.XCompBvOutsidePage(xcompBv, (ulong)XSaveArea.SafeFeatures))
             {
                 throw Fail(RestoreRule.XCompBvOutsidePage, "XCOMP_BV", xcompBv,
                     $"XCOMP_BV = 0x{xcompBv:X} lays out component bit(s) 0x{(ulong)(laidOut & ~XSaveArea.SafeFeatures):X} outside XSaveArea.SafeFeatures; their slots would push the restore past the 4096-byte page.");
@@ -110,9 +110,9 @@ public static class RestoreValidation
             ThrowIfLayoutDiffers(in area, xstateBv & restored, cpu);
         }
 
-        // XRSTOR loads MXCSR whenever the mask requests SSE or AVX (SDM vol. 1 §13.8.1), and FCW
-        // with the rest of the x87 state only when XSTATE_BV marks it (else it initialises it).
-        bool loadsMxcsr = (restored & (XFeatures.Sse | XFeatures.Avx)) != 0;
+        // XRSTOR loads MXCSR whenever the mask requests SSE or AVX, and FCW with the rest of the
+        // x87 state only when XSTATE_BV marks it (else it initialises it).
+        bool loadsMxcsr = ((ulong)restored & RestoreChecks.MxcsrLoaders) != 0;
         if (loadsMxcsr)
         {
             ThrowIfMxcsrReserved(area.ReadOnlyLegacy.Mxcsr, cpu.MxcsrMask);
@@ -147,7 +147,7 @@ public static class RestoreValidation
     private static void ThrowIfMxcsrReserved(Mxcsr value, uint mxcsrMask)
     {
         uint mxcsr = (uint)value;
-        if ((mxcsr & ~mxcsrMask) != 0)
+        if (RestoreChecks.MxcsrReservedBits(mxcsr, mxcsrMask))
         {
             throw Fail(RestoreRule.MxcsrReservedBits, "MXCSR", mxcsr,
                 $"MXCSR = 0x{mxcsr:X8} sets bit(s) 0x{mxcsr & ~mxcsrMask:X} outside this CPU's MXCSR_MASK = 0x{mxcsrMask:X8}; the restore would raise #GP.");
@@ -156,22 +156,22 @@ public static class RestoreValidation
 
     private static void ThrowIfHazardous(in LegacyRegion region, bool loadsMxcsr, bool loadsX87, RestoreHazards allowed)
     {
-        uint mxcsr = (uint)region.Mxcsr, mxcsrMasks = (uint)Mxcsr.AllExceptionMasks;
-        if (loadsMxcsr && (mxcsr & mxcsrMasks) != mxcsrMasks && (allowed & RestoreHazards.UnmaskedSseExceptions) == 0)
+        uint mxcsr = (uint)region.Mxcsr, mxcsrMasks = RestoreChecks.MxcsrExceptionMasks;
+        if (loadsMxcsr && RestoreChecks.MxcsrExceptionUnmasked(mxcsr) && (allowed & RestoreHazards.UnmaskedSseExceptions) == 0)
         {
             throw Fail(RestoreRule.MxcsrExceptionUnmasked, "MXCSR", mxcsr,
                 $"MXCSR = 0x{mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~mxcsr & mxcsrMasks:X}): the next floating-point operation that raises one, in managed code or the runtime's own, traps ({FloatingPointTrap.Name}) and .NET ends the process: no catch block sees it. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions only if nothing that can raise one runs until a later restore masks it again.");
         }
 
-        ushort fcw = (ushort)region.Fcw, fcwMasks = (ushort)X87ControlWord.AllExceptionMasks;
-        if (loadsX87 && (fcw & fcwMasks) != fcwMasks && (allowed & RestoreHazards.UnmaskedX87Exceptions) == 0)
+        ushort fcw = (ushort)region.Fcw, fcwMasks = RestoreChecks.FcwExceptionMasks;
+        if (loadsX87 && RestoreChecks.X87ExceptionUnmasked(fcw) && (allowed & RestoreHazards.UnmaskedX87Exceptions) == 0)
         {
             throw Fail(RestoreRule.X87ExceptionUnmasked, "FCW", fcw,
                 $"FCW = 0x{fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~fcw & fcwMasks:X}): managed code has no x87 instructions, but the next one that raises an exception ({FloatingPointTrap.X87Users}) traps ({FloatingPointTrap.Name}) and ends the process. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions only if no x87 code that can raise one runs until a later restore masks it again.");
         }
 
         byte ftw = region.AbridgedFtw;
-        if (loadsX87 && ftw != 0 && (allowed & RestoreHazards.X87RegistersInUse) == 0)
+        if (loadsX87 && RestoreChecks.X87RegistersInUse(ftw) && (allowed & RestoreHazards.X87RegistersInUse) == 0)
         {
             throw Fail(RestoreRule.X87RegistersInUse, "FTW", ftw,
                 $"The abridged FTW = 0x{ftw:X2} marks x87 register(s) in use, but both x64 calling conventions require an empty x87 stack at every call and return: the next x87 code (a C library's long double functions) would overflow it and compute NaN without a word. Set AbridgedFtw to 0 (the registers' bytes may stay), or pass RestoreHazards.X87RegistersInUse if the code that runs next pops or frees them.");
@@ -187,10 +187,10 @@ public static class RestoreValidation
         }
 
         uint pkru = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(area.AsReadOnlySpan().Slice(slot.Offset, 4));
-        if ((pkru & Processor.KeyZeroBits) != 0)
+        if (RestoreChecks.PkruLocksKeyZero(pkru))
         {
             throw Fail(RestoreRule.PkruLocksKeyZero, "PKRU", pkru,
-                $"PKRU = 0x{pkru:X8} (area byte {slot.Offset}) sets bit(s) 0x{pkru & Processor.KeyZeroBits:X} for protection key 0, the key of every page not given another with pkey_mprotect: the thread's next memory access would fault. Clear bits 0–1, or pass RestoreHazards.KeyZeroLocked if the code that runs next touches only pages of other keys.");
+                $"PKRU = 0x{pkru:X8} (area byte {slot.Offset}) sets bit(s) 0x{pkru & RestoreChecks.KeyZeroBits:X} for protection key 0, the key of every page not given another with pkey_mprotect: the thread's next memory access would fault. Clear bits 0–1, or pass RestoreHazards.KeyZeroLocked if the code that runs next touches only pages of other keys.");
         }
     }
 

@@ -56,6 +56,29 @@ public class LayoutTests
     }
 
     [Test]
+    public void The_shared_restore_checks_read_the_fields_where_the_views_do()
+    {
+        // RestoreChecks is compiled into freestanding projects too, with its own offsets.
+        XSaveArea area = default;
+        area.Legacy.Fcw = (X87ControlWord)0x1234;
+        area.Legacy.AbridgedFtw = 0x56;
+        area.Legacy.Mxcsr = (Mxcsr)0x789A;
+        area.Header.XStateBv = (XFeatures)0x1111;
+        area.Header.XCompBv = 0x2222;
+        byte[] bytes = area.ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(BitConverter.ToUInt16(bytes, RestoreChecks.FcwOffset), Is.EqualTo(0x1234));
+            Assert.That(bytes[RestoreChecks.AbridgedFtwOffset], Is.EqualTo(0x56));
+            Assert.That(BitConverter.ToUInt32(bytes, RestoreChecks.MxcsrOffset), Is.EqualTo(0x789A));
+            Assert.That(BitConverter.ToUInt64(bytes, RestoreChecks.XStateBvOffset), Is.EqualTo(0x1111));
+            Assert.That(BitConverter.ToUInt64(bytes, RestoreChecks.XCompBvOffset), Is.EqualTo(0x2222));
+            Assert.That(RestoreChecks.HeaderReservedOffset, Is.EqualTo(XSaveArea.HeaderOffset + 16));
+            Assert.That(RestoreChecks.HeaderEnd, Is.EqualTo(XSaveArea.HeaderOffset + XSaveHeader.Size));
+        });
+    }
+
+    [Test]
     public void Initial_is_the_processor_init_state()
     {
         XSaveArea initial = XSaveArea.Initial;
