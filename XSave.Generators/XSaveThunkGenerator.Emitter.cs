@@ -154,10 +154,10 @@ public sealed partial class XSaveThunkGenerator
             {
                 if (!thunk.IsUnchecked)
                 {
-                    source.Line($"{Guards}.ValidateXGetBvRegister({Identifier(thunk.FirstName)});");
+                    source.Line($"{Guards}.ValidateXGetBvRegister({Identifier(thunk.Names.Register)});");
                 }
 
-                source.Line($"return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>){entry})({Identifier(thunk.FirstName)});");
+                source.Line($"return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>){entry})({Identifier(thunk.Names.Register)});");
             }
             else
             {
@@ -171,7 +171,7 @@ public sealed partial class XSaveThunkGenerator
         {
             bool isFx = thunk.Instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
             string areaType = isFx ? "global::XSave.LegacyRegion" : "global::XSave.XSaveArea";
-            string areaName = Identifier(thunk.FirstName);
+            string areaName = Identifier(thunk.Names.Area);
             string pointer = areaName;
             if (thunk.Passing != AreaPassing.Pointer)
             {
@@ -184,7 +184,7 @@ public sealed partial class XSaveThunkGenerator
                 source.Open();
             }
 
-            string mask = thunk.HasMask ? $"(ulong){Identifier(thunk.MaskName)}" : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
+            string mask = thunk.HasMask ? $"(ulong){Identifier(thunk.Names.Mask)}" : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
             if (thunk.Instruction is XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor)
             {
                 SwitchCall(source, thunk, entry, pointer, mask);
@@ -194,7 +194,7 @@ public sealed partial class XSaveThunkGenerator
             if (!thunk.IsUnchecked)
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
-                source.Line($"{Guards}.RequireAlignedArea({pointer}, {(isFx ? 16 : 64)}, \"{thunk.FirstName}\");");
+                source.Line($"{Guards}.RequireAlignedArea({pointer}, {(isFx ? 16 : 64)}, \"{thunk.Names.Area}\");");
                 if (thunk.Instruction is XSaveInstruction.XRstor or XSaveInstruction.FxRstor)
                 {
                     pointer = ValidatedCopy(source, pointer, isFx ? null : mask);
@@ -214,12 +214,12 @@ public sealed partial class XSaveThunkGenerator
         // XSAVE into the first area, XRSTOR from the second: both pointers (the parser accepts no other form).
         private static void SwitchCall(SourceWriter source, ThunkModel thunk, string entry, string save, string mask)
         {
-            string restore = Identifier(thunk.SecondName);
+            string restore = Identifier(thunk.Names.RestoredArea);
             if (!thunk.IsUnchecked)
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
-                source.Line($"{Guards}.RequireAlignedArea({save}, 64, \"{thunk.FirstName}\");");
-                source.Line($"{Guards}.RequireAlignedArea({restore}, 64, \"{thunk.SecondName}\");");
+                source.Line($"{Guards}.RequireAlignedArea({save}, 64, \"{thunk.Names.Area}\");");
+                source.Line($"{Guards}.RequireAlignedArea({restore}, 64, \"{thunk.Names.RestoredArea}\");");
                 restore = ValidatedCopy(source, restore, mask);
             }
 

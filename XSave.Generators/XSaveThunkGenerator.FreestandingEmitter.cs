@@ -102,30 +102,29 @@ public sealed partial class XSaveThunkGenerator
             source.Line($"{thunk.Modifiers} {thunk.ReturnType} {thunk.Name}({string.Join(", ", thunk.Parameters)})");
             source.Open();
             string entry = $"({Thunks}.Base + 0x{offset:X4})";
-            string first = Identifier(thunk.FirstName);
-            string second = thunk.SecondName.Length > 0 ? Identifier(thunk.SecondName) : string.Empty;
+            string register = Name(thunk.Names.Register), value = Name(thunk.Names.Value);
             string instruction = $"{Instruction}.{thunk.Instruction}";
             string installed = $"{Thunks}.Installed()";
             switch (thunk.Instruction)
             {
                 case XSaveInstruction.XGetBv:
-                    source.Line($"{second} = 0;");
-                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckXGetBv({first})");
-                    source.Line($"{second} = ((delegate* {callConvention}<uint, ulong>){entry})({first});");
+                    source.Line($"{value} = 0;");
+                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckXGetBv({register})");
+                    source.Line($"{value} = ((delegate* {callConvention}<uint, ulong>){entry})({register});");
                     source.Line($"return {Status}.Ok;");
                     break;
                 case XSaveInstruction.XSetBv:
-                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckXSetBv({first}, {second})");
-                    source.Line($"status = ({Status})((delegate* {callConvention}<uint, ulong, int>){entry})({first}, {second});");
+                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckXSetBv({register}, {value})");
+                    source.Line($"status = ({Status})((delegate* {callConvention}<uint, ulong, int>){entry})({register}, {value});");
                     source.Line("// XCR0 changed: the checks read it from the probe.");
                     source.Line($"return status == {Status}.Ok ? {Thunks}.Probe() : status;");
                     break;
                 case XSaveInstruction.ReadCr4:
-                    source.Line($"{first} = 0;");
+                    source.Line($"{value} = 0;");
                     Guard(source, installed);
                     source.Line("ulong cr4 = 0;");
                     source.Line($"status = ({Status})((delegate* {callConvention}<ulong*, int>){entry})(&cr4);");
-                    source.Line($"{first} = cr4;");
+                    source.Line($"{value} = cr4;");
                     source.Line("return status;");
                     break;
                 case XSaveInstruction.EnableOsXSave:
@@ -135,7 +134,7 @@ public sealed partial class XSaveThunkGenerator
                     source.Line($"return status == {Status}.Ok ? {Thunks}.Probe() : status;");
                     break;
                 default:
-                    AreaCall(source, thunk, entry, first, second, instruction, installed, callConvention);
+                    AreaCall(source, thunk, entry, Name(thunk.Names.Area), Name(thunk.Names.RestoredArea), instruction, installed, callConvention);
                     break;
             }
 
@@ -146,7 +145,7 @@ public sealed partial class XSaveThunkGenerator
         {
             bool isFx = thunk.Instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
             bool isSwitch = restore.Length > 0;
-            string mask = thunk.HasMask ? Identifier(thunk.MaskName) : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
+            string mask = thunk.HasMask ? Identifier(thunk.Names.Mask) : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
             string check = thunk.Instruction switch
             {
                 _ when thunk.IsUnchecked => installed,
@@ -168,6 +167,8 @@ public sealed partial class XSaveThunkGenerator
                 : $"((delegate* {callConvention}<{areas}, ulong, void>){entry})({arguments}, {mask});");
             source.Line($"return {Status}.Ok;");
         }
+
+        private static string Name(string parameter) => parameter.Length > 0 ? Identifier(parameter) : string.Empty;
 
         private static void Guard(SourceWriter source, string check)
         {

@@ -10,9 +10,7 @@ namespace XSave.Generators.Models;
 /// <param name="Name">The method's name.</param>
 /// <param name="QualifiedName">Containing type, method and parameter types, for listings (e.g. "App.Cpu.Save(XSave.XSaveArea*)").</param>
 /// <param name="Parameters">Each parameter as declared, with a fully qualified type (e.g. "ref global::XSave.XSaveArea area").</param>
-/// <param name="FirstName">The first parameter's name: the area, or the register for XGETBV.</param>
-/// <param name="MaskName">The mask parameter's name, or empty when the method has none.</param>
-/// <param name="SecondName">The area restored by <see cref="XSaveInstruction.XSaveXRstor"/>, or empty for one-area instructions.</param>
+/// <param name="Names">The parameters' names, each by what it means.</param>
 /// <param name="Instruction">The instruction it executes.</param>
 /// <param name="Passing">How the area is passed.</param>
 /// <param name="IsUnchecked">True when the body skips its guards.</param>
@@ -24,13 +22,32 @@ internal sealed record ThunkModel(
     string Name,
     string QualifiedName,
     EquatableArray<string> Parameters,
-    string FirstName,
-    string MaskName,
-    string SecondName,
+    ParameterNames Names,
     XSaveInstruction Instruction,
     AreaPassing Passing,
     bool IsUnchecked,
     bool IsFreestanding)
 {
-    public bool HasMask => MaskName.Length > 0;
+    public bool HasMask => Names.Mask.Length > 0;
+}
+
+/// <summary>
+/// The names of a thunk's parameters, one field per meaning; empty where the instruction has no
+/// such parameter.
+/// </summary>
+/// <param name="Area">The area saved or restored (the one saved into, for a switch).</param>
+/// <param name="RestoredArea">The area a switch (<see cref="XSaveInstruction.XSaveXRstor"/>, <see cref="XSaveInstruction.XSaveCXRstor"/>) restores.</param>
+/// <param name="Register">The extended control register of XGETBV and XSETBV.</param>
+/// <param name="Value">The value XSETBV writes, or the <c>out</c> value XGETBV and ReadCr4 read (freestanding form).</param>
+/// <param name="Mask">The requested-feature mask, or empty when the method has none.</param>
+internal sealed record ParameterNames(string Area, string RestoredArea, string Register, string Value, string Mask)
+{
+    /// <summary>The names as the signature matchers find them, in declaration order, given their meaning.</summary>
+    public static ParameterNames Of(XSaveInstruction instruction, string first, string second, string mask) => instruction switch
+    {
+        XSaveInstruction.XGetBv or XSaveInstruction.XSetBv => new(string.Empty, string.Empty, first, second, mask),
+        XSaveInstruction.ReadCr4 => new(string.Empty, string.Empty, string.Empty, first, mask),
+        XSaveInstruction.EnableOsXSave => new(string.Empty, string.Empty, string.Empty, string.Empty, mask),
+        _ => new(first, second, string.Empty, string.Empty, mask),
+    };
 }

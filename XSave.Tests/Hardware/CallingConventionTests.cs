@@ -245,5 +245,5 @@ public unsafe class CallingConventionTests
     private static ThunkModel Model(GeneratedInstruction instruction, bool hasMask) => new(
         new HierarchyInfo(string.Empty, EquatableArray<string>.Empty),
         "static", "void", "Thunk", "Thunk", EquatableArray<string>.Empty,
-        "area", hasMask ? "mask" : string.Empty, string.Empty, instruction, AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
+        ParameterNames.Of(instruction, "area", string.Empty, hasMask ? "mask" : string.Empty), instruction, AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
 }
