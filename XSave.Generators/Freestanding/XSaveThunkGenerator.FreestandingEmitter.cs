@@ -5,7 +5,6 @@ using System.Linq;
 using XSave.Generators.Helpers;
 using XSave.Generators.Models;
 using XSave.Generators.Shared;
-using static XSave.Generators.XSaveThunkGenerator.Emitter;
 
 namespace XSave.Generators;
 
@@ -45,8 +44,8 @@ public sealed partial class XSaveThunkGenerator
         {
             byte[] probeSystemV = ProbeAssembler.Encode(systemV: true);
             byte[] probeWindows = ProbeAssembler.Encode(systemV: false);
-            int probeLength = Round(System.Math.Max(probeSystemV.Length, probeWindows.Length));
-            int[] offsets = Layout(thunks, out int length);
+            int probeLength = ThunkSlots.Round(System.Math.Max(probeSystemV.Length, probeWindows.Length));
+            int[] offsets = ThunkSlots.Layout(thunks, out int length);
             for (int i = 0; i < offsets.Length; i++)
             {
                 offsets[i] += probeLength;
@@ -59,7 +58,7 @@ public sealed partial class XSaveThunkGenerator
             source.Line("// XSave thunks, freestanding form: machine code assembled at compile time by XSave.Generators");
             source.Line("// with Iced, written into executable memory by XSaveThunks.Install. It uses primitives and");
             source.Line("// pointers only, so a minimal core library compiles it. The disassembly stands beside the bytes.");
-            Methods(source, thunks, offsets, (writer, thunk, offset) => Method(writer, thunk, offset, callConvention));
+            ThunkBodies.Write(source, thunks, offsets, (writer, thunk, offset) => Method(writer, thunk, offset, callConvention));
             source.Line();
             source.Line("namespace XSave");
             source.Open();
@@ -94,8 +93,6 @@ public sealed partial class XSaveThunkGenerator
 
             return bit;
         }
-
-        private static int Round(int size) => (size + SlotAlignment - 1) / SlotAlignment * SlotAlignment;
 
         private static void Method(SourceWriter source, ThunkModel thunk, int offset, string callConvention)
         {
@@ -145,7 +142,7 @@ public sealed partial class XSaveThunkGenerator
         {
             bool isFx = thunk.Instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
             bool isSwitch = restore.Length > 0;
-            string mask = thunk.HasMask ? Identifier(thunk.Names.Mask) : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
+            string mask = thunk.HasMask ? SourceWriter.Identifier(thunk.Names.Mask) : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
             string check = thunk.Instruction switch
             {
                 _ when thunk.IsUnchecked => installed,
@@ -168,7 +165,7 @@ public sealed partial class XSaveThunkGenerator
             source.Line($"return {Status}.Ok;");
         }
 
-        private static string Name(string parameter) => parameter.Length > 0 ? Identifier(parameter) : string.Empty;
+        private static string Name(string parameter) => parameter.Length > 0 ? SourceWriter.Identifier(parameter) : string.Empty;
 
         private static void Guard(SourceWriter source, string check)
         {
@@ -192,7 +189,7 @@ public sealed partial class XSaveThunkGenerator
             System.Func<AssembledThunk, EquatableArray<string>> listing)
         {
             // Stores, not a byte array: a minimal core library has no arrays or spans to read one from.
-            byte[] image = Enumerable.Repeat(Int3, length).ToArray();
+            byte[] image = Enumerable.Repeat(ThunkSlots.Int3, length).ToArray();
             var slots = new List<(int Offset, string Label, IEnumerable<string> Listing)>();
             probe.CopyTo(image, 0);
             slots.Add((0, "XSave.XSaveThunks.Probe (CPUID, XGETBV, FXSAVE)", CodeAssembler.Disassemble(probe)));
