@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.CommandLine;
 using System.Linq;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 
 namespace XSave.Tool;
 
-/// <summary>Parses the command line and runs one subcommand. Exit codes: 0 done, 1 failed, 2 usage.</summary>
+/// <summary>The command line and its commands. Exit codes: 0 done, 1 failed, 2 usage.</summary>
 internal static class Cli
 {
     public const string Help = """
@@ -25,92 +26,131 @@ internal static class Cli
           xsave thunks [ASSEMBLY.dll]  decode the machine code the generator assembled from its bytes
                                        (this tool's own as mapped, or an assembly's [XSaveThunk]
                                        thunks) and check it against the stored listing
-          xsave help | --help | -h     this text
+          xsave help | --help | -h     this text (COMMAND --help: that command's options)
           xsave --version              the tool's version
+
+        Arguments can come from a response file (xsave @args.rsp); with dotnet-suggest installed,
+        shells complete commands and options.
 
         --json writes one JSON object for scripts. Colour is used only on a terminal (NO_COLOR
         turns it off). Reading files and assemblies works on any CPU; show, save and the tool's own
         thunks need x86-64.
         """;
 
-    // Each command: the options it takes and how many arguments (FILE) it needs.
-    private static readonly (string Name, string[] Options, int MinArguments, int MaxArguments, string Usage)[] Commands =
-    [
-        ("show", ["--json"], 0, 0, "xsave show [--json]"),
-        ("read", ["--json"], 1, 1, "xsave read FILE [--json]"),
-        ("save", [], 1, 1, "xsave save FILE"),
-        ("pid", ["--json"], 1, 1, "xsave pid PID [--json]"),
-        ("thunks", [], 0, 1, "xsave thunks [ASSEMBLY.dll]"),
-    ];
-
+    /// <summary>
+    /// Parses <paramref name="args"/> with System.CommandLine (response files with <c>@file</c>,
+    /// completion through dotnet-suggest's <c>[suggest]</c> directive, POSIX option bundling) and
+    /// runs the command. A parse error is one line and exit code 2, as every other error is one
+    /// line (or one JSON object with <c>--json</c>) and exit code 1.
+    /// </summary>
     public static int Run(string[] args, TextWriter output, TextWriter errors, Style style)
     {
-        bool json = Array.IndexOf(args, "--json") >= 0;
-        string command = args.Length > 0 ? args[0] : "help";
+        var (root, usages) = Commands(output, style);
+        ParseResult parsed = root.Parse(args, new ParserConfiguration { EnablePosixBundling = true });
+
+        // Errors are JSON where --json was given, on the command line or in a response file.
+        bool json = parsed.Tokens.Any(token => token.Value == "--json");
+        if (parsed.Errors.Count > 0 && parsed.Action is not HelpText)
+        {
+            Command command = parsed.CommandResult.Command;
+            return Usage(errors, json, parsed.Errors[0].Message, command == root ? null : usages[command.Name]);
+        }
+
         try
         {
-            switch (command)
-            {
-                case "help" or "--help" or "-h" or "--version" when args.Length > 1:
-                    return Usage(errors, json, $"'{command}' takes nothing after it.", null);
-                case "help" or "--help" or "-h":
-                    output.Write(Help);
-                    output.WriteLine();
-                    return 0;
-                case "--version":
-                    output.WriteLine(typeof(Cli).Assembly.GetName().Version?.ToString(3));
-                    return 0;
-            }
-
-            int index = Array.FindIndex(Commands, c => c.Name == command);
-            if (index < 0)
-            {
-                return Usage(errors, json, $"unknown command '{command}'.", null);
-            }
-
-            var (name, options, minArguments, maxArguments, usage) = Commands[index];
-            string[] rest = args[1..];
-            if (Array.IndexOf(rest, "--help") >= 0 || Array.IndexOf(rest, "-h") >= 0)
-            {
-                output.WriteLine($"usage: {usage}");
-                return 0;
-            }
-
-            // "-" alone is an argument: standard input.
-            static bool IsOption(string a) => a.StartsWith('-') && a != "-";
-            string? unknown = Array.Find(rest, a => IsOption(a) && Array.IndexOf(options, a) < 0);
-            if (unknown is not null)
-            {
-                return Usage(errors, json, $"'{name}' has no option '{unknown}'.", usage);
-            }
-
-            string[] files = Array.FindAll(rest, a => !IsOption(a));
-            if (files.Length < minArguments || files.Length > maxArguments)
-            {
-                return Usage(errors, json, maxArguments == 0
-                    ? $"'{name}' takes no arguments; got '{string.Join(' ', files)}'."
-                    : files.Length == 0 ? $"'{name}' needs {(name == "pid" ? "a PID" : "a FILE")}." : $"'{name}' takes one {(name == "pid" ? "PID" : "FILE")}; got {files.Length}.", usage);
-            }
-
-            if (name == "pid" && !(int.TryParse(files[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) && pid > 0))
-            {
-                return Usage(errors, json, $"'{files[0]}' is not a process id.", usage);
-            }
-
-            return name switch
-            {
-                "show" => Show(output, style, json),
-                "read" => Read(files[0], output, style, json),
-                "save" => Save(files[0], output),
-                "pid" => ReadProcess(int.Parse(files[0], System.Globalization.CultureInfo.InvariantCulture), output, style, json),
-                _ when files.Length == 1 => AssemblyThunks(files[0], output, style),
-                _ => Thunks(output, style),
-            };
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = errors, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is PlatformNotSupportedException or InvalidXSaveImageException or InvalidXSaveAreaException or IOException or UnauthorizedAccessException or BadImageFormatException or ThreadTracingException or InvalidDataException)
         {
             return Fail(errors, json, e.Message, 1);
         }
+    }
+
+    // The commands, and the usage line each one's errors repeat.
+    private static (RootCommand Root, Dictionary<string, string> Usages) Commands(TextWriter output, Style style)
+    {
+        var json = new Option<bool>("--json") { Description = "Write one JSON object for scripts." };
+        var file = new Argument<string>("FILE") { Description = "A saved area, an XSAVE image or a Linux core file; '-' is standard input." };
+        var saveFile = new Argument<string>("FILE") { Description = "Where to write this thread's state (4096 bytes)." };
+        var pid = new Argument<int>("PID")
+        {
+            Description = "A running process's id.",
+            CustomParser = result => int.TryParse(result.Tokens[0].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id) && id > 0
+                ? id
+                : Refuse(result, $"'{result.Tokens[0].Value}' is not a process id."),
+        };
+        var assembly = new Argument<string?>("ASSEMBLY.dll") { Arity = ArgumentArity.ZeroOrOne, Description = "An assembly whose [XSaveThunk] thunks to decode; none: this tool's own, as mapped." };
+
+        var show = new Command("show", "Save this thread's live state, print it, restore it.") { json };
+        show.SetAction(result => Show(output, style, result.GetValue(json)));
+        var read = new Command("read", "Print a saved area, an XSAVE image or a Linux core file (also gzip/zstd/xz/lz4/bzip2-compressed).") { file, json };
+        read.SetAction(result => Read(result.GetValue(file)!, output, style, result.GetValue(json)));
+        var save = new Command("save", "Write this thread's live state to FILE.") { saveFile };
+        save.SetAction(result => Save(result.GetValue(saveFile)!, output));
+        var process = new Command("pid", "Print every thread of a running process, each stopped briefly (read-only).") { pid, json };
+        process.SetAction(result => ReadProcess(result.GetValue(pid), output, style, result.GetValue(json)));
+        var thunks = new Command("thunks", "Decode the thunks' machine code from its bytes and check it against the stored listing.") { assembly };
+        thunks.SetAction(result => result.GetValue(assembly) is { } path ? AssemblyThunks(path, output, style) : Thunks(output, style));
+        var help = new Command("help", "This text.");
+        help.SetAction(_ => WriteHelp(output));
+
+        var root = new RootCommand("xsave - inspect the x86 extended CPU state") { show, read, save, process, thunks, help };
+        root.HelpName = "xsave"; // the tool's command name, whatever process hosts it
+        root.SetAction(_ => WriteHelp(output));
+        foreach (Option option in root.Options)
+        {
+            if (option is System.CommandLine.Help.HelpOption helpOption)
+            {
+                // The tool's own page at the top; each command's generated one below it.
+                helpOption.Action = new HelpText(helpOption.Action!, root, output);
+            }
+            else if (option is VersionOption version)
+            {
+                // This assembly's version, not the host process's (the tests run the tool in theirs).
+                version.Action = new VersionText(output);
+            }
+        }
+
+        var usages = new Dictionary<string, string>
+        {
+            ["show"] = "xsave show [--json]",
+            ["read"] = "xsave read FILE [--json]",
+            ["save"] = "xsave save FILE",
+            ["pid"] = "xsave pid PID [--json]",
+            ["thunks"] = "xsave thunks [ASSEMBLY.dll]",
+            ["help"] = "xsave help",
+        };
+        return (root, usages);
+    }
+
+    private static int Refuse(System.CommandLine.Parsing.ArgumentResult result, string error)
+    {
+        result.AddError(error);
+        return 0;
+    }
+
+    private static int WriteHelp(TextWriter output)
+    {
+        output.Write(Help);
+        output.WriteLine();
+        return 0;
+    }
+
+    private sealed class VersionText(TextWriter output) : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            output.WriteLine(typeof(Cli).Assembly.GetName().Version?.ToString(3));
+            return 0;
+        }
+    }
+
+    // --help: the page above for the tool itself, System.CommandLine's own for a command.
+    private sealed class HelpText(System.CommandLine.Invocation.CommandLineAction generated, RootCommand root, TextWriter output) : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult) => parseResult.CommandResult.Command == root
+            ? WriteHelp(output)
+            : ((System.CommandLine.Invocation.SynchronousCommandLineAction)generated).Invoke(parseResult);
     }
 
     private static int Usage(TextWriter errors, bool json, string problem, string? usage) =>

@@ -37,11 +37,13 @@ public class CliTests
     [TestCase("xsave help", "bogus")]
     [TestCase("usage: xsave read FILE", "read")]
     [TestCase("usage: xsave save FILE", "save")]
-    [TestCase("has no option '--jsn'", "show", "--jsn")]
-    [TestCase("takes no arguments", "show", "extra")]
-    [TestCase("takes one FILE; got 2", "read", "a", "b")]
-    [TestCase("has no option '--json'", "save", "f", "--json")]
-    [TestCase("takes nothing after it", "help", "me")]
+    [TestCase("'--jsn'. usage: xsave show", "show", "--jsn")]
+    [TestCase("'extra'. usage: xsave show", "show", "extra")]
+    [TestCase("'b'. usage: xsave read FILE", "read", "a", "b")]
+    [TestCase("'--json'. usage: xsave save FILE", "save", "f", "--json")]
+    [TestCase("'me'. usage: xsave help", "help", "me")]
+    [TestCase("'abc' is not a process id", "pid", "abc")]
+    [TestCase("'0' is not a process id", "pid", "0")]
     public void Unknown_incomplete_or_extra_arguments_exit_2_with_the_usage(string expected, params string[] args)
     {
         var (exit, output, errors) = Run(args);
@@ -57,6 +59,7 @@ public class CliTests
     [TestCase("read")]
     [TestCase("save")]
     [TestCase("thunks")]
+    [TestCase("pid")]
     public void Every_command_has_help(string command)
     {
         var (exit, output, errors) = Run(command, "--help");
@@ -64,7 +67,7 @@ public class CliTests
         {
             Assert.That(exit, Is.Zero);
             Assert.That(errors, Is.Empty);
-            Assert.That(output, Does.StartWith($"usage: xsave {command}").And.EndWith("\n"));
+            Assert.That(output, Does.Contain($"xsave {command}").And.Contain("Usage:").And.EndWith("\n"));
         });
     }
 
@@ -250,6 +253,28 @@ public class CliTests
     }
 
     [Test]
+    public void Arguments_come_from_a_response_file_and_commands_complete()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "read\n/no/such/file\n--json\n");
+            var (exit, _, errors) = Run("@" + path);
+            Assert.That(exit, Is.EqualTo(1), "the response file's command ran");
+            Assert.That(errors, Does.Contain("\"exitCode\":1"), "with its --json");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        // dotnet-suggest asks through the [suggest] directive.
+        var (suggestExit, suggestions, _) = Run("[suggest:8]", "xsave re");
+        Assert.That(suggestExit, Is.Zero);
+        Assert.That(suggestions.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "read" }));
+    }
+
+    [Test]
     [RequiresXSave]
     public void Save_then_read_json_round_trips_through_a_file()
     {
@@ -373,7 +398,7 @@ public class CliTests
     }
 
     [TestCase("abc", 2, "is not a process id")]
-    [TestCase("-5", 2, "has no option")]
+    [TestCase("-5", 2, "is not a process id")]
     [TestCase("1073741823", 1, "There is no process 1073741823")]
     public void Pid_refuses_what_is_not_a_running_process(string argument, int expectedExit, string message)
     {
