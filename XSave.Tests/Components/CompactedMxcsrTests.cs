@@ -1,5 +1,3 @@
-using NUnit.Framework;
-
 namespace XSave.Tests.Components;
 
 /// <summary>

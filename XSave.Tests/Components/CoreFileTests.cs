@@ -1,7 +1,3 @@
-using System;
-using System.Linq;
-using NUnit.Framework;
-
 namespace XSave.Tests.Components;
 
 /// <summary>Malformed core files are rejected clearly, never read past their end.</summary>

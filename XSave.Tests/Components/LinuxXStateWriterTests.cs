@@ -1,6 +1,4 @@
-using System;
 using System.Buffers.Binary;
-using NUnit.Framework;
 
 namespace XSave.Tests.Components;
 

@@ -1,6 +1,4 @@
-using System;
 using System.Runtime.InteropServices;
-using NUnit.Framework;
 
 namespace XSave.Tests.Components;
 

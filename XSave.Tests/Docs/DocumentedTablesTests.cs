@@ -1,9 +1,6 @@
-using System;
 using System.IO;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text;
-using NUnit.Framework;
 
 namespace XSave.Tests.Docs;
 

@@ -1,8 +1,5 @@
 using System.IO;
-using System.Linq;
 using Microsoft.CodeAnalysis;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Freestanding;
 

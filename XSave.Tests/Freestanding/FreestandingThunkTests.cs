@@ -1,7 +1,4 @@
-using System;
-using NUnit.Framework;
 using XSave.Tests.FreestandingProgram;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Freestanding;
 

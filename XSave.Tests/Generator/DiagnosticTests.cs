@@ -1,7 +1,4 @@
-using System;
-using System.Linq;
 using Microsoft.CodeAnalysis;
-using NUnit.Framework;
 
 namespace XSave.Tests.Generator;
 

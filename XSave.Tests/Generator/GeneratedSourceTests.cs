@@ -1,7 +1,4 @@
-using System.Linq;
 using Microsoft.CodeAnalysis;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Generator;
 

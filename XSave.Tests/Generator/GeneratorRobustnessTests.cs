@@ -1,7 +1,5 @@
-using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
-using NUnit.Framework;
 
 namespace XSave.Tests.Generator;
 

@@ -1,8 +1,6 @@
 using System.Collections;
-using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using NUnit.Framework;
 using XSave.Generators;
 
 namespace XSave.Tests.Generator;

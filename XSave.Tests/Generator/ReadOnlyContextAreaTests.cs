@@ -1,6 +1,4 @@
-using System.Linq;
 using Microsoft.CodeAnalysis;
-using NUnit.Framework;
 
 namespace XSave.Tests.Generator;
 

@@ -1,12 +1,8 @@
-using System;
 using System.IO;
-using System.Linq;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Generator;
 

@@ -1,14 +1,10 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Runtime.InteropServices;
-using NUnit.Framework;
 using XSave.__Internals;
 using XSave.Generators;
 using XSave.Generators.Helpers;
 using XSave.Generators.Models;
-using XSave.Tests.Support;
 using static XSave.Tests.Support.ConventionHarness;
 using GeneratedInstruction = XSave.Generators.Shared.XSaveInstruction;
 

@@ -1,6 +1,3 @@
-using NUnit.Framework;
-using XSave.Tests.Support;
-
 namespace XSave.Tests.Hardware;
 
 /// <summary>The MXCSR rule for compacted areas, on this CPU: what a compacted XRSTOR does with the field, and that conversions agree with it.</summary>

@@ -1,8 +1,4 @@
-using System;
 using System.IO;
-using System.Linq;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Hardware;
 

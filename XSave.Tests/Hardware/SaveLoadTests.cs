@@ -1,8 +1,3 @@
-using System;
-using System.Linq;
-using NUnit.Framework;
-using XSave.Tests.Support;
-
 namespace XSave.Tests.Hardware;
 
 /// <summary>Save/Load/Clear through the public API, checked on registers managed code never touches (x87, MXCSR).</summary>

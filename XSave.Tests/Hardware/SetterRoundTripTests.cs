@@ -1,8 +1,3 @@
-using System;
-using System.Linq;
-using NUnit.Framework;
-using XSave.Tests.Support;
-
 namespace XSave.Tests.Hardware;
 
 /// <summary>

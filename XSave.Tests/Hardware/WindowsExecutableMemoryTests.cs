@@ -1,9 +1,6 @@
-using System;
 using System.Collections.Concurrent;
-using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
-using NUnit.Framework;
 
 namespace XSave.Tests.Hardware;
 

@@ -1,8 +1,5 @@
-using System;
 using System.Threading;
 using Iced.Intel;
-using NUnit.Framework;
-using XSave.Tests.Support;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Hardware;

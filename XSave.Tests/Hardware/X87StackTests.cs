@@ -1,6 +1,3 @@
-using System;
-using NUnit.Framework;
-using XSave.Tests.Support;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Hardware;

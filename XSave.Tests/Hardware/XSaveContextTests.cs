@@ -1,7 +1,4 @@
-using System;
 using System.Runtime.CompilerServices;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Hardware;
 

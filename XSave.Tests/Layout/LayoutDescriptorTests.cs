@@ -1,8 +1,5 @@
-using System;
 using System.IO;
 using System.Runtime.InteropServices;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Layout;
 

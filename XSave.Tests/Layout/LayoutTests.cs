@@ -1,7 +1,4 @@
-using System;
-using System.Linq;
 using System.Runtime.CompilerServices;
-using NUnit.Framework;
 
 namespace XSave.Tests.Layout;
 

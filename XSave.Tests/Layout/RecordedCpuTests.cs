@@ -1,10 +1,6 @@
-using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Runtime.Intrinsics;
-using NUnit.Framework;
 using XSave.Tests.Components;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Layout;
 

@@ -1,11 +1,7 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.Linq;
 using System.Text.Json;
-using NUnit.Framework;
-using XSave.Tests.Support;
 using XSave.Tool;
 
 namespace XSave.Tests.Oracles;

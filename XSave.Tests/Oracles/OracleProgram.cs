@@ -1,8 +1,5 @@
-using System;
 using System.Diagnostics;
 using System.IO;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Oracles;
 

@@ -1,8 +1,5 @@
-using System;
 using System.Buffers.Binary;
 using System.IO;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Oracles;
 

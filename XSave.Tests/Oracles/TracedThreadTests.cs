@@ -1,9 +1,6 @@
-using System;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Oracles;
 

@@ -1,12 +1,8 @@
-using System;
 using System.IO;
-using System.Linq;
 using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
-using NUnit.Framework;
 using XSave.Tests.Generator;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Reliability;
 

@@ -1,9 +1,5 @@
-using System;
 using System.Diagnostics;
-using System.Linq;
 using System.Threading;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Reliability;
 

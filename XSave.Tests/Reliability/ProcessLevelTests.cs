@@ -1,6 +1,3 @@
-using NUnit.Framework;
-using XSave.Tests.Support;
-
 namespace XSave.Tests.Reliability;
 
 /// <summary>Checks that need a process of their own (thunks not mapped yet, or a process that ends): run in XSave.Stress.</summary>

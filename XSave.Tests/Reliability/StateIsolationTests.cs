@@ -1,9 +1,5 @@
-using System;
-using System.Linq;
 using System.Runtime.Intrinsics.X86;
 using Iced.Intel;
-using NUnit.Framework;
-using XSave.Tests.Support;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Reliability;

@@ -1,5 +1,3 @@
-using NUnit.Framework;
-
 namespace XSave.Tests.Support;
 
 /// <summary>A fixture whose tests change the live state: it is saved before each test and restored after.</summary>

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using NUnit.Framework;
 
 namespace XSave.Tests.Support;
 

@@ -1,4 +1,3 @@
-using System;
 using Iced.Intel;
 using static Iced.Intel.AssemblerRegisters;
 

@@ -1,8 +1,5 @@
-using System;
 using System.IO;
 using System.Text.Json;
-using NUnit.Framework;
-using XSave.Tests.Support;
 using XSave.Tool;
 
 namespace XSave.Tests.Tool;

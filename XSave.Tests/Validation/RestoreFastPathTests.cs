@@ -1,8 +1,5 @@
-using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using NUnit.Framework;
-using XSave.Tests.Support;
 
 namespace XSave.Tests.Validation;
 

@@ -1,7 +1,3 @@
-using System;
-using NUnit.Framework;
-using XSave.Tests.Support;
-
 namespace XSave.Tests.Validation;
 
 /// <summary>
