@@ -3,39 +3,9 @@ using XSave;
 
 namespace XSave.Tests.FreestandingProgram;
 
-/// <summary>The thunks, as a kernel would declare them, and how a program on Linux or Windows maps them.</summary>
+/// <summary>How a program on Linux or Windows maps the thunks (declared in Kernel.Thunks.cs).</summary>
 internal static unsafe partial class Kernel
 {
-    [XSaveThunk(XSaveInstruction.XSave)]
-    public static partial XSaveStatus Save(void* area);
-
-    [XSaveThunk(XSaveInstruction.XSaveC)]
-    public static partial XSaveStatus SaveCompacted(void* area);
-
-    [XSaveThunk(XSaveInstruction.XRstor)]
-    public static partial XSaveStatus Restore(void* area);
-
-    [XSaveThunk(XSaveInstruction.FxSave)]
-    public static partial XSaveStatus FxSave(void* region);
-
-    [XSaveThunk(XSaveInstruction.FxRstor)]
-    public static partial XSaveStatus FxRestore(void* region);
-
-    [XSaveThunk(XSaveInstruction.XSaveXRstor)]
-    public static partial XSaveStatus Switch(void* save, void* restore);
-
-    [XSaveThunk(XSaveInstruction.XGetBv)]
-    public static partial XSaveStatus ReadXcr(uint register, out ulong value);
-
-    [XSaveThunk(XSaveInstruction.XSetBv)]
-    public static partial XSaveStatus WriteXcr(uint register, ulong value);
-
-    [XSaveThunk(XSaveInstruction.ReadCr4)]
-    public static partial XSaveStatus ReadCr4(out ulong value);
-
-    [XSaveThunk(XSaveInstruction.EnableOsXSave)]
-    public static partial XSaveStatus EnableOsXSave();
-
     /// <summary>Maps the thunks in this OS's convention (the freestanding form leaves that choice to its caller).</summary>
     public static XSaveStatus Install() => System.OperatingSystem.IsWindows()
         ? XSaveThunks.Install(XSaveCallingConvention.Windows, &AllocateWindows, &ProtectWindows)

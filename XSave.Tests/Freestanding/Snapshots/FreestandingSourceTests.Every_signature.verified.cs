@@ -4,9 +4,9 @@
 // with Iced, written into executable memory by XSaveThunks.Install. It uses primitives and
 // pointers only, so a minimal core library compiles it. The disassembly stands beside the bytes.
 
-namespace Kernel
+namespace XSave.Tests.FreestandingProgram
 {
-    unsafe partial class Cpu
+    unsafe partial class Kernel
     {
         public static partial global::XSave.XSaveStatus Save(void* area)
         {
@@ -304,14 +304,14 @@ namespace XSave
             *(ulong*)(code + 0x00B8) = 0xC88CDC894C204289UL;
             *(ulong*)(code + 0x00C0) = 0x4289410000000325UL;
             *(ulong*)(code + 0x00C8) = 0xCCCCCCCCCCC35B28UL;
-            // 0x00D0 Kernel.Cpu.Save(void*) (XSave)
+            // 0x00D0 XSave.Tests.FreestandingProgram.Kernel.Save(void*) (XSave)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FAE27            xsave64 [rdi]
             //   000B  C3                  ret
             *(ulong*)(code + 0x00D0) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x00D8) = 0xCCCCCCCCC327AE0FUL;
-            // 0x00E0 Kernel.Cpu.SaveMask(byte*, ulong) (XSave)
+            // 0x00E0 XSave.Tests.FreestandingProgram.Kernel.SaveMask(byte*, ulong) (XSave)
             //   0000  89F0                mov eax,esi
             //   0002  25FF020A00          and eax,0A02FFh
             //   0007  31D2                xor edx,edx
@@ -319,21 +319,21 @@ namespace XSave
             //   000D  C3                  ret
             *(ulong*)(code + 0x00E0) = 0x31000A02FF25F089UL;
             *(ulong*)(code + 0x00E8) = 0xCCCCC327AE0F48D2UL;
-            // 0x00F0 Kernel.Cpu.SaveOptimized(void*) (XSaveOpt)
+            // 0x00F0 XSave.Tests.FreestandingProgram.Kernel.SaveOptimized(void*) (XSaveOpt)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FAE37            xsaveopt64 [rdi]
             //   000B  C3                  ret
             *(ulong*)(code + 0x00F0) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x00F8) = 0xCCCCCCCCC337AE0FUL;
-            // 0x0100 Kernel.Cpu.SaveCompacted(void*) (XSaveC)
+            // 0x0100 XSave.Tests.FreestandingProgram.Kernel.SaveCompacted(void*) (XSaveC)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FC727            xsavec64 [rdi]
             //   000B  C3                  ret
             *(ulong*)(code + 0x0100) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x0108) = 0xCCCCCCCCC327C70FUL;
-            // 0x0110 Kernel.Cpu.Restore(void*) (XRstor)
+            // 0x0110 XSave.Tests.FreestandingProgram.Kernel.Restore(void*) (XRstor)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FAE2F            xrstor64 [rdi]
@@ -358,7 +358,7 @@ namespace XSave
             *(ulong*)(code + 0x0198) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x01A0) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x01A8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x01B0 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
+            // 0x01B0 XSave.Tests.FreestandingProgram.Kernel.RestoreMask(void*, ulong) (XRstor)
             //   0000  89F0                mov eax,esi
             //   0002  25FF020A00          and eax,0A02FFh
             //   0007  31D2                xor edx,edx
@@ -384,7 +384,7 @@ namespace XSave
             *(ulong*)(code + 0x0238) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0240) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0248) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0250 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
+            // 0x0250 XSave.Tests.FreestandingProgram.Kernel.RestoreUnchecked(void*) (XRstor)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FAE2F            xrstor64 [rdi]
@@ -409,12 +409,12 @@ namespace XSave
             *(ulong*)(code + 0x02D8) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x02E0) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x02E8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x02F0 Kernel.Cpu.FxSave(void*) (FxSave)
+            // 0x02F0 XSave.Tests.FreestandingProgram.Kernel.FxSave(void*) (FxSave)
             //   0000  480FAE07            fxsave64 [rdi]
             //   0004  C3                  ret
             *(ulong*)(code + 0x02F0) = 0xCCCCCCC307AE0F48UL;
             *(ulong*)(code + 0x02F8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0300 Kernel.Cpu.FxRestore(void*) (FxRstor)
+            // 0x0300 XSave.Tests.FreestandingProgram.Kernel.FxRestore(void*) (FxRstor)
             //   0000  480FAE0F            fxrstor64 [rdi]
             //   0004  C3                  ret
             *(ulong*)(code + 0x0300) = 0xCCCCCCC30FAE0F48UL;
@@ -437,7 +437,7 @@ namespace XSave
             *(ulong*)(code + 0x0388) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0390) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0398) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x03A0 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
+            // 0x03A0 XSave.Tests.FreestandingProgram.Kernel.Switch(void*, void*) (XSaveXRstor)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FAE27            xsave64 [rdi]
@@ -463,7 +463,7 @@ namespace XSave
             *(ulong*)(code + 0x0428) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0430) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x0438) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0440 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
+            // 0x0440 XSave.Tests.FreestandingProgram.Kernel.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
             //   0000  89D0                mov eax,edx
             //   0002  25FF020A00          and eax,0A02FFh
             //   0007  31D2                xor edx,edx
@@ -492,7 +492,7 @@ namespace XSave
             *(ulong*)(code + 0x04D8) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x04E0) = 0xCCCCCCCCCCCCCCCCUL;
             *(ulong*)(code + 0x04E8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x04F0 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
+            // 0x04F0 XSave.Tests.FreestandingProgram.Kernel.ReadXcr(uint, out ulong) (XGetBv)
             //   0000  89F9                mov ecx,edi
             //   0002  0F01D0              xgetbv
             //   0005  48C1E220            shl rdx,20h
@@ -500,7 +500,7 @@ namespace XSave
             //   000C  C3                  ret
             *(ulong*)(code + 0x04F0) = 0xE2C148D0010FF989UL;
             *(ulong*)(code + 0x04F8) = 0xCCCCCCC3D0094820UL;
-            // 0x0500 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
+            // 0x0500 XSave.Tests.FreestandingProgram.Kernel.WriteXcr(uint, ulong) (XSetBv)
             //   0000  8CC8                mov eax,cs
             //   0002  A803                test al,3
             //   0004  7512                jne short 0000000000000018h
@@ -517,7 +517,7 @@ namespace XSave
             *(ulong*)(code + 0x0508) = 0xC148D08948F28948UL;
             *(ulong*)(code + 0x0510) = 0xC3C031D1010F20EAUL;
             *(ulong*)(code + 0x0518) = 0xCCCCC300000003B8UL;
-            // 0x0520 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
+            // 0x0520 XSave.Tests.FreestandingProgram.Kernel.ReadCr4(out ulong) (ReadCr4)
             //   0000  8CC8                mov eax,cs
             //   0002  A803                test al,3
             //   0004  7509                jne short 000000000000000Fh
@@ -531,7 +531,7 @@ namespace XSave
             *(ulong*)(code + 0x0528) = 0xB8C3C031078948E0UL;
             *(ulong*)(code + 0x0530) = 0xCCCCCCC300000003UL;
             *(ulong*)(code + 0x0538) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0540 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
+            // 0x0540 XSave.Tests.FreestandingProgram.Kernel.EnableOsXSave() (EnableOsXSave)
             //   0000  8CC8                mov eax,cs
             //   0002  A803                test al,3
             //   0004  750E                jne short 0000000000000014h
@@ -635,14 +635,14 @@ namespace XSave
             *(ulong*)(code + 0x00B8) = 0xC88CDC894C204289UL;
             *(ulong*)(code + 0x00C0) = 0x4289410000000325UL;
             *(ulong*)(code + 0x00C8) = 0xCCCCCCCCCCC35B28UL;
-            // 0x00D0 Kernel.Cpu.Save(void*) (XSave)
+            // 0x00D0 XSave.Tests.FreestandingProgram.Kernel.Save(void*) (XSave)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FAE21            xsave64 [rcx]
             //   000B  C3                  ret
             *(ulong*)(code + 0x00D0) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x00D8) = 0xCCCCCCCCC321AE0FUL;
-            // 0x00E0 Kernel.Cpu.SaveMask(byte*, ulong) (XSave)
+            // 0x00E0 XSave.Tests.FreestandingProgram.Kernel.SaveMask(byte*, ulong) (XSave)
             //   0000  89D0                mov eax,edx
             //   0002  25FF020A00          and eax,0A02FFh
             //   0007  31D2                xor edx,edx
@@ -650,21 +650,21 @@ namespace XSave
             //   000D  C3                  ret
             *(ulong*)(code + 0x00E0) = 0x31000A02FF25D089UL;
             *(ulong*)(code + 0x00E8) = 0xCCCCC321AE0F48D2UL;
-            // 0x00F0 Kernel.Cpu.SaveOptimized(void*) (XSaveOpt)
+            // 0x00F0 XSave.Tests.FreestandingProgram.Kernel.SaveOptimized(void*) (XSaveOpt)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FAE31            xsaveopt64 [rcx]
             //   000B  C3                  ret
             *(ulong*)(code + 0x00F0) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x00F8) = 0xCCCCCCCCC331AE0FUL;
-            // 0x0100 Kernel.Cpu.SaveCompacted(void*) (XSaveC)
+            // 0x0100 XSave.Tests.FreestandingProgram.Kernel.SaveCompacted(void*) (XSaveC)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  480FC721            xsavec64 [rcx]
             //   000B  C3                  ret
             *(ulong*)(code + 0x0100) = 0x48D231000A02FFB8UL;
             *(ulong*)(code + 0x0108) = 0xCCCCCCCCC321C70FUL;
-            // 0x0110 Kernel.Cpu.Restore(void*) (XRstor)
+            // 0x0110 XSave.Tests.FreestandingProgram.Kernel.Restore(void*) (XRstor)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  4881ECA8000000      sub rsp,0A8h
@@ -711,7 +711,7 @@ namespace XSave
             *(ulong*)(code + 0x0198) = 0x0000009024BC100FUL;
             *(ulong*)(code + 0x01A0) = 0xC3000000A8C48148UL;
             *(ulong*)(code + 0x01A8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x01B0 Kernel.Cpu.RestoreMask(void*, ulong) (XRstor)
+            // 0x01B0 XSave.Tests.FreestandingProgram.Kernel.RestoreMask(void*, ulong) (XRstor)
             //   0000  89D0                mov eax,edx
             //   0002  25FF020A00          and eax,0A02FFh
             //   0007  31D2                xor edx,edx
@@ -759,7 +759,7 @@ namespace XSave
             *(ulong*)(code + 0x0238) = 0x009024BC100F4400UL;
             *(ulong*)(code + 0x0240) = 0x0000A8C481480000UL;
             *(ulong*)(code + 0x0248) = 0xCCCCCCCCCCCCC300UL;
-            // 0x0250 Kernel.Cpu.RestoreUnchecked(void*) (XRstor)
+            // 0x0250 XSave.Tests.FreestandingProgram.Kernel.RestoreUnchecked(void*) (XRstor)
             //   0000  B8FF020A00          mov eax,0A02FFh
             //   0005  31D2                xor edx,edx
             //   0007  4881ECA8000000      sub rsp,0A8h
@@ -806,12 +806,12 @@ namespace XSave
             *(ulong*)(code + 0x02D8) = 0x0000009024BC100FUL;
             *(ulong*)(code + 0x02E0) = 0xC3000000A8C48148UL;
             *(ulong*)(code + 0x02E8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x02F0 Kernel.Cpu.FxSave(void*) (FxSave)
+            // 0x02F0 XSave.Tests.FreestandingProgram.Kernel.FxSave(void*) (FxSave)
             //   0000  480FAE01            fxsave64 [rcx]
             //   0004  C3                  ret
             *(ulong*)(code + 0x02F0) = 0xCCCCCCC301AE0F48UL;
             *(ulong*)(code + 0x02F8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0300 Kernel.Cpu.FxRestore(void*) (FxRstor)
+            // 0x0300 XSave.Tests.FreestandingProgram.Kernel.FxRestore(void*) (FxRstor)
             //   0000  4881ECA8000000      sub rsp,0A8h
             //   0007  0F113424            movups [rsp],xmm6
             //   000B  0F117C2410          movups [rsp+10h],xmm7
@@ -856,7 +856,7 @@ namespace XSave
             *(ulong*)(code + 0x0388) = 0x000000A8C4814800UL;
             *(ulong*)(code + 0x0390) = 0xCCCCCCCCCCCCCCC3UL;
             *(ulong*)(code + 0x0398) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x03A0 Kernel.Cpu.Switch(void*, void*) (XSaveXRstor)
+            // 0x03A0 XSave.Tests.FreestandingProgram.Kernel.Switch(void*, void*) (XSaveXRstor)
             //   0000  4989D1              mov r9,rdx
             //   0003  B8FF020A00          mov eax,0A02FFh
             //   0008  31D2                xor edx,edx
@@ -905,7 +905,7 @@ namespace XSave
             *(ulong*)(code + 0x0428) = 0x0F440000008024B4UL;
             *(ulong*)(code + 0x0430) = 0x480000009024BC10UL;
             *(ulong*)(code + 0x0438) = 0xCCC3000000A8C481UL;
-            // 0x0440 Kernel.Cpu.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
+            // 0x0440 XSave.Tests.FreestandingProgram.Kernel.SwitchCompacted(void*, void*, ulong) (XSaveCXRstor)
             //   0000  4989D1              mov r9,rdx
             //   0003  4489C0              mov eax,r8d
             //   0006  25FF020A00          and eax,0A02FFh
@@ -957,14 +957,14 @@ namespace XSave
             *(ulong*)(code + 0x04D8) = 0x0000A8C481480000UL;
             *(ulong*)(code + 0x04E0) = 0xCCCCCCCCCCCCC300UL;
             *(ulong*)(code + 0x04E8) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x04F0 Kernel.Cpu.ReadXcr(uint, out ulong) (XGetBv)
+            // 0x04F0 XSave.Tests.FreestandingProgram.Kernel.ReadXcr(uint, out ulong) (XGetBv)
             //   0000  0F01D0              xgetbv
             //   0003  48C1E220            shl rdx,20h
             //   0007  4809D0              or rax,rdx
             //   000A  C3                  ret
             *(ulong*)(code + 0x04F0) = 0x4820E2C148D0010FUL;
             *(ulong*)(code + 0x04F8) = 0xCCCCCCCCCCC3D009UL;
-            // 0x0500 Kernel.Cpu.WriteXcr(uint, ulong) (XSetBv)
+            // 0x0500 XSave.Tests.FreestandingProgram.Kernel.WriteXcr(uint, ulong) (XSetBv)
             //   0000  8CC8                mov eax,cs
             //   0002  A803                test al,3
             //   0004  750D                jne short 0000000000000013h
@@ -979,7 +979,7 @@ namespace XSave
             *(ulong*)(code + 0x0508) = 0xD1010F20EAC148D0UL;
             *(ulong*)(code + 0x0510) = 0x00000003B8C3C031UL;
             *(ulong*)(code + 0x0518) = 0xCCCCCCCCCCCCCCC3UL;
-            // 0x0520 Kernel.Cpu.ReadCr4(out ulong) (ReadCr4)
+            // 0x0520 XSave.Tests.FreestandingProgram.Kernel.ReadCr4(out ulong) (ReadCr4)
             //   0000  8CC8                mov eax,cs
             //   0002  A803                test al,3
             //   0004  7509                jne short 000000000000000Fh
@@ -993,7 +993,7 @@ namespace XSave
             *(ulong*)(code + 0x0528) = 0xB8C3C031018948E0UL;
             *(ulong*)(code + 0x0530) = 0xCCCCCCC300000003UL;
             *(ulong*)(code + 0x0538) = 0xCCCCCCCCCCCCCCCCUL;
-            // 0x0540 Kernel.Cpu.EnableOsXSave() (EnableOsXSave)
+            // 0x0540 XSave.Tests.FreestandingProgram.Kernel.EnableOsXSave() (EnableOsXSave)
             //   0000  8CC8                mov eax,cs
             //   0002  A803                test al,3
             //   0004  750E                jne short 0000000000000014h
