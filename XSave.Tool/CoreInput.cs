@@ -9,26 +9,17 @@ namespace XSave.Tool;
 /// and through a decoder when its magic bytes say gzip, zstd, xz, lz4 or bzip2 (systemd-coredump
 /// stores cores compressed). The bytes looked at to decide are handed on, never read twice.
 /// </summary>
-internal sealed class CoreInput : IDisposable
+// `source` is closed here: not every decoder closes what it reads.
+internal sealed class CoreInput(Stream source, Stream stream, CoreCompression compression, bool isElf) : IDisposable
 {
-    private readonly Stream _source; // closed here: not every decoder closes what it reads
-
-    private CoreInput(Stream source, Stream stream, CoreCompression compression, bool isElf)
-    {
-        _source = source;
-        Stream = stream;
-        Compression = compression;
-        IsElf = isElf;
-    }
-
     /// <summary>The (decompressed) data from its first byte: seekable only for a plain file.</summary>
-    public Stream Stream { get; }
+    public Stream Stream => stream;
 
     /// <summary>How the data was stored.</summary>
-    public CoreCompression Compression { get; }
+    public CoreCompression Compression => compression;
 
     /// <summary>True when the data starts with the ELF magic (a core file).</summary>
-    public bool IsElf { get; }
+    public bool IsElf => isElf;
 
     public static CoreInput Open(string path)
     {
@@ -78,7 +69,7 @@ internal sealed class CoreInput : IDisposable
     public void Dispose()
     {
         Stream.Dispose();
-        _source.Dispose();
+        source.Dispose();
     }
 
     private static FileStream OpenFile(string path)

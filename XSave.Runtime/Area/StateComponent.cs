@@ -15,51 +15,41 @@ public sealed class StateComponent
     /// <summary>The largest component the views read (Hi16_ZMM); a larger one (AMX tile data) never fits beside the rest in the page.</summary>
     internal const int LargestViewed = 1024;
 
-    private readonly string _registerName;
+    // A row of the table: the manual's facts, in the order the properties below give them.
+    private readonly (XFeatures Feature, string Name, int Size, int Count, int Width, string Registers, string View, int First, bool Supervisor) _row;
 
-    private StateComponent(XFeatures feature, string name, int size, int registerCount, int registerWidth, string registerName, string view, int firstRegister = 0, bool supervisor = false)
-    {
-        Feature = feature;
-        Bit = System.Numerics.BitOperations.TrailingZeroCount((ulong)feature);
-        Name = name;
-        Size = size;
-        RegisterCount = registerCount;
-        RegisterWidth = registerWidth;
-        _registerName = registerName;
-        View = view;
-        FirstRegister = firstRegister;
-        IsSupervisor = supervisor;
-    }
+    private StateComponent(XFeatures feature, string name, int size, int registerCount, int registerWidth, string registerName, string view, int firstRegister = 0, bool supervisor = false) =>
+        _row = (feature, name, size, registerCount, registerWidth, registerName, view, firstRegister, supervisor);
 
     /// <summary>The component's flag, e.g. <see cref="XFeatures.Pkru"/>.</summary>
-    public XFeatures Feature { get; }
+    public XFeatures Feature => _row.Feature;
 
     /// <summary>Its bit number in XCR0, XSTATE_BV and XCOMP_BV.</summary>
-    public int Bit { get; }
+    public int Bit => System.Numerics.BitOperations.TrailingZeroCount((ulong)_row.Feature);
 
     /// <summary>The manual's name for it, e.g. "AVX-512 Hi16_ZMM".</summary>
-    public string Name { get; }
+    public string Name => _row.Name;
 
     /// <summary>Its architectural size in bytes, the same on every vendor; 0 for x87 and SSE (they live in the legacy region) and for supervisor components.</summary>
-    public int Size { get; }
+    public int Size => _row.Size;
 
     /// <summary>How many registers it holds (0 where this library reads none).</summary>
-    public int RegisterCount { get; }
+    public int RegisterCount => _row.Count;
 
     /// <summary>The bytes of each register (for AVX, the upper half of a YMM register).</summary>
-    public int RegisterWidth { get; }
+    public int RegisterWidth => _row.Width;
 
     /// <summary>The bytes its registers fill: less than <see cref="Size"/> where the slot has room left (BNDCSR 16 of 64, PKRU 4 of 8).</summary>
     public int RegisterBytes => RegisterCount * RegisterWidth;
 
     /// <summary>The architectural number of its first register (16 for Hi16_ZMM's ZMM16 and APX's R16).</summary>
-    public int FirstRegister { get; }
+    public int FirstRegister => _row.First;
 
     /// <summary>The <see cref="XSaveArea"/> members that read it.</summary>
-    public string View { get; }
+    public string View => _row.View;
 
     /// <summary>Whether only XSAVES saves it (a supervisor component): never in a user area.</summary>
-    public bool IsSupervisor { get; }
+    public bool IsSupervisor => _row.Supervisor;
 
     /// <summary>Whether <see cref="XSaveArea.Save"/> and <see cref="XSaveArea.Load()"/> ever ask for it (<see cref="XSaveArea.SafeFeatures"/>).</summary>
     public bool IsSaved => (XSaveArea.SafeFeatures & Feature) != 0;
@@ -79,10 +69,10 @@ public sealed class StateComponent
     // The name register `index` would have: for messages about an index out of range too.
     internal string NameOf(int index)
     {
-        string[] names = _registerName.Split(' ');
+        string[] names = _row.Registers.Split(' ');
         return names.Length > 1
             ? (uint)index < (uint)names.Length ? names[index] : $"register {index}"
-            : string.Format(CultureInfo.InvariantCulture, _registerName, FirstRegister + index);
+            : string.Format(CultureInfo.InvariantCulture, _row.Registers, FirstRegister + index);
     }
 
     /// <summary>The names of the components of <paramref name="set"/>, lowest bit first, for messages.</summary>

@@ -56,16 +56,22 @@ public unsafe class VectorRegisterTests
         return values;
     }
 
-    [Test]
-    public void XSAVE_puts_XMM_in_the_legacy_view_and_YMM_upper_halves_at_576()
+    // An aligned area and a pattern of YMM values (32 bytes each), where the CPU has AVX.
+    private static AlignedBuffer AvxCase(int seed, out byte[] values)
     {
         if (!Avx.IsSupported)
         {
             Assert.Ignore("Needs AVX.");
         }
 
-        byte[] values = Pattern(3);
-        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        values = Pattern(seed);
+        return new AlignedBuffer(XSaveArea.Size);
+    }
+
+    [Test]
+    public void XSAVE_puts_XMM_in_the_legacy_view_and_YMM_upper_halves_at_576()
+    {
+        using AlignedBuffer buffer = AvxCase(3, out byte[] values);
         ref XSaveArea area = ref buffer.As<XSaveArea>();
         fixed (byte* source = values)
         {
@@ -88,13 +94,7 @@ public unsafe class VectorRegisterTests
     [Test]
     public void An_area_built_through_the_views_restores_into_the_registers()
     {
-        if (!Avx.IsSupported)
-        {
-            Assert.Ignore("Needs AVX.");
-        }
-
-        byte[] values = Pattern(11);
-        using var buffer = new AlignedBuffer(XSaveArea.Size);
+        using AlignedBuffer buffer = AvxCase(11, out byte[] values);
         ref XSaveArea area = ref buffer.As<XSaveArea>();
         area.Save();
         area.Header.XStateBv |= XFeatures.Sse | XFeatures.Avx;
