@@ -16,6 +16,9 @@ public sealed partial class XSaveThunkGenerator
     {
         public const string HintName = "XSaveThunks.g.cs";
         public const string StubHintName = "XSaveThunkStubs.g.cs";
+
+        /// <summary>The embedded resource holding the fixed part of the page class.</summary>
+        public const string PageTemplate = "XSaveThunkPage.cs";
         private const string PageClass = "global::XSaveThunkPage";
         private const string Guards = "global::XSave.__Internals.XSaveThunkGuards";
 
@@ -160,8 +163,10 @@ public sealed partial class XSaveThunkGenerator
 
         private static void Page(SourceWriter source, ImmutableArray<AssembledThunk> thunks, int[] offsets, int length, string assemblyName)
         {
-            source.Block(PageHead(SourceWriter.Literal(assemblyName)));
-            source.Indent();
+            source.Block(EmbeddedTemplate.Read(PageTemplate).TrimEnd('\n'));
+            source.Line("file static partial class XSaveThunkPage");
+            source.Open();
+            source.Line($"private const string Owner = {SourceWriter.Literal(assemblyName)};");
             Image(source, "SystemV", "System V AMD64 ABI (Linux, macOS, BSD): area in RDI, mask in RSI", thunks, offsets, length, t => t.SystemV, t => t.SystemVListing);
             Image(source, "Windows", "Windows x64 ABI: area in RCX, mask in RDX", thunks, offsets, length, t => t.Windows, t => t.WindowsListing);
             source.Line();
@@ -171,50 +176,6 @@ public sealed partial class XSaveThunkGenerator
             ListingText(source, "WindowsListing", thunks, offsets, t => t.WindowsListing);
             source.Close();
         }
-
-        // The fixed part of the page class, as it is emitted; the images and listings follow it.
-        private static string PageHead(string assembly) => $$"""
-            /// <summary>
-            /// The executable page holding this assembly's thunks: mapped once, on first use, under a lock,
-            /// written while read+write and then switched to read+execute (never both).
-            /// </summary>
-            file static class XSaveThunkPage
-            {
-                private static nint s_base;
-                private static object? s_gate; // no static initialiser: NativeAOT would check a class constructor on every call
-
-                public static nint Base
-                {
-                    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-                    get
-                    {
-                        nint address = global::System.Threading.Volatile.Read(ref s_base);
-                        if (address == 0)
-                        {
-                            address = Map(); // written so: the conditional form compiled to a branch and a jump on every call
-                        }
-
-                        return address;
-                    }
-                }
-
-                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-                private static nint Map()
-                {
-                    global::System.Threading.Interlocked.CompareExchange(ref s_gate, new object(), null);
-                    lock (s_gate)
-                    {
-                        if (s_base == 0)
-                        {
-                            global::System.Threading.Volatile.Write(ref s_base, global::System.OperatingSystem.IsWindows()
-                                ? global::XSave.ExecutableMemory.Map(Windows, {{assembly}}, WindowsListing)
-                                : global::XSave.ExecutableMemory.Map(SystemV, {{assembly}}, SystemVListing));
-                        }
-
-                        return s_base;
-                    }
-                }
-            """;
 
         private static void Image(
             SourceWriter source,

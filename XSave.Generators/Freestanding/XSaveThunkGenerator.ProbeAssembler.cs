@@ -33,11 +33,8 @@ public sealed partial class XSaveThunkGenerator
             c.jnz(clear);
 
             // Leaf 1: XSAVE (ECX 26), OSXSAVE (ECX 27), FXSR (EDX 24).
-            c.mov(eax, 1);
-            c.xor(ecx, ecx);
-            c.cpuid();
-            c.mov(__dword_ptr[r10 + (Leaf1 * 8)], ecx);
-            c.mov(__dword_ptr[r10 + (Leaf1 * 8) + 4], edx);
+            Cpuid(c, 1);
+            Store(c, Leaf1, ecx, edx);
 
             // Leaf 0DH, only where the CPU has it: the XCR0 bits it offers, its sub-leaf 1 flags,
             // and each user component's size, standard offset and compacted alignment.
@@ -45,11 +42,8 @@ public sealed partial class XSaveThunkGenerator
             c.cpuid();
             c.cmp(eax, 0x0D);
             c.jb(noLeafD);
-            c.mov(eax, 0x0D);
-            c.xor(ecx, ecx);
-            c.cpuid();
-            c.mov(__dword_ptr[r10 + (SupportedXcr0 * 8)], eax);
-            c.mov(__dword_ptr[r10 + (SupportedXcr0 * 8) + 4], edx);
+            Cpuid(c, 0x0D);
+            Store(c, SupportedXcr0, eax, edx);
             c.mov(eax, 0x0D);
             c.mov(ecx, 1);
             c.cpuid();
@@ -75,8 +69,7 @@ public sealed partial class XSaveThunkGenerator
             c.jz(noXcr0);
             c.xor(ecx, ecx);
             c.xgetbv();
-            c.mov(__dword_ptr[r10 + (Xcr0 * 8)], eax);
-            c.mov(__dword_ptr[r10 + (Xcr0 * 8) + 4], edx);
+            Store(c, Xcr0, eax, edx);
             c.Label(ref noXcr0);
 
             // MXCSR_MASK, from an FXSAVE into a 16-byte-aligned block below the stack pointer.
@@ -101,6 +94,21 @@ public sealed partial class XSaveThunkGenerator
             using var stream = new MemoryStream();
             c.Assemble(new StreamCodeWriter(stream), 0);
             return stream.ToArray();
+        }
+
+        // CPUID of `leaf`, sub-leaf 0.
+        private static void Cpuid(Assembler c, uint leaf)
+        {
+            c.mov(eax, leaf);
+            c.xor(ecx, ecx);
+            c.cpuid();
+        }
+
+        // One 8-byte answer slot from two 32-bit registers (low, then high).
+        private static void Store(Assembler c, int slot, AssemblerRegister32 low, AssemblerRegister32 high)
+        {
+            c.mov(__dword_ptr[r10 + (slot * 8)], low);
+            c.mov(__dword_ptr[r10 + (slot * 8) + 4], high);
         }
     }
 }
