@@ -1,12 +1,7 @@
-using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Linq;
 using Iced.Intel;
 using XSave.Generators.Freestanding;
-using XSave.Generators.Helpers;
-using XSave.Generators.Models;
-using XSave.Generators.Shared;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Generators;

@@ -1,11 +1,5 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Linq;
 using System.Text;
-using XSave.Generators.Helpers;
-using XSave.Generators.Models;
-using XSave.Generators.Shared;
 
 namespace XSave.Generators;
 

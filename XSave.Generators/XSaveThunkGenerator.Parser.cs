@@ -1,13 +1,7 @@
-using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using XSave.Generators.Diagnostics;
-using XSave.Generators.Helpers;
-using XSave.Generators.Models;
-using XSave.Generators.Shared;
 
 namespace XSave.Generators;
 

@@ -1,10 +1,5 @@
-using System.Collections.Immutable;
-using System.Linq;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using XSave.Generators.Diagnostics;
-using XSave.Generators.Helpers;
-using XSave.Generators.Models;
 
 namespace XSave.Generators;
 

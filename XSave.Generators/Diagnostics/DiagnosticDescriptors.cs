@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace XSave.Generators.Diagnostics;
 
 /// <summary>Every diagnostic the generator reports. Titles state the problem; messages say how to fix it.</summary>

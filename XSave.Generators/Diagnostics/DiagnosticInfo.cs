@@ -1,6 +1,4 @@
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
-using XSave.Generators.Helpers;
 
 namespace XSave.Generators.Diagnostics;
 

@@ -1,10 +1,4 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Linq;
-using XSave.Generators.Helpers;
-using XSave.Generators.Models;
-using XSave.Generators.Shared;
 
 namespace XSave.Generators;
 

@@ -1,7 +1,3 @@
-using Microsoft.CodeAnalysis;
-using XSave.Generators.Models;
-using XSave.Generators.Shared;
-
 namespace XSave.Generators;
 
 public sealed partial class XSaveThunkGenerator

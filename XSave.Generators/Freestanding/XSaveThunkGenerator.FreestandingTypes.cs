@@ -1,7 +1,4 @@
-using System;
-using System.Linq;
 using XSave.Generators.Freestanding;
-using XSave.Generators.Shared;
 
 namespace XSave.Generators;
 

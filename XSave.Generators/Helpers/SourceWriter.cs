@@ -1,5 +1,4 @@
 using System.Text;
-using XSave.Generators.Models;
 
 namespace XSave.Generators.Helpers;
 

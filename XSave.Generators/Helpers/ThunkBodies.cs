@@ -1,7 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using XSave.Generators.Models;
-
 namespace XSave.Generators.Helpers;
 
 /// <summary>Writes thunk bodies inside their containing types, each type re-opened once (both forms).</summary>

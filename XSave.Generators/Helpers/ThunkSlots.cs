@@ -1,8 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using XSave.Generators.Models;
-
 namespace XSave.Generators.Helpers;
 
 /// <summary>How thunks share one page in both forms: 16-byte-aligned slots, padded with int3.</summary>

@@ -1,5 +1,3 @@
-using XSave.Generators.Helpers;
-
 namespace XSave.Generators.Models;
 
 /// <summary>A thunk with its machine code for both x64 calling conventions and their disassembly.</summary>

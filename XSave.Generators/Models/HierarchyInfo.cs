@@ -1,5 +1,3 @@
-using XSave.Generators.Helpers;
-
 namespace XSave.Generators.Models;
 
 /// <summary>Where a thunk lives: its namespace and the declarations of its containing types, outermost first.</summary>

@@ -1,5 +1,4 @@
 using XSave.Generators.Diagnostics;
-using XSave.Generators.Helpers;
 
 namespace XSave.Generators.Models;
 

@@ -1,5 +1,3 @@
-using XSave.Generators.Helpers;
-
 namespace XSave.Generators.Models;
 
 /// <summary>

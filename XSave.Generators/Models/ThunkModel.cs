@@ -1,6 +1,3 @@
-using XSave.Generators.Helpers;
-using XSave.Generators.Shared;
-
 namespace XSave.Generators.Models;
 
 /// <summary>Everything the generator needs about one [XSaveThunk] method: strings and enums only.</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace XSave;
 
 /// <summary>The SSE control and status register, MXCSR (Intel SDM vol. 1 §10.2.3, figure 10-3).</summary>

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace XSave;
 
 /// <summary>The eight ST/MM slots of the legacy region, indexable as a span.</summary>

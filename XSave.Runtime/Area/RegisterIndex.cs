@@ -1,6 +1,3 @@
-using System;
-using System.Runtime.CompilerServices;
-
 namespace XSave;
 
 /// <summary>The range check of the register accessors, with a message that names the register file.</summary>

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 /// <summary>A 256-bit YMM register: XMM (bits 0–127) and its AVX upper half (bits 128–255).</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace XSave;
 
 /// <summary>The x87 FPU control word, FCW (Intel SDM vol. 1 §8.1.5, figure 8-6).</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace XSave;
 
 /// <summary>The x87 FPU status word, FSW (Intel SDM vol. 1 §8.1.3, figure 8-4).</summary>

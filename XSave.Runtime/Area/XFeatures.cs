@@ -1,5 +1,3 @@
-using System;
-
 // Compiled into the generator too (linked source, as System.Text.Json's generator shares its
 // enums), internal and in a namespace of its own there: one definition, never two that could disagree.
 #if XSAVE_GENERATOR

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-
 namespace XSave;
 
 /// <summary>Working with <see cref="XFeatures"/> as a set of state components.</summary>

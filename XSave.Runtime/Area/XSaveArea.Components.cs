@@ -1,8 +1,3 @@
-using System;
-using System.Buffers.Binary;
-using System.Diagnostics.CodeAnalysis;
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 // Typed views of the extended components. A component whose XSTATE_BV bit is clear reads as its

@@ -1,8 +1,3 @@
-using System;
-using System.Buffers.Binary;
-using System.Diagnostics.CodeAnalysis;
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 // Writing the extended components. A setter leaves the area loading exactly what the views show:

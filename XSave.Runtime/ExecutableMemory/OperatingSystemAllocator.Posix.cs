@@ -1,6 +1,3 @@
-using System;
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 // mmap/mprotect from the C library (POSIX; flag values differ by OS). The functions are looked up

@@ -1,6 +1,3 @@
-using System;
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 // VirtualAlloc/VirtualProtect from kernel32.

@@ -1,5 +1,3 @@
-using System;
-
 namespace XSave;
 
 /// <summary>The default <see cref="IExecutableMemoryAllocator"/>: pages from the OS, read+write for the copy, then read+execute.</summary>

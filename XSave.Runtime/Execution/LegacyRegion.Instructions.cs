@@ -1,6 +1,3 @@
-using System;
-using System.Runtime.CompilerServices;
-
 namespace XSave;
 
 // FXSAVE64/FXRSTOR64 on the live CPU: the x87 and SSE state alone, no XSAVE needed.

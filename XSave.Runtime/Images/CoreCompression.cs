@@ -1,5 +1,3 @@
-using System;
-
 namespace XSave;
 
 /// <summary>The compressed forms cores are stored in (systemd-coredump, archives), told by their magic bytes.</summary>

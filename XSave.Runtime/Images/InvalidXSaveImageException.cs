@@ -1,5 +1,3 @@
-using System;
-
 namespace XSave;
 
 /// <summary>Thrown when bytes are not an XSAVE image this library can read; the message names the field and the rule.</summary>

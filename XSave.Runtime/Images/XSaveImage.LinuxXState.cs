@@ -1,6 +1,3 @@
-using System;
-using System.Buffers.Binary;
-
 namespace XSave;
 
 // Writing the format Linux reads: NT_X86_XSTATE, as PTRACE_SETREGSET takes it and a core holds it.

@@ -1,5 +1,3 @@
-using System;
-using System.Collections.Generic;
 using System.Runtime.Intrinsics.X86;
 
 namespace XSave;

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 /// <summary>The libc calls a tracer needs (Linux). Declared, not shipped: libc is on every Linux system.</summary>

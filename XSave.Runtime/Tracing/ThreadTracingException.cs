@@ -1,6 +1,3 @@
-using System;
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 /// <summary>Stopping, reading or writing another thread failed (ptrace on Linux, thread contexts on Windows); the message names the operation, the thread and the reason.</summary>

@@ -1,6 +1,3 @@
-using System;
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 // Linux: ptrace stops the thread and moves NT_X86_XSTATE.

@@ -1,5 +1,3 @@
-using System;
-using System.Runtime.InteropServices;
 using static XSave.WindowsThreads;
 
 namespace XSave;

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace XSave;
 
 /// <summary>The kernel32 calls a debugger uses to move a thread's context (Windows 7 SP1 and later).</summary>
