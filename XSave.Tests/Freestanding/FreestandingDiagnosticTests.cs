@@ -6,17 +6,23 @@ namespace XSave.Tests.Freestanding;
 /// <summary>The freestanding form's refusals: the signatures it takes, and a refused method's stub compiling where there are no exceptions.</summary>
 public class FreestandingDiagnosticTests
 {
-    [TestCase("XSave", "static partial void M(void* a)")]
-    [TestCase("XSave", "static partial XSaveStatus M(ref byte a)")]
-    [TestCase("XSave", "static partial XSaveStatus M(int* a)")]
-    [TestCase("XSave", "static partial XSaveStatus M(void* a, uint mask)")]
-    [TestCase("FxSave", "static partial XSaveStatus M(void* a, ulong mask)")]
-    [TestCase("XSaveXRstor", "static partial XSaveStatus M(void* a)")]
-    [TestCase("XGetBv", "static partial XSaveStatus M(uint register, ref ulong value)")]
-    [TestCase("XGetBv", "static partial ulong M(uint register)")]
-    [TestCase("XSetBv", "static partial XSaveStatus M(ulong value)")]
-    [TestCase("ReadCr4", "static partial XSaveStatus M(ulong* value)")]
-    [TestCase("EnableOsXSave", "static partial XSaveStatus M(uint bit)")]
+    // (instruction, a declaration the freestanding form refuses for it)
+    private static readonly string[][] Refused =
+    [
+        ["XSave", "static partial void M(void* a)"],
+        ["XSave", "static partial XSaveStatus M(ref byte a)"],
+        ["XSave", "static partial XSaveStatus M(int* a)"],
+        ["XSave", "static partial XSaveStatus M(void* a, uint mask)"],
+        ["FxSave", "static partial XSaveStatus M(void* a, ulong mask)"],
+        ["XSaveXRstor", "static partial XSaveStatus M(void* a)"],
+        ["XGetBv", "static partial XSaveStatus M(uint register, ref ulong value)"],
+        ["XGetBv", "static partial ulong M(uint register)"],
+        ["XSetBv", "static partial XSaveStatus M(ulong value)"],
+        ["ReadCr4", "static partial XSaveStatus M(ulong* value)"],
+        ["EnableOsXSave", "static partial XSaveStatus M(uint bit)"],
+    ];
+
+    [TestCaseSource(nameof(Refused))]
     public void XSAVE004_signature_the_freestanding_form_does_not_take(string instruction, string declaration)
     {
         string source = $$"""

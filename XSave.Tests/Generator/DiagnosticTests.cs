@@ -53,19 +53,27 @@ public class DiagnosticTests
         Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("remove its type parameters"));
     }
 
-    [TestCase("XSave", "static partial void M(XSave.LegacyRegion* a)")]
-    [TestCase("XSave", "static partial void M(in XSave.XSaveArea a)")]
-    [TestCase("XSave", "static partial void M(XSave.XSaveArea* a, uint mask)")]
-    [TestCase("XSave", "static partial int M(XSave.XSaveArea* a)")]
-    [TestCase("FxSave", "static partial void M(XSave.XSaveArea* a)")]
-    [TestCase("FxRstor", "static partial void M(XSave.LegacyRegion* a, ulong mask)")]
-    [TestCase("XGetBv", "static partial void M(uint register)")]
-    [TestCase("XGetBv", "static partial ulong M(ref uint register)")]
-    [TestCase("XSaveXRstor", "static partial void M(XSave.XSaveArea* a)")]
-    [TestCase("XSaveXRstor", "static partial void M(ref XSave.XSaveArea a, XSave.XSaveArea* b)")]
-    [TestCase("XSaveXRstor", "static partial void M(XSave.XSaveArea* a, in XSave.XSaveArea b)")]
-    [TestCase("XSaveXRstor", "static partial void M(XSave.XSaveArea* a, XSave.XSaveArea* b, uint mask)")]
-    [TestCase("XSaveCXRstor", "static partial void M(ref XSave.XSaveArea a, ref XSave.XSaveArea b)")]
+    // Each instruction with declarations the runtime form refuses for it.
+    private static readonly (string Instruction, string[] Declarations)[] Mismatched =
+    [
+        ("XSave", ["static partial void M(XSave.LegacyRegion* a)", "static partial void M(in XSave.XSaveArea a)", "static partial void M(XSave.XSaveArea* a, uint mask)", "static partial int M(XSave.XSaveArea* a)"]),
+        ("FxSave", ["static partial void M(XSave.XSaveArea* a)"]),
+        ("FxRstor", ["static partial void M(XSave.LegacyRegion* a, ulong mask)"]),
+        ("XGetBv", ["static partial void M(uint register)", "static partial ulong M(ref uint register)"]),
+        ("XSaveXRstor",
+        [
+            "static partial void M(XSave.XSaveArea* a)",
+            "static partial void M(ref XSave.XSaveArea a, XSave.XSaveArea* b)",
+            "static partial void M(XSave.XSaveArea* a, in XSave.XSaveArea b)",
+            "static partial void M(XSave.XSaveArea* a, XSave.XSaveArea* b, uint mask)",
+        ]),
+        ("XSaveCXRstor", ["static partial void M(ref XSave.XSaveArea a, ref XSave.XSaveArea b)"]),
+    ];
+
+    public static System.Collections.Generic.IEnumerable<TestCaseData> MismatchedCases() =>
+        Mismatched.SelectMany(m => m.Declarations.Select(d => new TestCaseData(m.Instruction, d)));
+
+    [TestCaseSource(nameof(MismatchedCases))]
     public void XSAVE004_signature_that_does_not_match_the_instruction(string instruction, string declaration)
     {
         Diagnostic d = Single($$"""

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Hardware;
 

@@ -1,5 +1,3 @@
-using static Iced.Intel.AssemblerRegisters;
-
 namespace XSave.Tests.Hardware;
 
 /// <summary>The generator's output in a consumer project (this one), run on the real CPU.</summary>

@@ -1,6 +1,4 @@
 using System.Threading;
-using Iced.Intel;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Hardware;
 

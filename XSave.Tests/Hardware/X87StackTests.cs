@@ -1,5 +1,3 @@
-using static Iced.Intel.AssemblerRegisters;
-
 namespace XSave.Tests.Hardware;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Runtime.Intrinsics.X86;
-using Iced.Intel;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Reliability;
 

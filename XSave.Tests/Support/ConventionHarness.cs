@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using Iced.Intel;
-using static Iced.Intel.AssemblerRegisters;
 
 namespace XSave.Tests.Support;
 

@@ -1,6 +1,3 @@
-using Iced.Intel;
-using static Iced.Intel.AssemblerRegisters;
-
 namespace XSave.Tests.Support;
 
 /// <summary>
