@@ -138,6 +138,8 @@ public partial struct XSaveArea
     public void SetRegister(XFeatures component, int index, ReadOnlySpan<byte> value)
     {
         StateComponent entry = StateComponent.Of(component);
+        _ = ViewSize(entry.Bit);
+        RegisterIndex.ThrowIfOutOfRange(index, entry);
         if (value.Length != entry.RegisterWidth)
         {
             throw new ArgumentException($"{entry.NameOf(index)} is {entry.RegisterWidth} bytes; {value.Length} were given.", nameof(value));
