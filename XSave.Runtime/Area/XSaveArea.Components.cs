@@ -85,10 +85,18 @@ public partial struct XSaveArea
     [UnscopedRef]
     public readonly ReadOnlySpan<byte> GetRegister(XFeatures component, int index)
     {
+        StateComponent entry = ViewedRegister(component, index);
+        return GetComponent(entry.Bit).Slice(entry.RegisterWidth * index, entry.RegisterWidth);
+    }
+
+    // The entry of a component the views cover, `index` one of its registers: the argument checks
+    // of every register accessor, before anything is read or written.
+    private static StateComponent ViewedRegister(XFeatures component, int index)
+    {
         StateComponent entry = StateComponent.Of(component);
-        ReadOnlySpan<byte> bytes = GetComponent(entry.Bit);
+        _ = ViewSize(entry.Bit);
         RegisterIndex.ThrowIfOutOfRange(index, entry);
-        return bytes.Slice(entry.RegisterWidth * index, entry.RegisterWidth);
+        return entry;
     }
 
     /// <summary>YMM<paramref name="index"/> (0–15): XMM from the legacy region, upper half from the AVX component; init state reads as zero.</summary>

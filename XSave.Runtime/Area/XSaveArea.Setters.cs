@@ -137,26 +137,22 @@ public partial struct XSaveArea
     /// <exception cref="InvalidOperationException">No layout is known, or it has no slot for the component; nothing was written.</exception>
     public void SetRegister(XFeatures component, int index, ReadOnlySpan<byte> value)
     {
-        StateComponent entry = StateComponent.Of(component);
-        _ = ViewSize(entry.Bit);
-        RegisterIndex.ThrowIfOutOfRange(index, entry);
+        StateComponent entry = ViewedRegister(component, index);
         if (value.Length != entry.RegisterWidth)
         {
             throw new ArgumentException($"{entry.NameOf(index)} is {entry.RegisterWidth} bytes; {value.Length} were given.", nameof(value));
         }
 
-        value.CopyTo(WritableRegister(component, index));
+        value.CopyTo(WritableRegister(entry, index));
     }
 
     // One register's bytes, ready to be written (see WritableComponent).
     [UnscopedRef]
-    private Span<byte> WritableRegister(XFeatures component, int index)
-    {
-        StateComponent entry = StateComponent.Of(component);
-        _ = ViewSize(entry.Bit);
-        RegisterIndex.ThrowIfOutOfRange(index, entry);
-        return WritableComponent(entry.Bit).Slice(entry.RegisterWidth * index, entry.RegisterWidth);
-    }
+    private Span<byte> WritableRegister(XFeatures component, int index) => WritableRegister(ViewedRegister(component, index), index);
+
+    [UnscopedRef]
+    private Span<byte> WritableRegister(StateComponent entry, int index) =>
+        WritableComponent(entry.Bit).Slice(entry.RegisterWidth * index, entry.RegisterWidth);
 
     // The component's bytes, ready to be written: found (or refused) before anything changes, the
     // slot zeroed if the component was in its init state, its XSTATE_BV bit set, and a layout that

@@ -158,7 +158,7 @@ internal sealed class CpuProfile
         return padding;
     }
 
-    private static int RegisterBytes(int component) => StateComponent.At(component) is { RegisterBytes: > 0 } entry ? entry.RegisterBytes : XSaveLayout.ArchitecturalSize(component);
+    private static int RegisterBytes(int component) => StateComponent.At(component)?.RegisterBytes ?? 0;
 
     /// <summary>
     /// A profile from CPUID leaf 0DH as a processor answered it: <paramref name="subleaves"/>[i]

@@ -118,7 +118,8 @@ internal static class LayoutDescriptor
         return inPage;
     }
 
-    private static uint Checksum(ReadOnlySpan<byte> bytes)
+    /// <summary>FNV-1a of <paramref name="bytes"/>: bytes 464–507 give the value stored at 508.</summary>
+    internal static uint Checksum(ReadOnlySpan<byte> bytes)
     {
         uint hash = 2166136261;
         foreach (byte b in bytes)

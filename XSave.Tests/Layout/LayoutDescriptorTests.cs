@@ -106,18 +106,7 @@ public class LayoutDescriptorTests
         Assert.That(count, Is.LessThan(LayoutDescriptor.MaxRecorded), "room left for it");
         BitConverter.TryWriteBytes(descriptor.AsSpan(4), recorded);
         BitConverter.TryWriteBytes(descriptor.AsSpan(12 + (2 * count)), (ushort)3000);
-        BitConverter.TryWriteBytes(descriptor.AsSpan(44), Fnv1a(descriptor.AsSpan(0, 44)));
+        BitConverter.TryWriteBytes(descriptor.AsSpan(44), LayoutDescriptor.Checksum(descriptor.AsSpan(0, 44)));
         Assert.That(LayoutDescriptor.Read(descriptor), Is.EqualTo(XSaveLayout.AmdZen4));
-    }
-
-    private static uint Fnv1a(ReadOnlySpan<byte> bytes)
-    {
-        uint hash = 2166136261;
-        foreach (byte b in bytes)
-        {
-            hash = (hash ^ b) * 16777619;
-        }
-
-        return hash;
     }
 }
