@@ -1,6 +1,7 @@
 // Runs the tests compiled in (see the project file) with NUnit's assembly runner and ends with "N passed, N failed, N skipped".
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.InteropServices;
 using NUnit.Framework.Api;
 using NUnit.Framework.Interfaces;
@@ -13,8 +14,16 @@ string cpu = XSave.XSaveArea.IsSupported
 string copies = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "bounce copies in 64-byte vectors"
     : OperatingSystem.IsWindows() ? "bounce copies in managed vectors" : "long bounce copies through memmove";
 Console.WriteLine($"XSave tests on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription}; {cpu}; {copies})");
+// XSAVE_TEST_PROCESS_PER_THROW=1 (CI under Wine): a new process after every test that ends by an
+// exception, since such an exception breaks a Wine process (ProcessPerThrow).
+if (Environment.GetEnvironmentVariable("XSAVE_TEST_PROCESS_PER_THROW") == "1" && ProcessPerThrow.ResultsFile is null)
+{
+    return ProcessPerThrow.Run();
+}
+
 // XSAVE_TEST_TRACE=1 names each test as it starts: under an emulator a crash ends the process.
-ITestListener listener = Environment.GetEnvironmentVariable("XSAVE_TEST_TRACE") == "1" ? new Trace() : TestListener.NULL;
+ITestListener listener = ProcessPerThrow.ResultsFile is { } resultsFile ? new ProcessPerThrow.ChildListener(resultsFile)
+    : Environment.GetEnvironmentVariable("XSAVE_TEST_TRACE") == "1" ? new Trace() : TestListener.NULL;
 if (listener is Trace)
 {
     AppDomain.CurrentDomain.FirstChanceException += (_, e) => Trace.Error.WriteLine($"  first chance: {e.Exception.GetType().Name}: {e.Exception.StackTrace?.Split('\n')[0]}");
@@ -24,7 +33,7 @@ var runner = new NUnitTestAssemblyRunner(new DefaultTestAssemblyBuilder());
 // Traced, events arrive on the test's own thread (not pumped from another), so a test that ends
 // the process has been named first.
 var settings = new Dictionary<string, object>();
-if (listener is Trace)
+if (listener is Trace or ProcessPerThrow.ChildListener)
 {
     settings["SynchronousEvents"] = true;
 }
@@ -32,7 +41,11 @@ if (listener is Trace)
 runner.Load(typeof(XSave.Tests.Components.ImageParsingTests).Assembly, settings);
 // XSAVE_TEST_NAMES=regex runs only the tests whose full names match (for chasing one under an emulator).
 string? names = Environment.GetEnvironmentVariable("XSAVE_TEST_NAMES");
-ITestResult result = runner.Run(listener, names is null ? TestFilter.Empty : TestFilter.FromXml($"<filter><test re=\"1\">{System.Security.SecurityElement.Escape(names)}</test></filter>"));
+string selected = names is null ? string.Empty : $"<test re=\"1\">{System.Security.SecurityElement.Escape(names)}</test>";
+string done = string.Concat(ProcessPerThrow.Excluded.Select(name => $"<test>{System.Security.SecurityElement.Escape(name)}</test>"));
+string filter = done.Length == 0 ? selected : $"<and>{selected}<not><or>{done}</or></not></and>";
+ITestResult result = runner.Run(listener, filter.Length == 0 ? TestFilter.Empty : TestFilter.FromXml($"<filter>{filter}</filter>"));
+(listener as ProcessPerThrow.ChildListener)?.Complete();
 Report(result);
 int skipped = result.SkipCount + result.InconclusiveCount;
 Console.WriteLine($"{result.PassCount} passed, {result.FailCount} failed, {skipped} skipped");
