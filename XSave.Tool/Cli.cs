@@ -194,32 +194,50 @@ internal static class Cli
         return 0;
     }
 
-    private const int LargestImage = 1 << 20; // far beyond any XSAVE image (AMX makes 11 KiB)
-
     private static int Read(string path, TextWriter output, Style style, bool json)
     {
         using CoreInput input = CoreInput.Open(path);
-        if (input.IsElf)
+        try
         {
-            // A core is read by its headers and notes alone (it can be tens of gigabytes).
-            var reports = new List<Report>();
-            foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(input.Stream))
+            if (input.IsElf)
             {
-                reports.Add(Report.Of(thread.State.Area, $"{path}, thread {thread.ThreadId}", thread.State.Xcr0, thread.State, new ThreadFacts(thread.ThreadId, thread.Signal)));
+                // A core is read by its headers and notes alone (it can be tens of gigabytes).
+                var reports = new List<Report>();
+                foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(input.Stream))
+                {
+                    reports.Add(Report.Of(thread.State.Area, $"{path}, thread {thread.ThreadId}", thread.State.Xcr0, thread.State, new ThreadFacts(thread.ThreadId, thread.Signal)));
+                }
+
+                DescribeThreads(output, style, json, [("source", path), ("format", "ELF core"), ("arch", "x64"), ("compression", input.Compression.ToString())], reports);
+                return 0;
             }
 
-            DescribeThreads(output, style, json, [("source", path), ("compression", input.Compression.ToString())], reports);
+            if (input.IsMinidump)
+            {
+                // A minidump is read by its directory, streams and contexts alone (a full one holds the process's memory).
+                Minidump dump = MinidumpFile.Read(input.Stream);
+                var reports = dump.Threads.Select(thread => MinidumpReport.Of(path, dump, thread)).ToList();
+                DescribeThreads(output, style, json, [("source", path), ("format", "minidump"), ("arch", dump.ArchitectureName), ("compression", input.Compression.ToString())], reports);
+                return 0;
+            }
+
+            byte[] bytes = input.ReadAll(XSaveImage.LargestImage);
+            if (bytes.Length == 0)
+            {
+                throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
+            }
+
+            Describe(output, style, json, XSaveImage.Parse(bytes), path);
             return 0;
         }
-
-        byte[] bytes = input.ReadAll(LargestImage);
-        if (bytes.Length == 0)
+        catch (InvalidXSaveImageException e)
         {
-            throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
+            throw new InvalidXSaveImageException(e.Field, $"{path} ({input.Kind}): {e.Message}");
         }
-
-        Describe(output, style, json, XSaveImage.Parse(bytes), path);
-        return 0;
+        catch (IOException e) when (!e.Message.Contains(path, StringComparison.Ordinal))
+        {
+            throw new IOException($"{path} ({input.Kind}): {e.Message}", e);
+        }
     }
 
     // Every thread of the process that exists while it is read: one that ends meanwhile is named

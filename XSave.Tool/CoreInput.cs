@@ -10,7 +10,7 @@ namespace XSave.Tool;
 /// stores cores compressed). The bytes looked at to decide are handed on, never read twice.
 /// </summary>
 // `source` is closed here: not every decoder closes what it reads.
-internal sealed class CoreInput(Stream source, Stream stream, CoreCompression compression, bool isElf) : IDisposable
+internal sealed class CoreInput(Stream source, Stream stream, CoreCompression compression, byte[] start) : IDisposable
 {
     /// <summary>The (decompressed) data from its first byte: seekable only for a plain file.</summary>
     public Stream Stream => stream;
@@ -19,7 +19,13 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
     public CoreCompression Compression => compression;
 
     /// <summary>True when the data starts with the ELF magic (a core file).</summary>
-    public bool IsElf => isElf;
+    public bool IsElf => start.AsSpan().SequenceEqual("\u007FELF"u8);
+
+    /// <summary>True when the data starts with a minidump's signature ("MDMP").</summary>
+    public bool IsMinidump => MinidumpFile.IsMinidump(start);
+
+    /// <summary>What the data is, by its first bytes, for messages: "ELF core", "minidump" or "XSAVE image".</summary>
+    public string Kind => (IsElf ? "ELF core" : IsMinidump ? "minidump" : "XSAVE image") + (compression == CoreCompression.None ? string.Empty : $", {compression}-compressed");
 
     public static CoreInput Open(string path)
     {
@@ -38,8 +44,7 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
                 _ => SharpCompress.Compressors.BZip2.BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false, tolerateTruncatedStream: false),
             };
             data = compression == CoreCompression.None ? data : new DecoderStream(data, compression);
-            bool isElf = Peek(ref data, 4).AsSpan().SequenceEqual("\u007FELF"u8);
-            return new CoreInput(source, data, compression, isElf);
+            return new CoreInput(source, data, compression, Peek(ref data, 4));
         }
         catch
         {
@@ -59,7 +64,7 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
             bytes.Write(buffer, 0, read);
             if (bytes.Length > limit)
             {
-                throw new IOException($"The data is larger than {limit} bytes, more than any XSAVE image, and is not an ELF core.");
+                throw new IOException($"The data is larger than {limit} bytes, more than any XSAVE image, and is neither an ELF core nor a minidump.");
             }
         }
 
@@ -76,7 +81,7 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
     {
         if (Directory.Exists(path))
         {
-            throw new IOException($"'{path}' is a directory; 'xsave read' takes a file: a saved area, an XSAVE image or a Linux core file.");
+            throw new IOException($"'{path}' is a directory; 'xsave read' takes a file: a saved area, an XSAVE image, a Linux core file or a minidump.");
         }
 
         if (!File.Exists(path))

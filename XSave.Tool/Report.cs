@@ -27,8 +27,7 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
         var state = new List<ReportItem> { new("source", source, "source", source) };
         if (thread is not null)
         {
-            state.Add(new("thread", thread.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "id", (double)thread.Id));
-            state.Add(new("signal", thread.Signal == 0 ? "none recorded" : $"{thread.Signal} ({SignalName(thread.Signal)})", "signal", (double)thread.Signal));
+            state.AddRange(thread.Items());
         }
 
         if (legacyOnly)
@@ -92,17 +91,18 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             new("MXCSR", $"0x{(uint)legacy.Mxcsr:X8}  {MxcsrText(legacy.Mxcsr)}", "mxcsr", Hex((uint)legacy.Mxcsr)),
             new("MXCSR_MASK", $"0x{(uint)legacy.MxcsrMask:X8}", "mxcsrMask", Hex((uint)legacy.MxcsrMask)),
         ]));
+        int registers = thread?.VectorRegisters ?? 16;
         if (Shows(XFeatures.Avx))
         {
             // A YMM row's low half is the XMM register (SSE's); AVX holds only the upper halves.
             sections.Add(new("AVX  (YMM: upper half AVX, low half XMM)", InitState: !inUse.HasFlag(XFeatures.Avx),
-                Enumerable.Range(0, 16).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList(),
+                Enumerable.Range(0, registers).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList(),
                 InitNote: "(AVX in its init state: upper halves zero)"));
         }
         else
         {
             sections.Add(new("XMM", InitState: !inUse.HasFlag(XFeatures.Sse),
-                Enumerable.Range(0, 16).Select(i => new ReportItem($"XMM{i}", legacy.Xmm[i].ToString(), "xmm[]", legacy.Xmm[i].ToString())).ToList()));
+                Enumerable.Range(0, registers).Select(i => new ReportItem($"XMM{i}", legacy.Xmm[i].ToString(), "xmm[]", legacy.Xmm[i].ToString())).ToList()));
         }
 
         // Every later component, in bit order, as the component table describes it; AVX-512's two
@@ -123,7 +123,27 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             }
         }
 
+        // Supervisor components a producer exposes to user mode (Windows contexts carry CET_U), raw.
+        foreach (StateComponent component in StateComponent.All.Where(c => c.IsSupervisor && c.RegisterCount > 0 && inUse.HasFlag(c.Feature)))
+        {
+            if (area.Layout?.Slot(component.Feature) is { } slot && slot.End <= XSaveArea.Size)
+            {
+                byte[] bytes = area.ToArray()[slot.Offset..slot.End];
+                sections.Add(new(component.Name, InitState: false, Enumerable.Range(0, component.RegisterCount)
+                    .Select(i => Word(component.RegisterName(i), component.RegisterName(i).ToLowerInvariant(), bytes.AsSpan(i * component.RegisterWidth, component.RegisterWidth))).ToList()));
+            }
+        }
+
         return new Report(sections);
+    }
+
+    /// <summary>A thread whose producer recorded no floating-point state: who it is, and that.</summary>
+    public static Report NoState(string source, ThreadFacts thread, string reason)
+    {
+        var state = new List<ReportItem> { new("source", source, "source", source) };
+        state.AddRange(thread.Items());
+        state.Add(new("recorded", reason, "noState", reason));
+        return new Report([new ReportSection("State", InitState: false, state)]);
     }
 
     // The components the ZMM view joins into whole registers.
@@ -139,11 +159,7 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
         string jsonName = family.Length < name.Length ? family + "[]" : family;
         if (bytes.Length <= sizeof(ulong))
         {
-            Span<byte> word = stackalloc byte[sizeof(ulong)];
-            word.Clear();
-            bytes.CopyTo(word);
-            ulong value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(word);
-            return new ReportItem(name, "0x" + value.ToString("X" + (2 * bytes.Length), System.Globalization.CultureInfo.InvariantCulture), jsonName, Hex(value));
+            return Word(name, jsonName, bytes);
         }
 
         var hex = new System.Text.StringBuilder("0x");
@@ -153,6 +169,16 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
         }
 
         return new ReportItem(name, hex.ToString(), jsonName, hex.ToString());
+    }
+
+    // A register of at most eight bytes, in hex with all its digits.
+    private static ReportItem Word(string name, string jsonName, ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> word = stackalloc byte[sizeof(ulong)];
+        word.Clear();
+        bytes.CopyTo(word);
+        ulong value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(word);
+        return new ReportItem(name, "0x" + value.ToString("X" + (2 * bytes.Length), System.Globalization.CultureInfo.InvariantCulture), jsonName, Hex(value));
     }
 
     private static string Source(LayoutSource source) => source switch
@@ -165,6 +191,7 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
         LayoutSource.ThisCpu => "nothing in the image: this CPU's layout assumed",
         LayoutSource.ThreadOnThisCpu => "a thread of this machine: this CPU's layout",
         LayoutSource.LegacyRegionOnly => "FXSAVE image, nothing to locate",
+        LayoutSource.MinidumpXStateData => "the minidump's XStateData (MINIDUMP_MISC_INFO_5)",
         _ => "given by the caller",
     };
 
@@ -173,7 +200,7 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
 
     private static string Hex(ulong value) => $"0x{value:X}";
 
-    private static string SignalName(int signal) => signal switch
+    internal static string SignalName(int signal) => signal switch
     {
         1 => "SIGHUP",
         2 => "SIGINT",
@@ -223,8 +250,48 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
     };
 }
 
-/// <summary>A thread's identity in a core or a live process: its id, the signal that stopped it (0: none recorded).</summary>
-internal sealed record ThreadFacts(int Id, int Signal);
+/// <summary>
+/// A thread's identity in a core, a minidump or a live process: its id, the signal that stopped
+/// it (0: none recorded; null where the format has none), and what its format adds.
+/// </summary>
+internal sealed record ThreadFacts(long Id, int? Signal)
+{
+    /// <summary>The thread's name, where the format records one.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Which record of the file the state came from, where there are several.</summary>
+    public string? Context { get; init; }
+
+    /// <summary>Facts of the format worth saying (a context's flags, a 32-bit legacy layout, a disagreeing MXCSR).</summary>
+    public IReadOnlyList<ReportItem> Notes { get; init; } = [];
+
+    /// <summary>How many XMM (and YMM) registers the thread has: 8 in a 32-bit process.</summary>
+    public int VectorRegisters { get; init; } = 16;
+
+    public IEnumerable<ReportItem> Items()
+    {
+        yield return new("thread", Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "id", (double)Id);
+        if (Name is not null)
+        {
+            yield return new("name", Name, "name", Name);
+        }
+
+        if (Context is not null)
+        {
+            yield return new("context", Context, "context", Context);
+        }
+
+        if (Signal is { } signal)
+        {
+            yield return new("signal", signal == 0 ? "none recorded" : $"{signal} ({Report.SignalName(signal)})", "signal", (double)signal);
+        }
+
+        foreach (ReportItem note in Notes)
+        {
+            yield return note;
+        }
+    }
+}
 
 /// <summary>
 /// A group of items under one heading; <paramref name="InitState"/> marks a component XSTATE_BV

@@ -28,7 +28,7 @@ public sealed class StateComponent
     /// <summary>The manual's name for it, e.g. "AVX-512 Hi16_ZMM".</summary>
     public string Name => _row.Name;
 
-    /// <summary>Its architectural size in bytes, the same on every vendor; 0 for x87 and SSE (they live in the legacy region) and for supervisor components.</summary>
+    /// <summary>Its architectural size in bytes, the same on every vendor; 0 for x87 and SSE (they live in the legacy region) and for supervisor components whose size this library does not use (CET's are known: Windows contexts carry CET_U).</summary>
     public int Size => _row.Size;
 
     /// <summary>How many registers it holds (0 where this library reads none).</summary>
@@ -130,8 +130,8 @@ public sealed class StateComponent
         new(XFeatures.ProcessorTrace, "PT", 0, 0, 0, string.Empty, "none", supervisor: true),
         new(XFeatures.Pkru, "PKRU", 8, 1, 4, "PKRU", "Pkru"),
         new(XFeatures.Pasid, "PASID", 0, 0, 0, string.Empty, "none", supervisor: true),
-        new(XFeatures.CetUser, "CET_U", 0, 0, 0, string.Empty, "none", supervisor: true),
-        new(XFeatures.CetSupervisor, "CET_S", 0, 0, 0, string.Empty, "none", supervisor: true),
+        new(XFeatures.CetUser, "CET_U", 16, 2, 8, "IA32_U_CET IA32_PL3_SSP", "none", supervisor: true),
+        new(XFeatures.CetSupervisor, "CET_S", 24, 3, 8, "IA32_PL0_SSP IA32_PL1_SSP IA32_PL2_SSP", "none", supervisor: true),
         new(XFeatures.Hdc, "HDC", 0, 0, 0, string.Empty, "none", supervisor: true),
         new(XFeatures.Uintr, "UINTR", 0, 0, 0, string.Empty, "none", supervisor: true),
         new(XFeatures.Lbr, "LBR", 0, 0, 0, string.Empty, "none", supervisor: true),

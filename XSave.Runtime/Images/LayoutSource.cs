@@ -21,4 +21,6 @@ public enum LayoutSource
     LegacyRegionOnly,
     /// <summary>A thread of this machine, read from its Windows thread context: this CPU's layout, known, not assumed.</summary>
     ThreadOnThisCpu,
+    /// <summary>A minidump's own statement, MINIDUMP_MISC_INFO_5's XStateData (each enabled feature's offset and size).</summary>
+    MinidumpXStateData,
 }

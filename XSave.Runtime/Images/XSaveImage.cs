@@ -9,6 +9,9 @@ public sealed partial class XSaveImage
     private const int LegacyAndHeader = XSaveArea.HeaderOffset + XSaveHeader.Size;
     private const uint LinuxFpxMagic1 = 0x46505853; // FP_XSTATE_MAGIC1, arch/x86/include/uapi/asm/sigcontext.h
 
+    /// <summary>The longest image <see cref="Parse"/> takes: far beyond any XSAVE image (AMX makes 11 KiB).</summary>
+    public const int LargestImage = 1 << 16;
+
     private XSaveArea _area;
 
     private XSaveImage(XSaveArea area, XSaveLayout layout, LayoutSource layoutSource, XSaveImageFormat format, int length, XFeatures? xcr0, XFeatures dropped)
@@ -346,12 +349,42 @@ public sealed partial class XSaveImage
         return true;
     }
 
-    /// <summary>Inputs that are recognisably something else get told what they are and what reads them.</summary>
+    /// <summary>
+    /// Inputs that are recognisably something else get told what they are and what reads them;
+    /// bytes no XSAVE or FXSAVE could have written are refused, never shown as a state.
+    /// </summary>
     private static void ThrowIfNotAnImage(ReadOnlySpan<byte> bytes)
     {
         if (bytes.StartsWith("\u007FELF"u8))
         {
             throw Invalid("ELF header", "The bytes are an ELF file (a Linux core file?), not an XSAVE image: read a core's threads with LinuxCoreFile.ReadThreads, or 'xsave read FILE'.");
+        }
+
+        if (MinidumpFile.IsMinidump(bytes))
+        {
+            throw Invalid("signature", "The bytes are a minidump (they start \"MDMP\"), not an XSAVE image: read its threads with MinidumpFile.Read, or 'xsave read FILE'.");
+        }
+
+        if (bytes.StartsWith("MZ"u8))
+        {
+            throw Invalid("signature", "The bytes are a Windows executable or DLL (they start \"MZ\"), not an XSAVE image.");
+        }
+
+        if (CoreCompressionFormat.Detect(bytes) is var compression and not CoreCompression.None)
+        {
+            throw Invalid("signature", $"The bytes are {compression}-compressed, not an XSAVE image: decompress them first ({CoreCompressionFormat.DecompressCommand(compression)}).");
+        }
+
+        if (bytes.Length > LargestImage)
+        {
+            throw Invalid("length", $"The bytes are {bytes.Length} long; no XSAVE writes more than a few pages (AMX's tile data makes 11 KiB), and this reader takes at most {LargestImage}: not an XSAVE image.");
+        }
+
+        // FXRSTOR and XRSTOR refuse an MXCSR with bits outside MXCSR_MASK (at most 0xFFFF), so no
+        // thread ever held one and no save wrote one.
+        if (bytes.Length >= 28 && BinaryPrimitives.ReadUInt32LittleEndian(bytes[24..]) is var mxcsr and > 0xFFFF)
+        {
+            throw Invalid("MXCSR", $"MXCSR at byte 24 reads 0x{mxcsr:X8}: bits 16–31 are reserved on every CPU, so no XSAVE or FXSAVE wrote these bytes.");
         }
 
         // An image starts with FCW, whose high byte is at most 0x1F (bits 13–15 are reserved):
