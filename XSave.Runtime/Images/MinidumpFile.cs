@@ -117,7 +117,7 @@ public static class MinidumpFile
             throw Invalid("ProcessorArchitecture", $"The minidump is of an {Minidump.ArchitectureNameOf(arch)} process: it holds no x86 floating-point state.");
         }
 
-        var (enabled, miscLayout) = streams.TryGetValue(MiscInfoStream, out byte[]? misc) ? XStateConfiguration(misc) : (null, null);
+        var (enabled, miscLayout, miscSizes) = XStateConfiguration(streams.GetValueOrDefault(MiscInfoStream, []));
         List<(uint Id, uint Size, uint Rva)> listed = ThreadList(streams);
         (uint Id, uint Code, uint Size, uint Rva)? exception = null;
         if (streams.TryGetValue(ExceptionStream, out byte[]? exceptionStream))
@@ -162,12 +162,12 @@ public static class MinidumpFile
         var threads = new List<MinidumpThread>(listed.Count + 1);
         for (int i = 0; i < listed.Count; i++)
         {
-            threads.Add(Thread(listed[i].Id, MinidumpContextSource.ThreadList, contexts[i], architecture, miscLayout) with { Name = threadNames.GetValueOrDefault(listed[i].Id) });
+            threads.Add(Thread(listed[i].Id, MinidumpContextSource.ThreadList, contexts[i], architecture, miscLayout, miscSizes) with { Name = threadNames.GetValueOrDefault(listed[i].Id) });
         }
 
         if (exception is { } faulted)
         {
-            threads.Add(Thread(faulted.Id, MinidumpContextSource.Exception, exceptionContext!, architecture, miscLayout) with { Name = threadNames.GetValueOrDefault(faulted.Id), ExceptionCode = faulted.Code });
+            threads.Add(Thread(faulted.Id, MinidumpContextSource.Exception, exceptionContext!, architecture, miscLayout, miscSizes) with { Name = threadNames.GetValueOrDefault(faulted.Id), ExceptionCode = faulted.Code });
         }
 
         if (threads.All(t => t.State is null))
@@ -259,17 +259,19 @@ public static class MinidumpFile
     }
 
     // MINIDUMP_MISC_INFO_5.XStateData: EnabledFeatures and each feature's standard offset and size.
-    private static (XFeatures? Enabled, XSaveLayout? Layout) XStateConfiguration(byte[] misc)
+    // A supervisor component (CET_U) has no standard-format offset: XStateData gives its size alone.
+    private static (XFeatures? Enabled, XSaveLayout? Layout, int[] Sizes) XStateConfiguration(byte[] misc)
     {
+        var sizes = new int[StateComponent.Count];
         if (misc.Length < MiscInfo5Size || U32(misc, 0) < MiscInfo5Size || U32(misc, MiscXStateOffset) == 0)
         {
-            return (null, null);
+            return (null, null, sizes);
         }
 
         ulong enabled = BinaryPrimitives.ReadUInt64LittleEndian(misc.AsSpan(MiscXStateOffset + 8));
         if (enabled == 0)
         {
-            return (null, null); // some writers leave the whole structure zero
+            return (null, null, sizes); // some writers leave the whole structure zero
         }
 
         var slots = new ComponentSlot[StateComponent.Count];
@@ -277,6 +279,12 @@ public static class MinidumpFile
         {
             uint offset = U32(misc, MiscXStateFeatures + (i * 8)), size = U32(misc, MiscXStateFeatures + (i * 8) + 4);
             if ((enabled & (1UL << i)) == 0 || size == 0)
+            {
+                continue;
+            }
+
+            sizes[i] = (int)Math.Min(size, int.MaxValue);
+            if (StateComponent.At(i)!.IsSupervisor)
             {
                 continue;
             }
@@ -289,10 +297,10 @@ public static class MinidumpFile
             slots[i] = new ComponentSlot((int)offset, (int)size);
         }
 
-        return ((XFeatures)enabled, XSaveLayout.FromSlots("the minidump's XStateData (MINIDUMP_MISC_INFO_5)", slots));
+        return ((XFeatures)enabled, XSaveLayout.FromSlots("the minidump's XStateData (MINIDUMP_MISC_INFO_5)", slots), sizes);
     }
 
-    private static MinidumpThread Thread(uint id, MinidumpContextSource source, byte[] context, ushort? architecture, XSaveLayout? miscLayout)
+    private static MinidumpThread Thread(uint id, MinidumpContextSource source, byte[] context, ushort? architecture, XSaveLayout? miscLayout, int[] miscSizes)
     {
         string what = source == MinidumpContextSource.Exception ? $"the exception context of thread {id}" : $"the context of thread {id}";
         bool amd64 = context.Length > Amd64FlagsOffset + 4 && (U32(context, Amd64FlagsOffset) & ContextAmd64) != 0 && architecture != ArchitectureX86;
@@ -345,9 +353,9 @@ public static class MinidumpFile
             throw Invalid(e.Field, $"In {what}: {e.Message}");
         }
 
-        if (!standard && hasXState && miscLayout is not null)
+        if (!standard && hasXState)
         {
-            CheckSizes(state.Layout, miscLayout, what);
+            CheckSizes(state.Layout, miscSizes, what);
         }
 
         return thread with
@@ -380,13 +388,13 @@ public static class MinidumpFile
     }
 
     // A compacted chunk lays out each component at its architectural size; XStateData's sizes must agree.
-    private static void CheckSizes(XSaveLayout compacted, XSaveLayout misc, string what)
+    private static void CheckSizes(XSaveLayout compacted, int[] recorded, string what)
     {
         for (int i = 2; i < StateComponent.Count; i++)
         {
-            if (compacted.Slot(i) is { } slot && misc.Slot(i) is { } recorded && slot.Size != recorded.Size)
+            if (compacted.Slot(i) is { } slot && recorded[i] != 0 && slot.Size != recorded[i])
             {
-                throw Invalid("XStateData", $"In {what}: XCOMP_BV lays out component {i} with {slot.Size} bytes, but the dump's XStateData says {recorded.Size}.");
+                throw Invalid("XStateData", $"In {what}: XCOMP_BV lays out component {i} with {slot.Size} bytes, but the dump's XStateData says {recorded[i]}.");
             }
         }
     }

@@ -375,6 +375,14 @@ public sealed partial class XSaveImage
             throw Invalid("signature", $"The bytes are {compression}-compressed, not an XSAVE image: decompress them first ({CoreCompressionFormat.DecompressCommand(compression)}).");
         }
 
+        // An image starts with FCW, whose high byte is at most 0x1F (bits 13–15 are reserved):
+        // eight printable characters there are text, and are named as such.
+        ReadOnlySpan<byte> start = bytes[..Math.Min(bytes.Length, 64)];
+        if (start.Length >= 8 && start[..8].IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0)
+        {
+            throw Invalid("content", $"The bytes look like text (they start \"{System.Text.Encoding.ASCII.GetString(start[..Math.Min(start.Length, 16)])}\"), not an XSAVE image: an image is the binary output of XSAVE, FXSAVE or XSaveArea.ToArray, or an NT_X86_XSTATE note.");
+        }
+
         if (bytes.Length > LargestImage)
         {
             throw Invalid("length", $"The bytes are {bytes.Length} long; no XSAVE writes more than a few pages (AMX's tile data makes 11 KiB), and this reader takes at most {LargestImage}: not an XSAVE image.");
@@ -385,14 +393,6 @@ public sealed partial class XSaveImage
         if (bytes.Length >= 28 && BinaryPrimitives.ReadUInt32LittleEndian(bytes[24..]) is var mxcsr and > 0xFFFF)
         {
             throw Invalid("MXCSR", $"MXCSR at byte 24 reads 0x{mxcsr:X8}: bits 16–31 are reserved on every CPU, so no XSAVE or FXSAVE wrote these bytes.");
-        }
-
-        // An image starts with FCW, whose high byte is at most 0x1F (bits 13–15 are reserved):
-        // eight printable characters there are text, and are named as such.
-        ReadOnlySpan<byte> start = bytes[..Math.Min(bytes.Length, 64)];
-        if (start.Length >= 8 && start[..8].IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0)
-        {
-            throw Invalid("content", $"The bytes look like text (they start \"{System.Text.Encoding.ASCII.GetString(start[..Math.Min(start.Length, 16)])}\"), not an XSAVE image: an image is the binary output of XSAVE, FXSAVE or XSaveArea.ToArray, or an NT_X86_XSTATE note.");
         }
     }
 
