@@ -227,7 +227,15 @@ internal static class Cli
                 throw new IOException($"'{path}' is empty; an XSAVE image is at least 512 bytes.");
             }
 
-            Describe(output, style, json, XSaveImage.Parse(bytes), path);
+            XSaveImage image = XSaveImage.Parse(bytes);
+            // FXRSTOR and XRSTOR refuse an MXCSR with bits outside MXCSR_MASK (at most 0xFFFF), so
+            // no thread ever held one and no save wrote these bytes: not a state to show.
+            if ((uint)image.Area.Legacy.Mxcsr > 0xFFFF)
+            {
+                throw new InvalidXSaveImageException("MXCSR", $"MXCSR at byte 24 reads 0x{(uint)image.Area.Legacy.Mxcsr:X8}: bits 16–31 are reserved on every CPU, so no XSAVE or FXSAVE wrote these bytes.");
+            }
+
+            Describe(output, style, json, image, path);
             return 0;
         }
         catch (InvalidXSaveImageException e)

@@ -44,7 +44,8 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
                 _ => SharpCompress.Compressors.BZip2.BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress, decompressConcatenated: true, leaveOpen: false, tolerateTruncatedStream: false),
             };
             data = compression == CoreCompression.None ? data : new DecoderStream(data, compression);
-            return new CoreInput(source, data, compression, Peek(ref data, 4));
+            byte[] start = Peek(ref data, 4); // before `data` is handed on: a forward-only one is replaced
+            return new CoreInput(source, data, compression, start);
         }
         catch
         {

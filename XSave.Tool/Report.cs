@@ -41,8 +41,9 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             state.Add(new("dropped (past the page)", Features(image.Dropped), "dropped", Hex((ulong)image.Dropped), Text: image.Dropped != XFeatures.None));
         }
 
-        if (enabled is { } known)
+        if (enabled is { } known && !legacyOnly)
         {
+            // A legacy-only state records no XCR0: showing the x87 and SSE it implies would claim more.
             state.Add(new("enabled (XCR0)", Features(known), "xcr0", Hex((ulong)known)));
         }
 

@@ -174,7 +174,7 @@ public static class MinidumpFile
         {
             string what = threads.Count == 0
                 ? $"it lists no threads (streams: {string.Join(", ", locations.Keys.Select(StreamName))})"
-                : $"its {threads.Count} context(s) carry no floating-point state (ContextFlags {string.Join(", ", threads.Select(t => $"0x{t.ContextFlags:X}").Distinct())}: the producer recorded general registers only)";
+                : $"the contexts of its {threads.Select(t => t.ThreadId).Distinct().Count()} thread(s) carry no floating-point state (ContextFlags {string.Join(", ", threads.Select(t => $"0x{t.ContextFlags:X}").Distinct())}: the producer recorded general registers only)";
             throw Invalid("contexts", $"The minidump holds no thread's floating-point state: {what}.");
         }
 

@@ -213,6 +213,12 @@ public sealed partial class XSaveImage
 
         foreach (XFeatures component in (InUse & ~(XFeatures.X87 | XFeatures.Sse)).Components())
         {
+            if (StateComponent.At(XSaveLayout.Bit(component)) is { IsSupervisor: true } supervisor)
+            {
+                // Only XSAVES writes these (a Windows context may carry CET_U): no standard area holds them.
+                throw Invalid("XSTATE_BV", $"Component {supervisor.Bit} ({supervisor.Name}) is in use: a supervisor component, which only the compacted form XSAVES writes holds; a standard-format area cannot.");
+            }
+
             if (target.Slot(component) is not { } slot || slot.End > XSaveArea.Size)
             {
                 throw Invalid("XSTATE_BV", $"Component {XSaveLayout.Bit(component)} ({component}) is in use but the {target.Name} layout has no slot for it inside the page: the state cannot be converted for that CPU.");
@@ -350,8 +356,9 @@ public sealed partial class XSaveImage
     }
 
     /// <summary>
-    /// Inputs that are recognisably something else get told what they are and what reads them;
-    /// bytes no XSAVE or FXSAVE could have written are refused, never shown as a state.
+    /// Inputs that are recognisably something else get told what they are and what reads them,
+    /// and so does data longer than any image. (Field values are not judged here: an area built
+    /// with the setters converts through Parse, and the restore rules name what a Load refuses.)
     /// </summary>
     private static void ThrowIfNotAnImage(ReadOnlySpan<byte> bytes)
     {
@@ -386,13 +393,6 @@ public sealed partial class XSaveImage
         if (bytes.Length > LargestImage)
         {
             throw Invalid("length", $"The bytes are {bytes.Length} long; no XSAVE writes more than a few pages (AMX's tile data makes 11 KiB), and this reader takes at most {LargestImage}: not an XSAVE image.");
-        }
-
-        // FXRSTOR and XRSTOR refuse an MXCSR with bits outside MXCSR_MASK (at most 0xFFFF), so no
-        // thread ever held one and no save wrote one.
-        if (bytes.Length >= 28 && BinaryPrimitives.ReadUInt32LittleEndian(bytes[24..]) is var mxcsr and > 0xFFFF)
-        {
-            throw Invalid("MXCSR", $"MXCSR at byte 24 reads 0x{mxcsr:X8}: bits 16–31 are reserved on every CPU, so no XSAVE or FXSAVE wrote these bytes.");
         }
     }
 

@@ -172,7 +172,7 @@ public class MinidumpTests
         only.Threads.Add((1, lldb));
         only.Threads.Add((2, lldb));
         var e = Assert.Throws<InvalidXSaveImageException>(() => MinidumpFile.Read(only.Build()));
-        Assert.That(e!.Message, Does.Contain("holds no thread's floating-point state").And.Contain("2 context(s)").And.Contain("0x100007"));
+        Assert.That(e!.Message, Does.Contain("holds no thread's floating-point state").And.Contain("contexts of its 2 thread(s)").And.Contain("0x100007"));
     }
 
     [Test]

@@ -13,9 +13,12 @@ internal static class ParserFuzz
     {
         var random = new Random(CaseSeed.Of(seed, index, stream: 1));
         ReadOnlySpan<byte> page = area.AsReadOnlySpan();
-        if (random.Next(4) == 0)
+        switch (random.Next(8))
         {
-            return CoreFile(random, page);
+            case 0 or 1:
+                return CoreFile(random, page);
+            case 2 or 3:
+                return Minidump(random, page);
         }
 
         byte[] image = random.Next(3) switch
@@ -28,11 +31,11 @@ internal static class ParserFuzz
         try
         {
             XSaveImage parsed = XSaveImage.Parse(image);
-            for (int i = 2; i < StateComponent.Count; i++)
+            foreach (StateComponent component in StateComponent.All)
             {
-                if (XSaveLayout.ArchitecturalSize(i) is > 0 and <= 1024)
+                if (component.HasView)
                 {
-                    _ = parsed.GetComponent((XFeatures)(1UL << i)).Length;
+                    _ = parsed.GetComponent(component.Feature).Length;
                 }
             }
 
@@ -93,6 +96,84 @@ internal static class ParserFuzz
         catch (Exception unexpected)
         {
             return $"BUG core {unexpected.GetType().Name}: {unexpected.Message}";
+        }
+    }
+
+    // A minidump around the case: header, directory (thread list, system info, MiscInfo5), one
+    // x64 CONTEXT whose FltSave is the case's legacy region and, half the time, a CONTEXT_EX and
+    // the case's header and components as its XSTATE; then a few bytes changed and perhaps a cut.
+    private static string Minidump(Random random, ReadOnlySpan<byte> page)
+    {
+        bool xstate = random.Next(2) == 0;
+        int chunk = xstate ? 64 + random.Next(page.Length - 512 - 64 + 1) : 0;
+        int gap = random.Next(4) * 8;
+        int context = 1232 + (xstate ? 24 + gap + chunk : 0);
+        const int directory = 32, list = directory + 36, system = list + 52, misc = system + 56, contextRva = misc + 1364;
+        byte[] dump = new byte[contextRva + context];
+        "MDMP"u8.CopyTo(dump);
+        BitConverter.TryWriteBytes(dump.AsSpan(8), 3u);
+        BitConverter.TryWriteBytes(dump.AsSpan(12), (uint)directory);
+        (uint Type, int Size, int Rva)[] streams = [(3, 52, list), (7, 56, system), (15, 1364, misc)];
+        for (int i = 0; i < streams.Length; i++)
+        {
+            BitConverter.TryWriteBytes(dump.AsSpan(directory + (12 * i)), streams[i].Type);
+            BitConverter.TryWriteBytes(dump.AsSpan(directory + (12 * i) + 4), (uint)streams[i].Size);
+            BitConverter.TryWriteBytes(dump.AsSpan(directory + (12 * i) + 8), (uint)streams[i].Rva);
+        }
+
+        BitConverter.TryWriteBytes(dump.AsSpan(list), 1u);
+        BitConverter.TryWriteBytes(dump.AsSpan(list + 4), 0x1234u);
+        BitConverter.TryWriteBytes(dump.AsSpan(list + 4 + 40), (uint)context);
+        BitConverter.TryWriteBytes(dump.AsSpan(list + 4 + 44), (uint)contextRva);
+        BitConverter.TryWriteBytes(dump.AsSpan(system), (ushort)9);
+        BitConverter.TryWriteBytes(dump.AsSpan(misc), 1364u);
+        BitConverter.TryWriteBytes(dump.AsSpan(misc + 832), 528u);
+        BitConverter.TryWriteBytes(dump.AsSpan(misc + 840), random.Next(2) == 0 ? 0UL : 0x2E7UL);
+        BitConverter.TryWriteBytes(dump.AsSpan(misc + 848 + 16), 576u);
+        BitConverter.TryWriteBytes(dump.AsSpan(misc + 848 + 20), 256u);
+        BitConverter.TryWriteBytes(dump.AsSpan(contextRva + 0x30), 0x10001Fu | (xstate ? 0x40u : 0));
+        page[..512].CopyTo(dump.AsSpan(contextRva + 0x100));
+        if (xstate)
+        {
+            BitConverter.TryWriteBytes(dump.AsSpan(contextRva + 1232 + 16), 24 + gap);
+            BitConverter.TryWriteBytes(dump.AsSpan(contextRva + 1232 + 20), (uint)chunk);
+            page.Slice(512, chunk).CopyTo(dump.AsSpan(contextRva + 1232 + 24 + gap));
+        }
+
+        for (int changes = random.Next(6); changes > 0; changes--)
+        {
+            dump[random.Next(dump.Length)] = (byte)random.Next(256);
+        }
+
+        if (random.Next(4) == 0)
+        {
+            dump = dump[..random.Next(dump.Length)];
+        }
+
+        try
+        {
+            Minidump read = MinidumpFile.Read(dump);
+            foreach (MinidumpThread thread in read.Threads)
+            {
+                try
+                {
+                    _ = thread.State?.ToStandard(XSaveLayout.Intel);
+                }
+                catch (InvalidXSaveImageException)
+                {
+                    // a component the target has no slot for: refused clearly
+                }
+            }
+
+            return $"ok-dump:{read.Threads.Count}";
+        }
+        catch (InvalidXSaveImageException rejected) when (rejected.Field.Length > 0 && rejected.Message.Length > 0)
+        {
+            return "rejected-dump:" + rejected.Field.Replace(' ', '_');
+        }
+        catch (Exception unexpected)
+        {
+            return $"BUG dump {unexpected.GetType().Name}: {unexpected.Message}";
         }
     }
 

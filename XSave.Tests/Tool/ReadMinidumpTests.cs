@@ -70,6 +70,9 @@ public class ReadMinidumpTests
         Assert.Multiple(() =>
         {
             Assert.That(Read(new byte[100_000]), Is.EqualTo((1, string.Empty, "xsave: FILE (XSAVE image): The data is larger than 65536 bytes, more than any XSAVE image, and is neither an ELF core nor a minidump.\n")));
+            byte[] reservedMxcsr = new byte[512];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(reservedMxcsr.AsSpan(24), 0x00200000);
+            Assert.That(Read(reservedMxcsr).Errors, Does.Contain("FILE (XSAVE image): MXCSR at byte 24 reads 0x00200000: bits 16–31 are reserved"));
             var (exit, output, errors) = Read(mdmpAsImage);
             Assert.That(exit, Is.EqualTo(1));
             Assert.That(output, Is.Empty);

@@ -1,0 +1,128 @@
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+
+namespace XSave.Tests.Oracles;
+
+/// <summary>
+/// Minidumps written by producers nobody here wrote: Windows' MiniDumpWriteDump as Wine's dbghelp
+/// implements it, called by a mingw-w64 program (minidump.c) whose threads hold known XMM, MXCSR
+/// and FCW values; and lldb's minidump writer on a Linux process. Each must read as it stored it.
+/// </summary>
+[NonParallelizable]
+public class MinidumpProducerTests
+{
+    private static string Wine() =>
+        new[] { "/usr/lib/wine/wine64", Which("wine64"), Which("wine") }.FirstOrDefault(p => p is not null && File.Exists(p))
+        ?? throw new IgnoreException("Wine is not installed (Debian: wine64): MiniDumpWriteDump runs under it.");
+
+    private static string? Which(string tool) => (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
+        .Select(directory => Path.Combine(directory, tool)).FirstOrDefault(File.Exists);
+
+    private static (int Exit, string Output, string Errors) Run(string program, IDictionary<string, string>? environment, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        using Process process = Process.Start(info)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(180_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} did not end within 180 s");
+        }
+
+        return (process.ExitCode, output, errors.Result);
+    }
+
+    private static void RequireLinuxX64()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Ignore("The producers run on an x86-64 Linux host (Wine, lldb).");
+        }
+    }
+
+    [Test]
+    public void Wines_MiniDumpWriteDump_reads_back_every_threads_values()
+    {
+        RequireLinuxX64();
+        string gcc = Which("x86_64-w64-mingw32-gcc") ?? throw new IgnoreException("mingw-w64 is not installed (Debian: gcc-mingw-w64-x86-64): it builds the program that dumps itself.");
+        string wine = Wine();
+        string directory = Directory.CreateTempSubdirectory("xsave-minidump-").FullName;
+        try
+        {
+            string program = Path.Combine(directory, "minidump.exe"), dumpPath = Path.Combine(directory, "self.dmp");
+            var (built, _, buildErrors) = Run(gcc, null, "-O1", "-o", program, Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Oracles", "minidump.c"), "-ldbghelp");
+            Assert.That(built, Is.Zero, buildErrors);
+            var environment = new Dictionary<string, string> { ["WINEPREFIX"] = Path.Combine(directory, "prefix"), ["WINEDEBUG"] = "-all" };
+            var (exit, output, errors) = Run(wine, environment, program, "Z:" + dumpPath.Replace('/', '\\'));
+            Assert.That(exit, Is.Zero, $"minidump.exe under Wine: {errors}");
+            uint[] ids = output.Trim().Split(' ').Select(uint.Parse).ToArray(); // thread 1, thread 2, the faulting main thread
+
+            Minidump dump = MinidumpFile.Read(dumpPath);
+            Assert.Multiple(() =>
+            {
+                Assert.That(dump.ArchitectureName, Is.EqualTo("x64"));
+                for (int k = 1; k <= 3; k++)
+                {
+                    MinidumpThread thread = k < 3
+                        ? dump.Threads.Single(t => t.ThreadId == ids[k - 1])
+                        : dump.Threads.Single(t => t.ThreadId == ids[2] && t.Source == MinidumpContextSource.Exception);
+                    XSaveArea area = thread.State!.Area;
+                    Assert.That((uint)area.Legacy.Mxcsr & ~0x3Fu, Is.EqualTo(k < 3 ? 0x1F80u | ((uint)k << 13) : 0x7F80u), $"thread {k} MXCSR");
+                    Assert.That((ushort)area.Legacy.Fcw, Is.EqualTo(k < 3 ? (ushort)(0x027F | (k << 10)) : (ushort)0x0E7F), $"thread {k} FCW");
+                    for (int i = 0; i < 6; i++)
+                    {
+                        byte[] xmm = new byte[16];
+                        System.Runtime.InteropServices.MemoryMarshal.Write(xmm, area.Legacy.Xmm[i]);
+                        Assert.That(xmm, Is.EqualTo(Enumerable.Range(0, 16).Select(j => (byte)((0x10 * k) + (0x20 * i) + j)).ToArray()), $"thread {k} XMM{i}");
+                    }
+                }
+
+                MinidumpThread fault = dump.Threads.Single(t => t.Source == MinidumpContextSource.Exception);
+                Assert.That(fault.ExceptionCode, Is.EqualTo(0xC0000005), "the access violation minidump.c raises");
+                Assert.That(dump.Threads.Any(t => t.ThreadId == ids[2] && t.Source == MinidumpContextSource.ThreadList), "the faulting thread is in the thread list too");
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Lldbs_minidump_of_a_Linux_process_is_refused_naming_the_general_registers_it_holds()
+    {
+        RequireLinuxX64();
+        string lldb = Which("lldb-19") ?? Which("lldb") ?? throw new IgnoreException("lldb is not installed (Debian: lldb-19).");
+        string directory = Directory.CreateTempSubdirectory("xsave-lldb-").FullName;
+        using Process sleeper = Process.Start("sleep", "120");
+        try
+        {
+            string dumpPath = Path.Combine(directory, "sleep.dmp");
+            var (exit, output, errors) = Run(lldb, null, "-b", "-p", sleeper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", $"process save-core --plugin-name=minidump {dumpPath}");
+            if (!File.Exists(dumpPath))
+            {
+                Assert.Ignore($"lldb could not attach or write a minidump here (exit {exit}): {errors} {output}");
+            }
+
+            var e = Assert.Throws<InvalidXSaveImageException>(() => MinidumpFile.Read(dumpPath));
+            Assert.That(e!.Message, Does.Contain("holds no thread's floating-point state").And.Contain("general registers only"));
+        }
+        finally
+        {
+            sleeper.Kill();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
