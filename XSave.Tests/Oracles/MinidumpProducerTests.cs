@@ -52,23 +52,29 @@ public class MinidumpProducerTests
         }
     }
 
+    // minidump.c built with mingw-w64 and run under Wine once: the dump and the thread ids it printed
+    // (thread 1, thread 2, the faulting main thread).
+    private static readonly Lazy<(string Path, uint[] Ids)> WineDump = new(() =>
+    {
+        string gcc = Which("x86_64-w64-mingw32-gcc") ?? throw new IgnoreException("mingw-w64 is not installed (Debian: gcc-mingw-w64-x86-64): it builds the program that dumps itself.");
+        string wine = Wine();
+        string directory = Directory.CreateTempSubdirectory("xsave-minidump-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
+        string program = Path.Combine(directory, "minidump.exe"), dumpPath = Path.Combine(directory, "self.dmp");
+        var (built, _, buildErrors) = Run(gcc, null, "-O1", "-o", program, Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Oracles", "minidump.c"), "-ldbghelp");
+        Assert.That(built, Is.Zero, buildErrors);
+        var environment = new Dictionary<string, string> { ["WINEPREFIX"] = Path.Combine(directory, "prefix"), ["WINEDEBUG"] = "-all" };
+        var (exit, output, errors) = Run(wine, environment, program, "Z:" + dumpPath.Replace('/', '\\'));
+        Assert.That(exit, Is.Zero, $"minidump.exe under Wine: {errors}");
+        return (dumpPath, output.Trim().Split(' ').Select(uint.Parse).ToArray());
+    });
+
     [Test]
     public void Wines_MiniDumpWriteDump_reads_back_every_threads_values()
     {
         RequireLinuxX64();
-        string gcc = Which("x86_64-w64-mingw32-gcc") ?? throw new IgnoreException("mingw-w64 is not installed (Debian: gcc-mingw-w64-x86-64): it builds the program that dumps itself.");
-        string wine = Wine();
-        string directory = Directory.CreateTempSubdirectory("xsave-minidump-").FullName;
-        try
+        var (dumpPath, ids) = WineDump.Value;
         {
-            string program = Path.Combine(directory, "minidump.exe"), dumpPath = Path.Combine(directory, "self.dmp");
-            var (built, _, buildErrors) = Run(gcc, null, "-O1", "-o", program, Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Oracles", "minidump.c"), "-ldbghelp");
-            Assert.That(built, Is.Zero, buildErrors);
-            var environment = new Dictionary<string, string> { ["WINEPREFIX"] = Path.Combine(directory, "prefix"), ["WINEDEBUG"] = "-all" };
-            var (exit, output, errors) = Run(wine, environment, program, "Z:" + dumpPath.Replace('/', '\\'));
-            Assert.That(exit, Is.Zero, $"minidump.exe under Wine: {errors}");
-            uint[] ids = output.Trim().Split(' ').Select(uint.Parse).ToArray(); // thread 1, thread 2, the faulting main thread
-
             Minidump dump = MinidumpFile.Read(dumpPath);
             Assert.Multiple(() =>
             {
@@ -94,10 +100,82 @@ public class MinidumpProducerTests
                 Assert.That(dump.Threads.Any(t => t.ThreadId == ids[2] && t.Source == MinidumpContextSource.ThreadList), "the faulting thread is in the thread list too");
             });
         }
+    }
+
+    [Test]
+    public void Breakpads_minidump_dump_reads_the_same_threads_flags_and_MXCSR()
+    {
+        RequireLinuxX64();
+        string reader = Environment.GetEnvironmentVariable("XSAVE_MINIDUMP_DUMP") is { Length: > 0 } given ? given
+            : Which("minidump_dump") ?? throw new IgnoreException("Breakpad's minidump_dump is not here (npm install minidump --ignore-scripts ships it; CI sets XSAVE_MINIDUMP_DUMP).");
+        var builder = new MinidumpBuilder();
+        builder.Threads.Add((0x51, MinidumpBuilder.X64Context(0x10000B, MinidumpBuilder.Legacy(0x037F, 0x1F80, 0), contextMxcsr: 0)));
+        builder.Threads.Add((0x52, MinidumpBuilder.X64Context(MinidumpBuilder.Amd64Flags, MinidumpBuilder.Legacy(0x027F, 0x5F80, 0), 0x5F80)));
+        builder.Exception = (0x52, 0xC0000094, MinidumpBuilder.X64Context(MinidumpBuilder.Amd64Flags, MinidumpBuilder.Legacy(0x027F, 0x7F80, 0), 0x7F80));
+        string built = Path.Combine(Directory.CreateTempSubdirectory("xsave-breakpad-").FullName, "built.dmp");
+        File.WriteAllBytes(built, builder.Build());
+        var dumps = new List<string> { built };
+        try
+        {
+            dumps.Add(WineDump.Value.Path);
+        }
+        catch (IgnoreException skipped)
+        {
+            TestContext.Out.WriteLine($"Only the built dump: {skipped.Message}");
+        }
+
+        try
+        {
+            foreach (string path in dumps)
+            {
+                // minidump_dump exits 1 for a dump without a module or memory list, and still prints the rest.
+                var (_, output, errors) = Run(reader, null, path);
+                List<(string Kind, Dictionary<string, ulong> Fields)> blocks = BreakpadBlocks(output);
+                Assert.That(blocks, Is.Not.Empty, $"minidump_dump {path}: {errors}");
+                Minidump dump = MinidumpFile.Read(path);
+                var expected = dump.Threads.Select(t => (t.Source == MinidumpContextSource.Exception ? "MDException" : "MDRawThread", (ulong)t.ThreadId, (ulong)t.ContextFlags, (ulong)t.ContextMxcsr!.Value));
+                var breakpad = blocks.Select(b => (b.Kind, b.Fields["thread_id"], b.Fields["context_flags"], b.Fields["mx_csr"]));
+                Assert.That(breakpad, Is.EquivalentTo(expected), path);
+            }
+        }
         finally
         {
-            Directory.Delete(directory, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(built)!, recursive: true);
         }
+    }
+
+    // minidump_dump's MDRawThread and MDException blocks: "name = value" lines, hex or decimal.
+    private static List<(string Kind, Dictionary<string, ulong> Fields)> BreakpadBlocks(string output)
+    {
+        var blocks = new List<(string, Dictionary<string, ulong>)>();
+        Dictionary<string, ulong>? current = null;
+        foreach (string line in output.Split('\n'))
+        {
+            string trimmed = line.Trim();
+            if (trimmed is "MDRawThread" or "MDException")
+            {
+                current = [];
+                blocks.Add((trimmed, current));
+                continue;
+            }
+
+            string[] parts = trimmed.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (current is null || parts.Length != 2 || parts[0] is not ("thread_id" or "context_flags" or "mx_csr") || current.ContainsKey(parts[0]))
+            {
+                // Another record ends the block; the thread's own context (MDRawContextAMD64) belongs to it.
+                if (trimmed.StartsWith("MD", StringComparison.Ordinal) && !trimmed.StartsWith("MDRawContext", StringComparison.Ordinal))
+                {
+                    current = null;
+                }
+
+                continue;
+            }
+
+            string value = parts[1].Split(' ')[0];
+            current[parts[0]] = value.StartsWith("0x", StringComparison.Ordinal) ? Convert.ToUInt64(value[2..], 16) : ulong.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return blocks;
     }
 
     [Test]
