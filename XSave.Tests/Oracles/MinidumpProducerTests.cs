@@ -7,7 +7,9 @@ namespace XSave.Tests.Oracles;
 /// <summary>
 /// Minidumps written by producers nobody here wrote: Windows' MiniDumpWriteDump as Wine's dbghelp
 /// implements it, called by a mingw-w64 program (minidump.c) whose threads hold known XMM, MXCSR
-/// and FCW values; and lldb's minidump writer on a Linux process. Each must read as it stored it.
+/// and FCW values; .NET's own createdump.exe, which the runtime starts when a win-x64 process
+/// fails fast under Wine; and lldb's minidump writer on a Linux process. Each must read as it
+/// stored it, and Breakpad's minidump_dump must see the same threads.
 /// </summary>
 [NonParallelizable]
 public class MinidumpProducerTests
@@ -99,6 +101,51 @@ public class MinidumpProducerTests
                 Assert.That(fault.ExceptionCode, Is.EqualTo(0xC0000005), "the access violation minidump.c raises");
                 Assert.That(dump.Threads.Any(t => t.ThreadId == ids[2] && t.Source == MinidumpContextSource.ThreadList), "the faulting thread is in the thread list too");
             });
+        }
+    }
+
+    [Test]
+    public void DotNets_createdump_exe_under_Wine_reads_back_the_threads_held_values()
+    {
+        RequireLinuxX64();
+        string wine = Wine();
+        string directory = Directory.CreateTempSubdirectory("xsave-createdump-").FullName;
+        try
+        {
+            // XSave.Stress for win-x64, self-contained: createdump.exe comes with the runtime beside it.
+            string stress = Path.Combine(directory, "stress");
+            var (published, publishOutput, _) = Run("dotnet", null, "publish", Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Stress"), "-c", "Release", "-r", "win-x64", "--self-contained", "-o", stress, "-nologo", "-v", "q");
+            Assert.That(published, Is.Zero, publishOutput);
+            string dumpPath = Path.Combine(directory, "held.dmp");
+            var environment = new Dictionary<string, string>
+            {
+                ["WINEPREFIX"] = Path.Combine(directory, "prefix"),
+                ["WINEDEBUG"] = "-all",
+                ["DOTNET_DbgEnableMiniDump"] = "1",
+                ["DOTNET_DbgMiniDumpType"] = "1", // a minidump, no heap
+                ["DOTNET_DbgMiniDumpName"] = "Z:" + dumpPath.Replace('/', '\\'),
+            };
+            var (_, output, errors) = Run(wine, environment, Path.Combine(stress, "XSave.Stress.exe"), "hold-state", "--threads", "2", "--fail-fast", "1");
+            uint[] held = output.Split('\n').Where(l => l.StartsWith("thread ", StringComparison.Ordinal)).Select(l => uint.Parse(l[7..].Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.That(File.Exists(dumpPath), $"createdump wrote no dump: {output} {errors}");
+            Assert.That(held, Has.Length.EqualTo(2), output);
+
+            Minidump dump = MinidumpFile.Read(dumpPath);
+            Assert.Multiple(() =>
+            {
+                foreach (uint id in held)
+                {
+                    MinidumpThread thread = dump.Threads.Single(t => t.ThreadId == id && t.Source == MinidumpContextSource.ThreadList);
+                    Assert.That((uint)thread.State!.Area.Legacy.Mxcsr & ~0x3Fu, Is.EqualTo(0x5F80u), $"thread {id} MXCSR, as hold-state loads it");
+                    Assert.That((ushort)thread.State.Area.Legacy.Fcw, Is.EqualTo((ushort)0x0A7F), $"thread {id} FCW");
+                }
+
+                Assert.That(dump.Threads.Count(t => t.Source == MinidumpContextSource.ThreadList), Is.GreaterThan(held.Length), "the runtime's own threads too");
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
         }
     }
 

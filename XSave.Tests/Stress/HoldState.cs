@@ -7,7 +7,9 @@ namespace XSave.Stress;
 /// <summary>
 /// A process for dump producers to read: <c>--threads N</c> threads each load MXCSR 0x5F80
 /// (rounding up) and FCW 0x0A7F (double precision, rounding up) and then block; it prints each
-/// thread's Linux id ("thread TID"), then "ready", and waits until killed.
+/// thread's OS id ("thread TID": Linux's gettid, Windows' GetCurrentThreadId), then "ready", and
+/// waits until killed (or, with <c>--fail-fast 1</c>, fails fast: the runtime's own dump then
+/// records the threads).
 /// </summary>
 internal static partial class HoldState
 {
@@ -31,7 +33,7 @@ internal static partial class HoldState
                 state.Legacy.Fcw = (X87ControlWord)Fcw;
                 state.Legacy.AbridgedFtw = 0;
                 state.Load();
-                ids[index] = (int)GetTid();
+                ids[index] = OperatingSystem.IsWindows() ? (int)GetCurrentThreadId() : (int)GetTid();
                 loaded.Signal();
                 Thread.Sleep(Timeout.Infinite);
             })
@@ -46,6 +48,12 @@ internal static partial class HoldState
 
         Console.WriteLine("ready");
         Console.Out.Flush();
+        if (options.Number("fail-fast", 0) != 0)
+        {
+            // With DOTNET_DbgEnableMiniDump=1 the runtime has its createdump write the dump now.
+            Environment.FailFast("hold-state: dump requested");
+        }
+
         Thread.Sleep(Timeout.Infinite);
         return 0;
     }
@@ -56,4 +64,7 @@ internal static partial class HoldState
     private static partial long Syscall(long number);
 
     private static long GetTid() => Syscall(SysGettid);
+
+    [LibraryImport("kernel32")]
+    private static partial uint GetCurrentThreadId();
 }

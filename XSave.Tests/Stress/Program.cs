@@ -6,7 +6,7 @@
 //   unmasked-trap                                                    divide by zero with ZM clear, inside a catch-all
 //   load-race --field F [--target T] [--ms N]                        Load while another thread flips field F
 //   switch-race [--ms N]                                             two threads switch crosswise between two contexts
-//   hold-state [--threads N]                                         threads hold known MXCSR/FCW for a dump producer
+//   hold-state [--threads N] [--fail-fast 1]                         threads hold known MXCSR/FCW for a dump producer
 //   churn-threads                                                    start and join short threads until killed
 using System;
 using XSave.Stress;
