@@ -143,15 +143,17 @@ public static class MinidumpFile
         var contexts = new byte[listed.Count][];
         byte[]? exceptionContext = null;
         var threadNames = new Dictionary<uint, string>();
+        var read = new Dictionary<(uint Rva, uint Size), byte[]>(); // a context two records share is read once
+        byte[] Context(uint rva, uint size, string what) => read.TryGetValue((rva, size), out byte[]? bytes) ? bytes : read[(rva, size)] = ReadContext(reader, rva, size, what);
         foreach (var (rva, kind, index) in parts.OrderBy(p => p.Rva))
         {
             switch (kind)
             {
                 case Part.Context:
-                    contexts[index] = ReadContext(reader, listed[index].Rva, listed[index].Size, $"context of thread {listed[index].Id}");
+                    contexts[index] = Context(listed[index].Rva, listed[index].Size, $"context of thread {listed[index].Id}");
                     break;
                 case Part.ExceptionContext:
-                    exceptionContext = ReadContext(reader, exception!.Value.Rva, exception.Value.Size, $"exception context of thread {exception.Value.Id}");
+                    exceptionContext = Context(exception!.Value.Rva, exception.Value.Size, $"exception context of thread {exception.Value.Id}");
                     break;
                 default:
                     threadNames.TryAdd(nameRvas[index].Id, ReadName(reader, rva, $"name of thread {nameRvas[index].Id}"));

@@ -229,6 +229,34 @@ public class MinidumpTests
         Assert.That(e!.Message, Does.Contain("the stream cannot go back"));
     }
 
+    [Test]
+    public void A_context_the_thread_list_and_the_exception_share_is_read_once_even_from_a_pipe()
+    {
+        byte[] context = MinidumpBuilder.X64Context(MinidumpBuilder.Amd64Flags, MinidumpBuilder.Legacy(0x027F, 0x5F80, 0), 0x5F80);
+        var builder = new MinidumpBuilder();
+        builder.Threads.Add((9, context));
+        builder.Exception = (9, 0xC0000005, context);
+        byte[] dump = builder.Build();
+        // Point the exception's context at the thread list's copy, as a writer may.
+        int exceptionContext = LocationOf(dump, 6, 160);
+        BinaryPrimitives.WriteUInt32LittleEndian(dump.AsSpan(exceptionContext + 4), BinaryPrimitives.ReadUInt32LittleEndian(dump.AsSpan(ThreadListRva(dump) + 4 + 44)));
+        Minidump read = MinidumpFile.Read(new ForwardOnlyStream(dump));
+        Assert.That(read.Threads.Select(t => (uint)t.State!.Area.Legacy.Mxcsr), Is.EqualTo(new[] { 0x5F80u, 0x5F80u }));
+    }
+
+    // Where a stream's field at `offset` lies in the file (the stream found by its type in the directory).
+    private static int LocationOf(byte[] dump, uint type, int offset)
+    {
+        uint directory = BinaryPrimitives.ReadUInt32LittleEndian(dump.AsSpan(12));
+        for (int i = 0; ; i++)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(dump.AsSpan((int)directory + (i * 12))) == type)
+            {
+                return (int)BinaryPrimitives.ReadUInt32LittleEndian(dump.AsSpan((int)directory + (i * 12) + 8)) + offset;
+            }
+        }
+    }
+
     [TestCase(0, "does not start with \"MDMP\"")]
     [TestCase(3, "does not start with \"MDMP\"")]
     [TestCase(20, "inside its 32-byte header")]
@@ -311,17 +339,7 @@ public class MinidumpTests
         Assert.That(e!.Message, Does.Contain("thread 68").And.Contain("neither an x64 CONTEXT"));
     }
 
-    private static int ThreadListRva(byte[] dump)
-    {
-        uint directory = BinaryPrimitives.ReadUInt32LittleEndian(dump.AsSpan(12));
-        for (int i = 0; ; i++)
-        {
-            if (BinaryPrimitives.ReadUInt32LittleEndian(dump.AsSpan((int)directory + (i * 12))) == 3)
-            {
-                return (int)BinaryPrimitives.ReadUInt32LittleEndian(dump.AsSpan((int)directory + (i * 12) + 8));
-            }
-        }
-    }
+    private static int ThreadListRva(byte[] dump) => LocationOf(dump, 3, 0);
 
     /// <summary>A pipe's view of bytes: no seeking, no length.</summary>
     private sealed class ForwardOnlyStream(byte[] bytes) : Stream
