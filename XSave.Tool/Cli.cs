@@ -205,7 +205,8 @@ internal static class Cli
                 var reports = new List<Report>();
                 foreach (LinuxCoreFile.ThreadState thread in LinuxCoreFile.ReadThreads(input.Stream))
                 {
-                    reports.Add(Report.Of(thread.State.Area, $"{path}, thread {thread.ThreadId}", thread.State.Xcr0, thread.State, new ThreadFacts(thread.ThreadId, thread.Signal)));
+                    var facts = new ThreadFacts(thread.ThreadId, thread.Signal) { Notes = CoreNotes(thread.State) };
+                    reports.Add(Report.Of(thread.State.Area, $"{path}, thread {thread.ThreadId}", thread.State.Xcr0, thread.State, facts));
                 }
 
                 DescribeThreads(output, style, json, [("source", path), ("format", "ELF core"), ("arch", "x64"), ("compression", input.Compression.ToString())], reports);
@@ -247,6 +248,13 @@ internal static class Cli
             throw new IOException($"{path} ({input.Kind}): {e.Message}", e);
         }
     }
+
+    // A core without the kernel's layout note (gdb's gcore writes none) is read in the offsets its
+    // XCR0 and size imply; gdb 13 rebuilds AVX-512 state in Intel's offsets even on AMD CPUs.
+    private static List<ReportItem> CoreNotes(XSaveImage state) =>
+        state.LayoutSource is LayoutSource.KernelNote or LayoutSource.LegacyRegionOnly || ((state.Xcr0 ?? XFeatures.None) & (XFeatures.Avx512Opmask | XFeatures.Avx512ZmmHi256 | XFeatures.Avx512Hi16Zmm)) == 0
+            ? []
+            : [new("caution", "no layout note in this core (gdb's gcore writes none): AVX-512 is shown in the offsets its XCR0 and size imply; gdb 13 rebuilds it in Intel's offsets even on AMD CPUs, where its values come out wrong (docs/layouts.md)", "layoutCaution", true)];
 
     // Every thread of the process that exists while it is read: one that ends meanwhile is named
     // and skipped, and every thread stopped is let go (TracedThread.Dispose) whatever happens.

@@ -108,6 +108,28 @@ public class CliTests
     }
 
     [Test]
+    public void A_core_without_a_layout_note_and_with_AVX_512_says_its_offsets_are_inferred()
+    {
+        byte[] image = Components.CoreBuilder.XStateImage(2688, xcr0: 0xE7, xstateBv: 0xE7);
+        string path = Path.Combine(Directory.CreateTempSubdirectory("xsave-cli-").FullName, "gcore");
+        File.WriteAllBytes(path, new Components.CoreBuilder().Thread(5, image).Build());
+        string withNote = Path.Combine(Path.GetDirectoryName(path)!, "kernel");
+        File.WriteAllBytes(withNote, new Components.CoreBuilder().Thread(5, image).Layout([(2, 576, 256), (5, 1088, 64), (6, 1152, 512), (7, 1664, 1024)]).Build());
+        try
+        {
+            Assert.Multiple(() =>
+            {
+                Assert.That(Run("read", path).Output, Does.Contain("no layout note in this core (gdb's gcore writes none)"));
+                Assert.That(Run("read", withNote).Output, Does.Not.Contain("no layout note").And.Contain("the kernel's layout note"));
+            });
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    [Test]
     public void Reading_a_core_names_the_kernels_layout_note_as_the_layout_source()
     {
         // A Zen 3 core (PKRU at 2432) read on any machine: the note, not this CPU, places PKRU.
