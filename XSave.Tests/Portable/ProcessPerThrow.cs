@@ -124,6 +124,12 @@ internal static class ProcessPerThrow
         {
             if (result.Test.IsSuite)
             {
+                // A fixture's OneTimeSetUp or OneTimeTearDown that threw: its tests are reported already.
+                if (result.ResultState.Status != TestStatus.Passed && result.ResultState.Site is FailureSite.SetUp or FailureSite.TearDown)
+                {
+                    Environment.Exit(3);
+                }
+
                 return;
             }
 
