@@ -17,8 +17,9 @@ internal static class Cli
         usage (every command also takes --help):
           xsave show [--json]          save this thread's live state, print it, restore it
           xsave read FILE [--json]     print a saved area, an XSAVE image (NT_X86_XSTATE,
-                                       FXSAVE, compacted, AMX-sized) or a Linux core file
-                                       (also gzip/zstd/xz/lz4/bzip2-compressed; '-' is stdin)
+                                       FXSAVE, compacted, AMX-sized), a Linux core file or a
+                                       minidump, told by content (also gzip/zstd/xz/lz4/
+                                       bzip2-compressed; '-' is stdin)
           xsave save FILE              write this thread's live state to FILE (4096 bytes)
           xsave pid PID [--json]       print every thread of a running process, each stopped
                                        briefly (Linux: ptrace; Windows: SuspendThread and
@@ -83,7 +84,7 @@ internal static class Cli
 
         var show = new Command("show", "Save this thread's live state, print it, restore it.") { json };
         show.SetAction(result => Show(output, style, result.GetValue(json)));
-        var read = new Command("read", "Print a saved area, an XSAVE image or a Linux core file (also gzip/zstd/xz/lz4/bzip2-compressed).") { file, json };
+        var read = new Command("read", "Print a saved area, an XSAVE image, a Linux core file or a minidump, told by content (also gzip/zstd/xz/lz4/bzip2-compressed).") { file, json };
         read.SetAction(result => Read(result.GetValue(file)!, output, style, result.GetValue(json)));
         var save = new Command("save", "Write this thread's live state to FILE.") { saveFile };
         save.SetAction(result => Save(result.GetValue(saveFile)!, output));
@@ -194,6 +195,7 @@ internal static class Cli
         return 0;
     }
 
+    // What FILE is, by its content: an ELF core, a minidump or an XSAVE image; a refusal names the file and that.
     private static int Read(string path, TextWriter output, Style style, bool json)
     {
         using CoreInput input = CoreInput.Open(path);

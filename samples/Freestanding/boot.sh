@@ -122,7 +122,9 @@ kvm_usable() { [ -r "$kvm_device" ] && [ -w "$kvm_device" ]; }
 case "$requested" in
     kvm) accel=kvm; chosen="forced by XSAVE_BOOT_ACCEL=kvm" ;;
     tcg) accel=tcg; chosen="forced by XSAVE_BOOT_ACCEL=tcg" ;;
-    auto) if kvm_usable; then accel=kvm; chosen="$kvm_device opens"; else accel=tcg; chosen="$kvm_device cannot be opened by this user"; fi ;;
+    auto) if kvm_usable; then accel=kvm; chosen="$kvm_device opens"
+          elif [ -e "$kvm_device" ]; then accel=tcg; chosen="$kvm_device cannot be opened by this user"
+          else accel=tcg; chosen="this machine has no $kvm_device"; fi ;;
 esac
 boot "$accel"
 if [ "$outcome" = accelerator ] && [ "$accel" = kvm ] && [ "$requested" = auto ]; then
