@@ -24,8 +24,8 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
     /// <summary>True when the data starts with a minidump's signature ("MDMP").</summary>
     public bool IsMinidump => MinidumpFile.IsMinidump(start);
 
-    /// <summary>What the data is, by its first bytes, for messages: "ELF core", "minidump" or "XSAVE image".</summary>
-    public string Kind => (IsElf ? "ELF core" : IsMinidump ? "minidump" : "XSAVE image") + (compression == CoreCompression.None ? string.Empty : $", {compression}-compressed");
+    /// <summary>What the data is, by its first bytes, for messages: "ELF core", "minidump", a PE file, or else "XSAVE image" (what it is read as).</summary>
+    public string Kind => (IsElf ? "ELF core" : IsMinidump ? "minidump" : start.AsSpan().StartsWith("MZ"u8) ? "Windows executable or DLL" : "XSAVE image") + (compression == CoreCompression.None ? string.Empty : $", {compression}-compressed");
 
     public static CoreInput Open(string path)
     {
@@ -65,6 +65,21 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
             bytes.Write(buffer, 0, read);
             if (bytes.Length > limit)
             {
+                // Where the first bytes say what it is (a DLL, text, compressed data), say that:
+                // Parse names those before it would judge the length.
+                try
+                {
+                    XSaveImage.Parse(bytes.GetBuffer().AsSpan(0, 64));
+                }
+                catch (InvalidXSaveImageException named) when (named.Field != "length")
+                {
+                    throw;
+                }
+                catch (InvalidXSaveImageException)
+                {
+                    // nothing recognisable: too long is all there is to say
+                }
+
                 throw new IOException($"The data is larger than {limit} bytes, more than any XSAVE image, and is neither an ELF core nor a minidump.");
             }
         }

@@ -73,6 +73,8 @@ public class ReadMinidumpTests
             byte[] reservedMxcsr = new byte[512];
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(reservedMxcsr.AsSpan(24), 0x00200000);
             Assert.That(Read(reservedMxcsr).Errors, Does.Contain("FILE (XSAVE image): MXCSR at byte 24 reads 0x00200000: bits 16–31 are reserved"));
+            byte[] largeDll = [.. "MZ"u8, .. new byte[200_000]];
+            Assert.That(Read(largeDll).Errors, Does.Contain("a Windows executable or DLL"), "a DLL larger than any image is named, not only measured");
             var (exit, output, errors) = Read(mdmpAsImage);
             Assert.That(exit, Is.EqualTo(1));
             Assert.That(output, Is.Empty);
