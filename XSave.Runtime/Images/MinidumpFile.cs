@@ -24,14 +24,6 @@ public static class MinidumpFile
     private const int ExceptionContextOffset = 160, ExceptionStreamSize = 168;
     private const int MiscInfo5Size = 1364, MiscXStateOffset = 832, MiscXStateFeatures = 848;
 
-    // CONTEXT (winnt.h): x64 is 1232 bytes, flags at 0x30, MxCsr at 0x34, FltSave at 0x100; x86 is
-    // 716 bytes, flags at 0, ExtendedRegisters (FXSAVE, 32-bit form) at 0xCC. CONTEXT_EX follows.
-    private const uint ContextAmd64 = 0x100000, ContextI386 = 0x10000;
-    private const uint ContextFloatingPoint = 0x8, ContextExtendedRegisters = 0x20, ContextXState = 0x40;
-    private const int Amd64ContextSize = 1232, Amd64FlagsOffset = 0x30, Amd64MxcsrOffset = 0x34, Amd64FltSaveOffset = 0x100;
-    private const int X86ContextSize = 716, X86ExtendedRegistersOffset = 0xCC;
-    private const int ContextExSize = 24; // three CONTEXT_CHUNKs {int32 Offset, uint32 Length}: All, Legacy, XState
-
     /// <summary>The most threads a dump may list: bounds the memory a hostile dump can ask for.</summary>
     public const int MaxThreads = 100_000;
 
@@ -305,23 +297,23 @@ public static class MinidumpFile
     private static MinidumpThread Thread(uint id, MinidumpContextSource source, byte[] context, ushort? architecture, XSaveLayout? miscLayout, int[] miscSizes)
     {
         string what = source == MinidumpContextSource.Exception ? $"the exception context of thread {id}" : $"the context of thread {id}";
-        bool amd64 = context.Length > Amd64FlagsOffset + 4 && (U32(context, Amd64FlagsOffset) & ContextAmd64) != 0 && architecture != ArchitectureX86;
-        bool i386 = !amd64 && context.Length >= 4 && (U32(context, 0) & ContextI386) != 0 && (U32(context, 0) & ContextAmd64) == 0 && architecture != ArchitectureAmd64;
+        bool amd64 = context.Length > WindowsContext.Amd64FlagsOffset + 4 && (U32(context, WindowsContext.Amd64FlagsOffset) & WindowsContext.Amd64) != 0 && architecture != ArchitectureX86;
+        bool i386 = !amd64 && context.Length >= 4 && (U32(context, 0) & WindowsContext.I386) != 0 && (U32(context, 0) & WindowsContext.Amd64) == 0 && architecture != ArchitectureAmd64;
         if (!amd64 && !i386)
         {
             throw Invalid("ContextFlags", $"{Capital(what)} ({context.Length} bytes) is neither an x64 CONTEXT (flags with 0x100000 at 0x30) nor an x86 one (flags with 0x10000 at 0){(architecture is null ? string.Empty : $" of the {Minidump.ArchitectureNameOf(architecture)} process the dump describes")}.");
         }
 
-        uint flags = U32(context, amd64 ? Amd64FlagsOffset : 0);
+        uint flags = U32(context, amd64 ? WindowsContext.Amd64FlagsOffset : 0);
         var thread = new MinidumpThread(id, source, null) { ContextFlags = flags, ContextSize = (uint)context.Length, LegacyFormat = amd64 ? LegacyRegionFormat.FxSave64 : LegacyRegionFormat.FxSave32 };
-        int legacyOffset = amd64 ? Amd64FltSaveOffset : X86ExtendedRegistersOffset;
-        uint needed = amd64 ? ContextFloatingPoint : ContextExtendedRegisters;
+        int legacyOffset = amd64 ? WindowsContext.Amd64FltSaveOffset : WindowsContext.X86ExtendedRegistersOffset;
+        uint needed = amd64 ? WindowsContext.FloatingPoint : WindowsContext.ExtendedRegisters;
         if ((flags & needed) == 0)
         {
             string recorded = amd64 ? "no floating-point state (no CONTEXT_FLOATING_POINT)"
-                : (flags & ContextFloatingPoint) != 0 ? "only the x87 FNSAVE area (CONTEXT_FLOATING_POINT without CONTEXT_EXTENDED_REGISTERS): no MXCSR or XMM, not read"
+                : (flags & WindowsContext.FloatingPoint) != 0 ? "only the x87 FNSAVE area (CONTEXT_FLOATING_POINT without CONTEXT_EXTENDED_REGISTERS): no MXCSR or XMM, not read"
                 : "no floating-point state (no CONTEXT_EXTENDED_REGISTERS)";
-            return thread with { NoStateReason = $"the producer recorded {recorded}; ContextFlags 0x{flags:X}", ContextMxcsr = amd64 && context.Length >= Amd64MxcsrOffset + 4 ? U32(context, Amd64MxcsrOffset) : null };
+            return thread with { NoStateReason = $"the producer recorded {recorded}; ContextFlags 0x{flags:X}", ContextMxcsr = amd64 && context.Length >= WindowsContext.Amd64MxcsrOffset + 4 ? U32(context, WindowsContext.Amd64MxcsrOffset) : null };
         }
 
         if (context.Length < legacyOffset + LegacyRegion.Size)
@@ -334,8 +326,8 @@ public static class MinidumpFile
         byte[] image = legacy;
         // A producer that copies a CONTEXT whose flags say XSTATE without its CONTEXT_EX (Wine's
         // dbghelp) stores the legacy region alone: nothing beyond it is in the dump.
-        int contextSize = amd64 ? Amd64ContextSize : X86ContextSize;
-        bool claimsXState = (flags & ContextXState) != 0;
+        int contextSize = amd64 ? WindowsContext.Amd64Size : WindowsContext.X86Size;
+        bool claimsXState = (flags & WindowsContext.XState) != 0;
         bool hasXState = claimsXState && context.Length > contextSize;
         if (hasXState)
         {
@@ -366,14 +358,14 @@ public static class MinidumpFile
             HasXState = hasXState,
             XStateClaimedButAbsent = claimsXState && !hasXState,
             Selectors = selectors,
-            ContextMxcsr = amd64 ? U32(context, Amd64MxcsrOffset) : null,
+            ContextMxcsr = amd64 ? U32(context, WindowsContext.Amd64MxcsrOffset) : null,
         };
     }
 
     // The XSTATE chunk CONTEXT_EX locates, from the XSAVE header on (the legacy region is FltSave).
     private static byte[] XStateChunk(byte[] context, int contextSize, string what)
     {
-        if (context.Length < contextSize + ContextExSize)
+        if (context.Length < contextSize + WindowsContext.ContextExSize)
         {
             throw Invalid("CONTEXT_EX", $"{Capital(what)} has {context.Length} bytes: its flags say XSTATE, but there is no room for the CONTEXT_EX that must follow the {contextSize}-byte CONTEXT.");
         }
@@ -381,7 +373,7 @@ public static class MinidumpFile
         int offset = BinaryPrimitives.ReadInt32LittleEndian(context.AsSpan(contextSize + 16));
         uint length = U32(context, contextSize + 20);
         long start = (long)contextSize + offset;
-        if (start < contextSize + ContextExSize || length < XSaveHeader.Size || start + length > context.Length)
+        if (start < contextSize + WindowsContext.ContextExSize || length < XSaveHeader.Size || start + length > context.Length)
         {
             throw Invalid("CONTEXT_EX", $"{Capital(what)}: CONTEXT_EX puts the XSTATE chunk at {offset} from itself ({length} bytes), which is not inside the {context.Length}-byte context after CONTEXT_EX.");
         }

@@ -4,9 +4,9 @@ namespace XSave;
 internal static unsafe partial class WindowsThreads
 {
     // winnt.h
-    internal const uint ContextFloatingPoint = 0x0010_0008; // CONTEXT_AMD64 | 0x08: FltSave and MxCsr
-    internal const uint ContextXState = 0x0010_0040; // CONTEXT_AMD64 | 0x40: the CONTEXT_EX extended area
-    internal const int ContextMxcsrOffset = 0x34; // CONTEXT.MxCsr, which mirrors FltSave's
+    internal const uint ContextFloatingPoint = WindowsContext.Amd64 | WindowsContext.FloatingPoint; // FltSave and MxCsr
+    internal const uint ContextXState = WindowsContext.Amd64 | WindowsContext.XState; // the CONTEXT_EX extended area
+    internal const int ContextMxcsrOffset = WindowsContext.Amd64MxcsrOffset; // CONTEXT.MxCsr, which mirrors FltSave's
     internal const uint ThreadAccess = 0x0002 | 0x0008 | 0x0010 | 0x0040; // SUSPEND_RESUME, GET_CONTEXT, SET_CONTEXT, QUERY_INFORMATION
     internal const uint Failed = uint.MaxValue; // SuspendThread's (DWORD)-1
 
