@@ -108,6 +108,11 @@ public class MinidumpProducerTests
     public void DotNets_createdump_exe_under_Wine_reads_back_the_threads_held_values()
     {
         RequireLinuxX64();
+        if (!XSaveArea.IsSupported)
+        {
+            Assert.Ignore("hold-state loads its values with XSaveArea.Load: needs XSAVE.");
+        }
+
         string wine = Wine();
         string directory = Directory.CreateTempSubdirectory("xsave-createdump-").FullName;
         try
