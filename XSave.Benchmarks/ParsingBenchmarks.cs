@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.IO;
 using BenchmarkDotNet.Attributes;
+using XSave.Diagnostics;
 using XSave.Tests.Components;
 
 namespace XSave.Benchmarks;

@@ -198,10 +198,10 @@ internal static class Cli
     // What FILE is, by its content: an ELF core, a minidump or an XSAVE image; a refusal names the file and that.
     private static int Read(string path, TextWriter output, Style style, bool json)
     {
-        using CoreInput input = CoreInput.Open(path);
+        using DumpInput input = DumpInput.Open(path);
         try
         {
-            if (input.IsElf)
+            if (input.Format == DumpFormat.ElfCore)
             {
                 // A core is read by its headers and notes alone (it can be tens of gigabytes).
                 var reports = new List<Report>();
@@ -215,7 +215,7 @@ internal static class Cli
                 return 0;
             }
 
-            if (input.IsMinidump)
+            if (input.Format == DumpFormat.Minidump)
             {
                 // A minidump is read by its directory, streams and contexts alone (a full one holds the process's memory).
                 Minidump dump = MinidumpFile.Read(input.Stream);

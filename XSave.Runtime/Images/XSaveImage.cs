@@ -362,17 +362,17 @@ public sealed partial class XSaveImage
     /// </summary>
     private static void ThrowIfNotAnImage(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.StartsWith("\u007FELF"u8))
+        if (bytes.StartsWith(FileSignature.Elf))
         {
-            throw Invalid("ELF header", "The bytes are an ELF file (a Linux core file?), not an XSAVE image: read a core's threads with LinuxCoreFile.ReadThreads, or 'xsave read FILE'.");
+            throw Invalid("ELF header", "The bytes are an ELF file (a Linux core file?), not an XSAVE image: read a core's threads with XSave.Diagnostics' LinuxCoreFile.ReadThreads, or 'xsave read FILE'.");
         }
 
-        if (MinidumpFile.IsMinidump(bytes))
+        if (bytes.StartsWith(FileSignature.Minidump))
         {
-            throw Invalid("signature", "The bytes are a minidump (they start \"MDMP\"), not an XSAVE image: read its threads with MinidumpFile.Read, or 'xsave read FILE'.");
+            throw Invalid("signature", "The bytes are a minidump (they start \"MDMP\"), not an XSAVE image: read its threads with XSave.Diagnostics' MinidumpFile.Read, or 'xsave read FILE'.");
         }
 
-        if (bytes.StartsWith("MZ"u8))
+        if (bytes.StartsWith(FileSignature.WindowsExecutable))
         {
             throw Invalid("signature", "The bytes are a Windows executable or DLL (they start \"MZ\"), not an XSAVE image.");
         }

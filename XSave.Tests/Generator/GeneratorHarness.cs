@@ -20,7 +20,7 @@ internal static class GeneratorHarness
     });
 
     private static readonly Lazy<MetadataReference[]> References = new(() =>
-        [.. Bcl.Value, MetadataReference.CreateFromFile(typeof(XSaveArea).Assembly.Location)]);
+        [.. Bcl.Value, MetadataReference.CreateFromFile(typeof(XSaveArea).Assembly.Location), MetadataReference.CreateFromFile(typeof(MinidumpFile).Assembly.Location)]);
 
     public static CSharpCompilation Compile(string source, bool allowUnsafe = true) =>
         CSharpCompilation.Create(

@@ -27,10 +27,12 @@ public class ReadmeTests
         string[] examples = Examples();
         Assert.That(examples, Has.Length.GreaterThanOrEqualTo(3), "the README's examples were found");
 
-        // Examples with statements continue one program (the second uses the first's 'using XSave;').
-        string program = string.Join("\n", examples.Where(e => !IsThunkProgram(e)).Select(e => e.Replace("using XSave;", string.Empty, StringComparison.Ordinal)));
+        // Examples with statements continue one program (the later ones use the first's usings).
+        const string Usings = "using XSave;\nusing XSave.Diagnostics;";
+        Assert.That(examples[0], Does.StartWith(Usings), "the first example says what it uses");
+        string program = string.Join("\n", examples.Where(e => !IsThunkProgram(e)).Select(e => e.Replace(Usings, string.Empty, StringComparison.Ordinal)));
         Assert.That(examples.Count(IsThunkProgram), Is.EqualTo(1), "the thunk example was found");
-        Assert.That(Errors(Compiled(ImplicitUsings + "\nusing XSave;\n" + program)), Is.Empty, "the statements");
+        Assert.That(Errors(Compiled(ImplicitUsings + "\n" + Usings + "\n" + program)), Is.Empty, "the statements");
     }
 
     [Test]

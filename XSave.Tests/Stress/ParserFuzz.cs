@@ -1,4 +1,5 @@
 using System;
+using XSave.Diagnostics;
 
 namespace XSave.Stress;
 

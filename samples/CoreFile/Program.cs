@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using XSave;
+using XSave.Diagnostics;
 
 if (args.Length != 1)
 {

@@ -10,6 +10,7 @@ using System.Linq;
 using System.Runtime.Intrinsics.X86;
 using System.Threading;
 using XSave;
+using XSave.Diagnostics;
 
 string target = Path.Combine(AppContext.BaseDirectory, "edit-target");
 if (!OperatingSystem.IsLinux() || !XSaveArea.IsSupported || !Avx.IsSupported)

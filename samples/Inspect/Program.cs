@@ -5,6 +5,7 @@
 using System;
 using System.IO;
 using XSave;
+using XSave.Diagnostics;
 
 try
 {

@@ -1,4 +1,4 @@
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>The libc calls a tracer needs (Linux). Declared, not shipped: libc is on every Linux system.</summary>
 internal static unsafe partial class Ptrace

@@ -1,6 +1,4 @@
-using System.IO;
-
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>
 /// Reads the extended state of every thread from a Linux x86-64 ELF core file: each thread's

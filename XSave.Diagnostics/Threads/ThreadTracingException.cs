@@ -1,4 +1,4 @@
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>Stopping, reading or writing another thread failed (ptrace on Linux, thread contexts on Windows); the message names the operation, the thread and the reason.</summary>
 public sealed class ThreadTracingException : Exception

@@ -1,7 +1,4 @@
-using System;
-using System.IO;
-
-namespace XSave.Tool;
+namespace XSave.Diagnostics;
 
 /// <summary>
 /// A forward-only stream that yields <c>prefix</c> and then the rest of <c>inner</c>: bytes peeked

@@ -1,4 +1,4 @@
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>Which record of a minidump a thread's context came from.</summary>
 public enum MinidumpContextSource

@@ -1,12 +1,7 @@
-using System;
-using System.Collections.Generic;
-using System.IO;
-using System.Runtime.InteropServices;
-
-namespace XSave.Tool;
+namespace XSave.Diagnostics;
 
 /// <summary>The threads of a running process: /proc/PID/task on Linux, a Toolhelp snapshot on Windows.</summary>
-internal static unsafe partial class ProcessThreads
+public static unsafe partial class ProcessThreads
 {
     /// <summary>The process's thread ids, ascending.</summary>
     /// <exception cref="IOException">There is no such process.</exception>

@@ -1,4 +1,4 @@
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>
 /// The Windows CONTEXT facts (winnt.h) that both a live thread's context and a minidump's

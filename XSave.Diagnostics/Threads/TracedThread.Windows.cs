@@ -1,6 +1,6 @@
-using static XSave.WindowsThreads;
+using static XSave.Diagnostics.WindowsThreads;
 
-namespace XSave;
+namespace XSave.Diagnostics;
 
 // Windows: SuspendThread stops the thread; Get/SetThreadContext with CONTEXT_XSTATE move its state.
 public sealed unsafe partial class TracedThread

@@ -1,6 +1,4 @@
-using System.IO;
-
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>
 /// Reads a core's parts at increasing offsets from any readable stream. A seekable one (a file)

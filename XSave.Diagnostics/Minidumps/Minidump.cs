@@ -1,4 +1,4 @@
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>What <see cref="MinidumpFile.Read(System.IO.Stream)"/> found in a minidump: the process's architecture, its XSTATE configuration and every thread's floating-point state.</summary>
 public sealed class Minidump

@@ -1,4 +1,4 @@
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>The kernel32 calls a debugger uses to move a thread's context (Windows 7 SP1 and later).</summary>
 internal static unsafe partial class WindowsThreads

@@ -1,7 +1,4 @@
-using System.IO;
-using System.Linq;
-
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>
 /// Reads every thread's floating-point state from a Windows minidump (.dmp) of an x64 or x86
@@ -18,7 +15,7 @@ namespace XSave;
 public static class MinidumpFile
 {
     internal const ushort ArchitectureX86 = 0, ArchitectureAmd64 = 9;
-    private const uint Signature = 0x504D444D; // "MDMP"
+
     private const uint ThreadListStream = 3, ExceptionStream = 6, SystemInfoStream = 7, ThreadExListStream = 8, MiscInfoStream = 15, ThreadNamesStream = 24;
     private const int HeaderSize = 32, DirectoryEntrySize = 12, ThreadSize = 48, ThreadExSize = 64, ThreadNameSize = 12;
     private const int ExceptionContextOffset = 160, ExceptionStreamSize = 168;
@@ -31,7 +28,7 @@ public static class MinidumpFile
 
     /// <summary>Whether <paramref name="start"/> (a file's first bytes) is a minidump's signature.</summary>
     /// <param name="start">At least the first four bytes.</param>
-    public static bool IsMinidump(ReadOnlySpan<byte> start) => start.Length >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(start) == Signature;
+    public static bool IsMinidump(ReadOnlySpan<byte> start) => start.StartsWith(FileSignature.Minidump);
 
     /// <summary>Every thread's state from a minidump on disk.</summary>
     /// <param name="path">The .dmp file.</param>

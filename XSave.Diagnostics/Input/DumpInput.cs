@@ -1,35 +1,68 @@
-using System;
-using System.IO;
 using System.IO.Compression;
 
-namespace XSave.Tool;
+namespace XSave.Diagnostics;
+
+/// <summary>What a saved state is stored as, told by its content.</summary>
+public enum DumpFormat
+{
+    /// <summary>Nothing else recognised: read as a raw XSAVE or FXSAVE image (or a saved <see cref="XSaveArea"/>).</summary>
+    XSaveImage,
+    /// <summary>An ELF file: read with <see cref="LinuxCoreFile"/>.</summary>
+    ElfCore,
+    /// <summary>A minidump ("MDMP"): read with <see cref="MinidumpFile"/>.</summary>
+    Minidump,
+    /// <summary>A Windows executable or DLL ("MZ"): holds no thread state.</summary>
+    WindowsExecutable,
+}
 
 /// <summary>
-/// What 'xsave read' was given, opened once: a file, a FIFO, standard input ("-" or /dev/stdin),
-/// and through a decoder when its magic bytes say gzip, zstd, xz, lz4 or bzip2 (systemd-coredump
-/// stores cores compressed). The bytes looked at to decide are handed on, never read twice.
+/// A file, a FIFO or standard input holding a saved state, opened once and recognised by its
+/// content: through a decoder when its magic bytes say gzip, zstd, xz, lz4 or bzip2
+/// (systemd-coredump stores cores compressed), then as a core, a minidump or an XSAVE image.
+/// The bytes looked at to decide are handed on, never read twice, so a pipe works.
 /// </summary>
 // `source` is closed here: not every decoder closes what it reads.
-internal sealed class CoreInput(Stream source, Stream stream, CoreCompression compression, byte[] start) : IDisposable
+public sealed class DumpInput : IDisposable
 {
+    private readonly Stream source;
+
+    private DumpInput(Stream source, Stream stream, CoreCompression compression, DumpFormat format)
+    {
+        this.source = source;
+        Stream = stream;
+        Compression = compression;
+        Format = format;
+    }
+
     /// <summary>The (decompressed) data from its first byte: seekable only for a plain file.</summary>
-    public Stream Stream => stream;
+    public Stream Stream { get; }
 
     /// <summary>How the data was stored.</summary>
-    public CoreCompression Compression => compression;
+    public CoreCompression Compression { get; }
 
-    /// <summary>True when the data starts with the ELF magic (a core file).</summary>
-    public bool IsElf => start.AsSpan().SequenceEqual("\u007FELF"u8);
+    /// <summary>What the (decompressed) data is, by its first bytes.</summary>
+    public DumpFormat Format { get; }
 
-    /// <summary>True when the data starts with a minidump's signature ("MDMP").</summary>
-    public bool IsMinidump => MinidumpFile.IsMinidump(start);
-
-    /// <summary>What the data is, by its first bytes, for messages: "ELF core", "minidump", a PE file, or else "XSAVE image" (what it is read as).</summary>
-    public string Kind => (IsElf ? "ELF core" : IsMinidump ? "minidump" : start.AsSpan().StartsWith("MZ"u8) ? "Windows executable or DLL" : "XSAVE image") + (compression == CoreCompression.None ? string.Empty : $", {compression}-compressed");
-
-    public static CoreInput Open(string path)
+    /// <summary>What the data is, for messages: "ELF core", "minidump", "XSAVE image" (what else is read as), with the compression.</summary>
+    public string Kind => Format switch
     {
-        Stream source = path == "-" ? Console.OpenStandardInput() : OpenFile(path);
+        DumpFormat.ElfCore => "ELF core",
+        DumpFormat.Minidump => "minidump",
+        DumpFormat.WindowsExecutable => "Windows executable or DLL",
+        _ => "XSAVE image",
+    } + (Compression == CoreCompression.None ? string.Empty : $", {Compression}-compressed");
+
+    /// <summary>Opens a file, or standard input for "-".</summary>
+    /// <param name="path">The file, a FIFO, or "-".</param>
+    /// <exception cref="IOException">It is a directory, does not exist or cannot be read, or its compressed data is corrupt.</exception>
+    public static DumpInput Open(string path) => Open(path == "-" ? Console.OpenStandardInput() : OpenFile(path));
+
+    /// <summary>Recognises what <paramref name="source"/> holds, from where it is; the input closes it.</summary>
+    /// <param name="source">The stored data: need not be seekable.</param>
+    /// <exception cref="IOException">Its compressed data is corrupt.</exception>
+    public static DumpInput Open(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
         try
         {
             Stream raw = source;
@@ -45,7 +78,11 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
             };
             data = compression == CoreCompression.None ? data : new DecoderStream(data, compression);
             byte[] start = Peek(ref data, 4); // before `data` is handed on: a forward-only one is replaced
-            return new CoreInput(source, data, compression, start);
+            DumpFormat format = start.AsSpan().StartsWith(FileSignature.Elf) ? DumpFormat.ElfCore
+                : start.AsSpan().StartsWith(FileSignature.Minidump) ? DumpFormat.Minidump
+                : start.AsSpan().StartsWith(FileSignature.WindowsExecutable) ? DumpFormat.WindowsExecutable
+                : DumpFormat.XSaveImage;
+            return new DumpInput(source, data, compression, format);
         }
         catch
         {
@@ -55,6 +92,8 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
     }
 
     /// <summary>All the data, for an XSAVE image: at most <paramref name="limit"/> bytes.</summary>
+    /// <param name="limit">The most bytes accepted (<see cref="XSaveImage.LargestImage"/> for an image).</param>
+    /// <exception cref="IOException">There is more; the message names what the data looks like where its first bytes say.</exception>
     public byte[] ReadAll(int limit)
     {
         using var bytes = new MemoryStream();
@@ -87,6 +126,7 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
         return bytes.ToArray();
     }
 
+    /// <summary>Closes the data and what it was read from.</summary>
     public void Dispose()
     {
         Stream.Dispose();
@@ -97,7 +137,7 @@ internal sealed class CoreInput(Stream source, Stream stream, CoreCompression co
     {
         if (Directory.Exists(path))
         {
-            throw new IOException($"'{path}' is a directory; 'xsave read' takes a file: a saved area, an XSAVE image, a Linux core file or a minidump.");
+            throw new IOException($"'{path}' is a directory, not a file: a saved area, an XSAVE image, a Linux core file or a minidump.");
         }
 
         if (!File.Exists(path))

@@ -1,7 +1,4 @@
-using System;
-using System.IO;
-
-namespace XSave.Tool;
+namespace XSave.Diagnostics;
 
 /// <summary>The shared shape of the tool's read-only, forward-only streams: everything but reading is refused.</summary>
 internal abstract class ForwardStream(Stream inner) : Stream

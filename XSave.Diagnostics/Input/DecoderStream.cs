@@ -1,7 +1,4 @@
-using System;
-using System.IO;
-
-namespace XSave.Tool;
+namespace XSave.Diagnostics;
 
 /// <summary>
 /// A decompressing stream whose failures on corrupt data (each decoder has exceptions of its

@@ -1,4 +1,4 @@
-namespace XSave;
+namespace XSave.Diagnostics;
 
 // Linux: ptrace stops the thread and moves NT_X86_XSTATE.
 public sealed unsafe partial class TracedThread

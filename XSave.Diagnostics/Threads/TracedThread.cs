@@ -1,4 +1,4 @@
-namespace XSave;
+namespace XSave.Diagnostics;
 
 /// <summary>
 /// Another thread's extended state, read and written the way a debugger does it. On Linux,
