@@ -126,8 +126,9 @@ public sealed partial class XSaveThunkGenerator
 
         /// <summary>
         /// A throwing body for a refused partial declaration that must have one, where one can
-        /// compile: every containing type partial, unsafe code allowed (the re-opened types are
-        /// unsafe), no body yet.
+        /// compile: every containing type partial, no body yet, and either unsafe code allowed
+        /// (the re-opened types are unsafe) or a signature without pointers (they are re-opened
+        /// without 'unsafe', so a project without AllowUnsafeBlocks sees XSAVE006 alone).
         /// </summary>
         private static StubModel? Stub(MethodDeclarationSyntax syntax, IMethodSymbol method, GeneratorAttributeSyntaxContext context, string reason, bool freestanding)
         {
@@ -136,28 +137,32 @@ public sealed partial class XSaveThunkGenerator
             bool accessible = syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.InternalKeyword) || m.IsKind(SyntaxKind.PrivateKeyword) || m.IsKind(SyntaxKind.ProtectedKeyword));
             bool canTakeBody = accessible && syntax.Modifiers.Any(SyntaxKind.PartialKeyword) && syntax.Body is null && syntax.ExpressionBody is null &&
                 !method.ReturnsByRef && !method.ReturnsByRefReadonly &&
-                syntax.Ancestors().OfType<TypeDeclarationSyntax>().All(t => t.Modifiers.Any(SyntaxKind.PartialKeyword)) &&
-                context.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
-            if (!canTakeBody)
+                syntax.Ancestors().OfType<TypeDeclarationSyntax>().All(t => t.Modifiers.Any(SyntaxKind.PartialKeyword));
+            bool unsafeAllowed = context.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
+            if (!canTakeBody || (!unsafeAllowed && HasPointers(method)))
             {
                 return null;
             }
 
             string declaration = $"{string.Join(" ", syntax.Modifiers.Select(m => m.Text))} {method.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} " +
                 $"{syntax.Identifier.Text}{syntax.TypeParameterList}({string.Join(", ", method.Parameters.Select(ParameterText))}) {string.Join(" ", syntax.ConstraintClauses.Select(c => c.ToString()))}";
-            return new StubModel(Hierarchy(syntax, method), declaration.TrimEnd(), reason, freestanding);
+            return new StubModel(Hierarchy(syntax, method, reopenUnsafe: unsafeAllowed), declaration.TrimEnd(), reason, freestanding);
         }
 
-        private static HierarchyInfo Hierarchy(MethodDeclarationSyntax syntax, IMethodSymbol method)
+        private static bool HasPointers(IMethodSymbol method) =>
+            method.ReturnType.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer ||
+            method.Parameters.Any(p => p.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer);
+
+        private static HierarchyInfo Hierarchy(MethodDeclarationSyntax syntax, IMethodSymbol method, bool reopenUnsafe = true)
         {
             string ns = method.ContainingNamespace is { IsGlobalNamespace: false } containing
                 ? containing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty)
                 : string.Empty;
-            string[] types = syntax.Ancestors().OfType<TypeDeclarationSyntax>().Reverse().Select(TypeHeader).ToArray();
+            string[] types = syntax.Ancestors().OfType<TypeDeclarationSyntax>().Reverse().Select(type => TypeHeader(type, reopenUnsafe)).ToArray();
             return new HierarchyInfo(ns, new EquatableArray<string>(types));
         }
 
-        private static string TypeHeader(TypeDeclarationSyntax type)
+        private static string TypeHeader(TypeDeclarationSyntax type, bool reopenUnsafe)
         {
             // 'ref' (and 'readonly') must be repeated on every part of a partial struct.
             IEnumerable<string> kept = type.Modifiers
@@ -167,7 +172,7 @@ public sealed partial class XSaveThunkGenerator
                 ? $"record {record.ClassOrStructKeyword.Text}"
                 : type.Keyword.Text;
             // 'unsafe' on this part only: it lets the generated members use pointers. 'ref' must stay next to 'partial'.
-            return $"unsafe {string.Concat(kept)}partial {keyword} {type.Identifier.Text}{type.TypeParameterList}";
+            return $"{(reopenUnsafe ? "unsafe " : string.Empty)}{string.Concat(kept)}partial {keyword} {type.Identifier.Text}{type.TypeParameterList}";
         }
 
         private static string ParameterText(IParameterSymbol parameter)

@@ -139,6 +139,21 @@ public class DiagnosticTests
         Single(source, id);
     }
 
+    [TestCase("public static partial ulong ReadXcr(uint register)", "XSave.XSaveInstruction.XGetBv")]
+    [TestCase("internal static partial void Save(ref XSave.XSaveArea area)", "XSave.XSaveInstruction.XSave")]
+    public void Without_unsafe_code_a_public_declaration_gets_XSAVE006_alone(string declaration, string instruction)
+    {
+        // A project that forgot AllowUnsafeBlocks sees the one error that says what to set, not
+        // the compiler's CS8795 (no body) and CS0227 (unsafe in generated code) beside it.
+        string source = $$"""
+            namespace N { public partial class C { [XSave.XSaveThunk({{instruction}})] {{declaration}}; } }
+            """;
+        Assert.That(GeneratorHarness.Errors(GeneratorHarness.Compile(source, allowUnsafe: false)).Select(e => e.Id), Has.Member("CS8795"), "without the generator the compiler wants a body");
+        Single(source, "XSAVE006", allowUnsafe: false);
+        var (_, output) = GeneratorHarness.Run(source, allowUnsafe: false);
+        Assert.That(GeneratorHarness.Errors(output).Select(e => e.Id), Is.Empty, "the generated stub compiles without unsafe code");
+    }
+
     [Test]
     public void Every_diagnostic_is_recorded_in_the_release_tracking_file()
     {
