@@ -48,6 +48,9 @@ public sealed partial class XSaveThunkGenerator
                     c.shl(rdx, 32);
                     c.or(rax, rdx);
                     break;
+                case XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw:
+                    ControlWordMove(c, thunk.Instruction, systemV);
+                    break;
                 case XSaveInstruction.FxSave:
                     c.fxsave64(__[area]);
                     break;
@@ -123,6 +126,36 @@ public sealed partial class XSaveThunkGenerator
 
             c.ret();
             return Finish(c);
+        }
+
+        /// <summary>
+        /// The control-word instructions move memory only, so the word goes through a stack slot
+        /// the convention gives a leaf function: System V's red zone below RSP, Windows' home
+        /// space the caller reserved above the return address (Windows has no red zone). A read
+        /// returns the word in EAX; a write takes it in the first argument register.
+        /// </summary>
+        private static void ControlWordMove(Assembler c, XSaveInstruction instruction, bool systemV)
+        {
+            AssemblerMemoryOperand slot = systemV ? __[rsp - 8] : __[rsp + 8];
+            switch (instruction)
+            {
+                case XSaveInstruction.StMxcsr:
+                    c.stmxcsr(__dword_ptr[slot]);
+                    c.mov(eax, __dword_ptr[slot]);
+                    break;
+                case XSaveInstruction.LdMxcsr:
+                    c.mov(__dword_ptr[slot], systemV ? edi : ecx);
+                    c.ldmxcsr(__dword_ptr[slot]);
+                    break;
+                case XSaveInstruction.FnStCw:
+                    c.fnstcw(__word_ptr[slot]);
+                    c.movzx(eax, __word_ptr[slot]);
+                    break;
+                default:
+                    c.mov(__word_ptr[slot], systemV ? di : cx);
+                    c.fldcw(__word_ptr[slot]);
+                    break;
+            }
         }
 
         /// <summary>

@@ -74,12 +74,35 @@ public sealed partial class XSaveThunkGenerator
 
                 source.Line($"return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>){entry})({SourceWriter.Identifier(thunk.Names.Register)});");
             }
+            else if (ControlWord.Of(thunk.Instruction) is { } word)
+            {
+                ControlWordCall(source, thunk, word, entry);
+            }
             else
             {
                 AreaCall(source, thunk, entry);
             }
 
             source.Close();
+        }
+
+        // A read returns the word as declared; a checked write is refused, as a restore would be,
+        // before it can unmask an exception or set a bit the CPU faults on.
+        private static void ControlWordCall(SourceWriter source, ThunkModel thunk, ControlWord word, string entry)
+        {
+            if (ControlWord.IsRead(thunk.Instruction))
+            {
+                source.Line($"return ({thunk.ReturnType})((delegate* unmanaged[SuppressGCTransition]<{word.Integer}>){entry})();");
+                return;
+            }
+
+            string value = $"({word.Integer}){SourceWriter.Identifier(thunk.Names.Value)}";
+            if (!thunk.IsUnchecked)
+            {
+                source.Line($"{Guards}.{word.Guard}({value});");
+            }
+
+            source.Line($"((delegate* unmanaged[SuppressGCTransition]<{word.Integer}, void>){entry})({value});");
         }
 
         private static void AreaCall(SourceWriter source, ThunkModel thunk, string entry)

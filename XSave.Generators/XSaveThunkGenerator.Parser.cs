@@ -110,7 +110,7 @@ public sealed partial class XSaveThunkGenerator
             ThunkModel model = new(
                 Hierarchy(syntax, method),
                 string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
-                freestanding ? FreestandingSignature.Status : instruction == XSaveInstruction.XGetBv ? "ulong" : "void",
+                freestanding ? FreestandingSignature.Status : method.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
                 name,
                 method.ToDisplayString(LabelFormat),
                 method.Parameters.Select(ParameterText).ToEquatableArray(),
@@ -207,6 +207,14 @@ public sealed partial class XSaveThunkGenerator
                         && parameters[0].Type.SpecialType == SpecialType.System_UInt32;
                 }
 
+                if (ControlWord.Of(instruction) is { } word)
+                {
+                    // A read returns the word; a write takes it by value.
+                    return ControlWord.IsRead(instruction)
+                        ? parameters.Length == 0 && word.Accepts(method.ReturnType)
+                        : method.ReturnsVoid && parameters.Length == 1 && parameters[0].RefKind == RefKind.None && word.Accepts(parameters[0].Type);
+                }
+
                 if (!method.ReturnsVoid || parameters.Length == 0)
                 {
                     return false;
@@ -283,6 +291,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.XSetBv => "XSETBV",
                 XSaveInstruction.ReadCr4 => "MOV from CR4",
                 XSaveInstruction.EnableOsXSave => "MOV to CR4 (setting OSXSAVE)",
+                XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw => instruction.ToString().ToUpperInvariant(),
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
 
@@ -293,6 +302,10 @@ public sealed partial class XSaveThunkGenerator
             public static string Expected(XSaveInstruction instruction) => instruction switch
             {
                 XSaveInstruction.XGetBv => "'static partial ulong M(uint register)'",
+                XSaveInstruction.StMxcsr => "'static partial uint M()' or 'static partial Mxcsr M()'",
+                XSaveInstruction.LdMxcsr => "'static partial void M(uint value)' or 'static partial void M(Mxcsr value)'",
+                XSaveInstruction.FnStCw => "'static partial ushort M()' or 'static partial X87ControlWord M()'",
+                XSaveInstruction.FldCw => "'static partial void M(ushort value)' or 'static partial void M(X87ControlWord value)'",
                 XSaveInstruction.FxSave => "'static partial void M(LegacyRegion* region)' or 'static partial void M(ref LegacyRegion region)'",
                 XSaveInstruction.FxRstor => "'static partial void M(LegacyRegion* region)', or with 'ref' or 'in LegacyRegion region'",
                 XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor => "'static partial void M(XSaveArea* save, XSaveArea* restore)', optionally followed by 'ulong mask' or 'XFeatures mask'",

@@ -23,6 +23,8 @@ public sealed partial class XSaveThunkGenerator
 
             switch (instruction)
             {
+                case XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw:
+                    return false; // the runtime form's only
                 case XSaveInstruction.EnableOsXSave:
                     return parameters.Length == 0;
                 case XSaveInstruction.ReadCr4:
@@ -81,6 +83,7 @@ public sealed partial class XSaveThunkGenerator
             XSaveInstruction.XSetBv => "'static partial XSaveStatus M(uint register, ulong value)'",
             XSaveInstruction.ReadCr4 => "'static partial XSaveStatus M(out ulong value)'",
             XSaveInstruction.EnableOsXSave => "'static partial XSaveStatus M()'",
+            XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw => "a method of a project that references XSave.Runtime (the control-word thunks have no freestanding form)",
             XSaveInstruction.FxSave or XSaveInstruction.FxRstor => "'static partial XSaveStatus M(void* region)' (or byte*)",
             XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor => "'static partial XSaveStatus M(void* save, void* restore)' (or byte*), optionally followed by 'ulong mask'",
             _ => "'static partial XSaveStatus M(void* area)' (or byte*), optionally followed by 'ulong mask'",

@@ -3,7 +3,7 @@ namespace XSave.Generators.Models;
 /// <summary>Everything the generator needs about one [XSaveThunk] method: strings and enums only.</summary>
 /// <param name="Hierarchy">Namespace and containing types.</param>
 /// <param name="Modifiers">The declaration's modifiers, repeated verbatim on the implementation.</param>
-/// <param name="ReturnType">"void", or "ulong" for XGETBV.</param>
+/// <param name="ReturnType">As declared, fully qualified: "void", "ulong" for XGETBV, the word's type for STMXCSR and FNSTCW.</param>
 /// <param name="Name">The method's name.</param>
 /// <param name="QualifiedName">Containing type, method and parameter types, for listings (e.g. "App.Cpu.Save(XSave.XSaveArea*)").</param>
 /// <param name="Parameters">Each parameter as declared, with a fully qualified type (e.g. "ref global::XSave.XSaveArea area").</param>
@@ -35,7 +35,7 @@ internal sealed record ThunkModel(
 /// <param name="Area">The area saved or restored (the one saved into, for a switch).</param>
 /// <param name="RestoredArea">The area a switch (<see cref="XSaveInstruction.XSaveXRstor"/>, <see cref="XSaveInstruction.XSaveCXRstor"/>) restores.</param>
 /// <param name="Register">The extended control register of XGETBV and XSETBV.</param>
-/// <param name="Value">The value XSETBV writes, or the <c>out</c> value XGETBV and ReadCr4 read (freestanding form).</param>
+/// <param name="Value">The value XSETBV, LDMXCSR and FLDCW write, or the <c>out</c> value XGETBV and ReadCr4 read (freestanding form).</param>
 /// <param name="Mask">The requested-feature mask, or empty when the method has none.</param>
 internal sealed record ParameterNames(string Area, string RestoredArea, string Register, string Value, string Mask)
 {
@@ -43,7 +43,7 @@ internal sealed record ParameterNames(string Area, string RestoredArea, string R
     public static ParameterNames Of(XSaveInstruction instruction, string first, string second, string mask) => instruction switch
     {
         XSaveInstruction.XGetBv or XSaveInstruction.XSetBv => new(string.Empty, string.Empty, first, second, mask),
-        XSaveInstruction.ReadCr4 => new(string.Empty, string.Empty, string.Empty, first, mask),
+        XSaveInstruction.ReadCr4 or XSaveInstruction.LdMxcsr or XSaveInstruction.FldCw => new(string.Empty, string.Empty, string.Empty, first, mask),
         XSaveInstruction.EnableOsXSave => new(string.Empty, string.Empty, string.Empty, string.Empty, mask),
         _ => new(first, second, string.Empty, string.Empty, mask),
     };

@@ -18,6 +18,8 @@ public enum Mxcsr : uint
     Precision = 1 << 5,
     /// <summary>DAZ: denormals are zeros.</summary>
     DenormalsAreZeros = 1 << 6,
+    /// <summary>All six exception flags (bits 0–5): sticky status, set by the operations that raise them.</summary>
+    AllExceptionFlags = InvalidOperation | Denormal | ZeroDivide | Overflow | Underflow | Precision,
     /// <summary>IM: invalid-operation mask.</summary>
     InvalidOperationMask = 1 << 7,
     /// <summary>DM: denormal mask.</summary>

@@ -20,6 +20,7 @@ internal static unsafe class Processor
     // Cached CPUID answers; 0 means not read yet, so each carries Read (bit 31) once it is.
     private static int s_leaf1;  // XSAVE implemented (bit 0), enabled by the OS (bit 1)
     private static int s_leafD1; // CPUID.(0DH,1).EAX (bits 5–31 are reserved)
+    private static uint s_mxcsrMask; // 0 until FXSAVE has read it
     private const int Read = int.MinValue;
 
     // No static initialisers in this class: under NativeAOT a class constructor would put a
@@ -133,14 +134,37 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>FXSAVE/FXRSTOR need only x86-64, not XSAVE.</summary>
+    /// <summary>FXSAVE/FXRSTOR and the control-word instructions need only x86-64, not XSAVE.</summary>
     public static void ThrowIfNotX64()
     {
         if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
             throw new PlatformNotSupportedException(
-                $"FXSAVE/FXRSTOR need an x86-64 process; this one is {RuntimeInformation.ProcessArchitecture}. Reading and writing the views works everywhere.");
+                $"FXSAVE/FXRSTOR and the control-word instructions need an x86-64 process; this one is {RuntimeInformation.ProcessArchitecture}. Reading and writing the views works everywhere.");
         }
+    }
+
+    /// <summary>
+    /// MXCSR_MASK (a reported 0 meaning 0xFFBF), read with FXSAVE on first use: what the
+    /// control-word checks need, on any x86-64 CPU, XSAVE or not.
+    /// </summary>
+    public static uint LegacyMxcsrMask
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            uint mask = System.Threading.Volatile.Read(ref s_mxcsrMask);
+            return mask != 0 ? mask : ReadLegacyMxcsrMask();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint ReadLegacyMxcsrMask()
+    {
+        ThrowIfNotX64();
+        uint mask = RestoreChecks.MxcsrMaskOrDefault(ReadMxcsrMask());
+        System.Threading.Volatile.Write(ref s_mxcsrMask, mask);
+        return mask;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -173,7 +197,7 @@ internal static unsafe class Processor
         ThrowIfXSaveUnavailable();
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
         var (layout, aligned64) = Leaf0D.Value;
-        s_profile = new CpuProfile("this CPU", xcr0, ReadMxcsrMask(), leafD1Eax: null, layout, aligned64);
+        s_profile = new CpuProfile("this CPU", xcr0, LegacyMxcsrMask, leafD1Eax: null, layout, aligned64);
         s_current = CpuSnapshot.Create(s_profile);
 
         System.Threading.Volatile.Write(ref s_state, Ready);

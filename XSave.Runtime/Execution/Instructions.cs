@@ -30,4 +30,16 @@ internal static unsafe partial class Instructions
 
     [XSaveThunk(XSaveInstruction.XGetBv, Unchecked = true)]
     internal static partial ulong XGetBv(uint register);
+
+    [XSaveThunk(XSaveInstruction.StMxcsr, Unchecked = true)]
+    internal static partial Mxcsr StMxcsr();
+
+    [XSaveThunk(XSaveInstruction.LdMxcsr, Unchecked = true)]
+    internal static partial void LdMxcsr(Mxcsr value);
+
+    [XSaveThunk(XSaveInstruction.FnStCw, Unchecked = true)]
+    internal static partial X87ControlWord FnStCw();
+
+    [XSaveThunk(XSaveInstruction.FldCw, Unchecked = true)]
+    internal static partial void FldCw(X87ControlWord value);
 }

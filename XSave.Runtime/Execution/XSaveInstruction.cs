@@ -32,6 +32,14 @@ enum XSaveInstruction
     XSaveXRstor,
     /// <summary>XSAVEC64 into the first area, then XRSTOR64 from the second: a context switch that skips components in their init state.</summary>
     XSaveCXRstor,
+    /// <summary>STMXCSR: read MXCSR alone (no full save). Declared <c>static partial uint M()</c> or returning <see cref="Mxcsr"/>.</summary>
+    StMxcsr,
+    /// <summary>LDMXCSR: write MXCSR alone, checked first like a restore. Declared <c>static partial void M(uint value)</c> or taking <see cref="Mxcsr"/>.</summary>
+    LdMxcsr,
+    /// <summary>FNSTCW: read the x87 control word alone. Declared <c>static partial ushort M()</c> or returning <see cref="X87ControlWord"/>.</summary>
+    FnStCw,
+    /// <summary>FLDCW: write the x87 control word alone, checked first like a restore. Declared <c>static partial void M(ushort value)</c> or taking <see cref="X87ControlWord"/>.</summary>
+    FldCw,
 #if XSAVE_GENERATOR
     // Privileged: only the freestanding form can run them (a kernel, a UEFI image), so only the
     // generator's copy and the freestanding types it emits list them; a cast in a .NET process

@@ -91,6 +91,25 @@ public static unsafe class XSaveThunkGuards
         return copy;
     }
 
+    /// <summary>
+    /// Throws <see cref="InvalidXSaveAreaException"/> (<see cref="RestoreRule.MxcsrReservedBits"/>,
+    /// <see cref="RestoreRule.MxcsrExceptionUnmasked"/>) unless LDMXCSR of <paramref name="value"/>
+    /// neither faults nor unmasks an exception: the rules a restore checks MXCSR by.
+    /// </summary>
+    /// <param name="value">The MXCSR about to be loaded.</param>
+    public static void ValidateMxcsr(uint value) => RestoreValidation.ThrowIfInvalidMxcsr(value, Processor.LegacyMxcsrMask, RestoreHazards.None);
+
+    /// <summary>
+    /// Throws <see cref="InvalidXSaveAreaException"/> (<see cref="RestoreRule.X87ExceptionUnmasked"/>)
+    /// unless FLDCW of <paramref name="value"/> leaves every x87 exception masked.
+    /// </summary>
+    /// <param name="value">The FCW about to be loaded.</param>
+    public static void ValidateX87ControlWord(ushort value)
+    {
+        Processor.ThrowIfNotX64();
+        RestoreValidation.ThrowIfInvalidFcw(value, RestoreHazards.None);
+    }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless XGETBV can read <paramref name="register"/> on this CPU.</summary>
     /// <param name="register">The XCR number: 0 (XCR0), or 1 (XINUSE) where CPUID.(0DH,1):EAX[2] says so.</param>
     public static void ValidateXGetBvRegister(uint register)

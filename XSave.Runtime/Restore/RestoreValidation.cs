@@ -142,6 +142,16 @@ public static class RestoreValidation
         ThrowIfHazardous(in region, loadsMxcsr: true, loadsX87: true, allowed);
     }
 
+    /// <summary>The checks of an MXCSR about to be loaded alone (LDMXCSR): the reserved bits, then the masks.</summary>
+    internal static void ThrowIfInvalidMxcsr(uint mxcsr, uint mxcsrMask, RestoreHazards allowed)
+    {
+        ThrowIfMxcsrReserved((Mxcsr)mxcsr, mxcsrMask);
+        ThrowIfMxcsrUnmasks(mxcsr, allowed);
+    }
+
+    /// <summary>The check of an FCW about to be loaded alone (FLDCW): the masks.</summary>
+    internal static void ThrowIfInvalidFcw(ushort fcw, RestoreHazards allowed) => ThrowIfFcwUnmasks(fcw, allowed);
+
     private static void ThrowIfMxcsrReserved(Mxcsr value, uint mxcsrMask)
     {
         uint mxcsr = (uint)value;
@@ -152,20 +162,34 @@ public static class RestoreValidation
         }
     }
 
-    private static void ThrowIfHazardous(in LegacyRegion region, bool loadsMxcsr, bool loadsX87, RestoreHazards allowed)
+    private static void ThrowIfMxcsrUnmasks(uint mxcsr, RestoreHazards allowed)
     {
-        uint mxcsr = (uint)region.Mxcsr, mxcsrMasks = RestoreChecks.MxcsrExceptionMasks;
-        if (loadsMxcsr && RestoreChecks.MxcsrExceptionUnmasked(mxcsr) && (allowed & RestoreHazards.UnmaskedSseExceptions) == 0)
+        if (RestoreChecks.MxcsrExceptionUnmasked(mxcsr) && (allowed & RestoreHazards.UnmaskedSseExceptions) == 0)
         {
             throw Fail(RestoreRule.MxcsrExceptionUnmasked, "MXCSR", mxcsr,
-                $"MXCSR = 0x{mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~mxcsr & mxcsrMasks:X}): the next floating-point operation that raises one, in managed code or the runtime's own, traps ({FloatingPointTrap.Name}) and .NET ends the process: no catch block sees it. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions only if nothing that can raise one runs until a later restore masks it again.");
+                $"MXCSR = 0x{mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~mxcsr & RestoreChecks.MxcsrExceptionMasks:X}): the next floating-point operation that raises one, in managed code or the runtime's own, traps ({FloatingPointTrap.Name}) and .NET ends the process: no catch block sees it. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions only if nothing that can raise one runs until a later restore masks it again.");
         }
+    }
 
-        ushort fcw = (ushort)region.Fcw, fcwMasks = RestoreChecks.FcwExceptionMasks;
-        if (loadsX87 && RestoreChecks.X87ExceptionUnmasked(fcw) && (allowed & RestoreHazards.UnmaskedX87Exceptions) == 0)
+    private static void ThrowIfFcwUnmasks(ushort fcw, RestoreHazards allowed)
+    {
+        if (RestoreChecks.X87ExceptionUnmasked(fcw) && (allowed & RestoreHazards.UnmaskedX87Exceptions) == 0)
         {
             throw Fail(RestoreRule.X87ExceptionUnmasked, "FCW", fcw,
-                $"FCW = 0x{fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~fcw & fcwMasks:X}): managed code has no x87 instructions, but the next one that raises an exception ({FloatingPointTrap.X87Users}) traps ({FloatingPointTrap.Name}) and ends the process. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions only if no x87 code that can raise one runs until a later restore masks it again.");
+                $"FCW = 0x{fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~fcw & RestoreChecks.FcwExceptionMasks:X}): managed code has no x87 instructions, but the next one that raises an exception ({FloatingPointTrap.X87Users}) traps ({FloatingPointTrap.Name}) and ends the process. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions only if no x87 code that can raise one runs until a later restore masks it again.");
+        }
+    }
+
+    private static void ThrowIfHazardous(in LegacyRegion region, bool loadsMxcsr, bool loadsX87, RestoreHazards allowed)
+    {
+        if (loadsMxcsr)
+        {
+            ThrowIfMxcsrUnmasks((uint)region.Mxcsr, allowed);
+        }
+
+        if (loadsX87)
+        {
+            ThrowIfFcwUnmasks((ushort)region.Fcw, allowed);
         }
 
         byte ftw = region.AbridgedFtw;

@@ -113,9 +113,15 @@ public unsafe class CallingConventionTests
         XmmRegister[] loaded = AreaXmm((XSaveArea*)(instruction is GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor ? second.Pointer : first.Pointer));
 
         f->Target = entry;
+        // The control-word writes get the thread's own words: the harness checks the convention, not the words.
+        LegacyRegion words = default;
+        words.Save();
         (f->Argument0, f->Argument1, f->Argument2) = instruction switch
         {
             GeneratedInstruction.XGetBv => (0UL, 0UL, 0UL),
+            GeneratedInstruction.LdMxcsr => ((ulong)words.Mxcsr, 0UL, 0UL),
+            GeneratedInstruction.FldCw => ((ulong)words.Fcw, 0UL, 0UL),
+            GeneratedInstruction.StMxcsr or GeneratedInstruction.FnStCw => (0UL, 0UL, 0UL),
             GeneratedInstruction.XSetBv => (0UL, 7UL, 0UL),
             GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)XSaveArea.SafeFeatures),
             _ => ((ulong)first.Pointer, (ulong)XSaveArea.SafeFeatures, 0UL),
@@ -147,6 +153,12 @@ public unsafe class CallingConventionTests
             {
                 case GeneratedInstruction.XGetBv:
                     Assert.That((XFeatures)f->Rax, Is.EqualTo(XSaveArea.EnabledFeatures), "XGETBV(0) returned XCR0");
+                    break;
+                case GeneratedInstruction.StMxcsr:
+                    Assert.That((Mxcsr)(uint)f->Rax & ~Mxcsr.AllExceptionFlags, Is.EqualTo(words.Mxcsr & ~Mxcsr.AllExceptionFlags), "STMXCSR returned MXCSR");
+                    break;
+                case GeneratedInstruction.FnStCw:
+                    Assert.That((X87ControlWord)(ushort)f->Rax, Is.EqualTo(words.Fcw), "FNSTCW returned FCW");
                     break;
                 case GeneratedInstruction.XSetBv or GeneratedInstruction.ReadCr4 or GeneratedInstruction.EnableOsXSave:
                     Assert.That((uint)f->Rax, Is.EqualTo(3u), "refused above CPL 0 (NotPrivileged), nothing executed");

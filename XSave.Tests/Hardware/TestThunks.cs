@@ -29,4 +29,19 @@ internal static unsafe partial class TestThunks
 
     [XSaveThunk(XSaveInstruction.XGetBv)]
     internal static partial ulong ReadXcr(uint register);
+
+    [XSaveThunk(XSaveInstruction.StMxcsr)]
+    internal static partial uint ReadMxcsr();
+
+    [XSaveThunk(XSaveInstruction.LdMxcsr)]
+    internal static partial void LoadMxcsr(uint value);
+
+    [XSaveThunk(XSaveInstruction.FnStCw)]
+    internal static partial X87ControlWord ReadFcw();
+
+    [XSaveThunk(XSaveInstruction.FldCw)]
+    internal static partial void LoadFcw(ushort value);
+
+    [XSaveThunk(XSaveInstruction.LdMxcsr, Unchecked = true)]
+    internal static partial void LoadMxcsrUnchecked(Mxcsr value);
 }
