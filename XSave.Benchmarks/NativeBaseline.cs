@@ -55,6 +55,15 @@ internal static unsafe partial class NativeBaseline
     [LibraryImport(Library, EntryPoint = "xrstor64_one")]
     public static partial void XRstor64(void* area);
 
+    [LibraryImport(Library, EntryPoint = "stmxcsr_loop")]
+    public static partial uint StMxcsrLoop(long n);
+
+    [LibraryImport(Library, EntryPoint = "fnstcw_loop")]
+    public static partial uint FnStCwLoop(long n);
+
+    [LibraryImport(Library, EntryPoint = "mxcsr_scope_loop")]
+    public static partial void MxcsrScopeLoop(long n);
+
     [LibraryImport(Library, EntryPoint = "map_read_execute")]
     public static partial void* MapReadExecute(void* code, nuint length);
 

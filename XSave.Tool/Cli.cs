@@ -24,6 +24,10 @@ internal static class Cli
           xsave pid PID [--json]       print every thread of a running process, each stopped
                                        briefly (Linux: ptrace; Windows: SuspendThread and
                                        GetThreadContext; read-only)
+          xsave watch PID              print a line for each change of any thread's MXCSR or FCW
+                                       (who changed my control words?), sampling every 100 ms
+                                       (--interval MS) until Ctrl+C (--seconds S); --json: a
+                                       JSON object per line
           xsave thunks [ASSEMBLY.dll]  decode the machine code the generator assembled from its bytes
                                        (this tool's own as mapped, or an assembly's [XSaveThunk]
                                        thunks) and check it against the stored listing
@@ -90,12 +94,17 @@ internal static class Cli
         save.SetAction(result => Save(result.GetValue(saveFile)!, output));
         var process = new Command("pid", "Print every thread of a running process, each stopped briefly (read-only).") { pid, json };
         process.SetAction(result => ReadProcess(result.GetValue(pid), output, style, result.GetValue(json)));
+        var interval = new Option<int>("--interval") { Description = "Milliseconds between samples (at least 10).", DefaultValueFactory = _ => 100 };
+        interval.Validators.Add(result => { if (result.GetValueOrDefault<int>() < 10) { result.AddError("--interval is at least 10 (ms)."); } });
+        var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds (default: until Ctrl+C)." };
+        var watch = new Command("watch", "Print a line for each change of any thread's MXCSR or FCW in a running process, until stopped.") { pid, interval, seconds, json };
+        watch.SetAction(result => Watch.Run(result.GetValue(pid), result.GetValue(interval), result.GetValue(seconds), output, result.GetValue(json)));
         var thunks = new Command("thunks", "Decode the thunks' machine code from its bytes and check it against the stored listing.") { assembly };
         thunks.SetAction(result => result.GetValue(assembly) is { } path ? AssemblyThunks(path, output, style) : Thunks(output, style));
         var help = new Command("help", "This text.");
         help.SetAction(_ => WriteHelp(output));
 
-        var root = new RootCommand("xsave - inspect the x86 extended CPU state") { show, read, save, process, thunks, help };
+        var root = new RootCommand("xsave - inspect the x86 extended CPU state") { show, read, save, process, watch, thunks, help };
         root.HelpName = "xsave"; // the tool's command name, whatever process hosts it
         root.SetAction(_ => WriteHelp(output));
         foreach (Option option in root.Options)
@@ -118,6 +127,7 @@ internal static class Cli
             ["read"] = "xsave read FILE [--json]",
             ["save"] = "xsave save FILE",
             ["pid"] = "xsave pid PID [--json]",
+            ["watch"] = "xsave watch PID [--interval MS] [--seconds S] [--json]",
             ["thunks"] = "xsave thunks [ASSEMBLY.dll]",
             ["help"] = "xsave help",
         };

@@ -68,6 +68,8 @@ unsafe
     switchB->Save();
 
     const string Asm = "inline asm XSAVE+XRSTOR", AsmFx = "inline asm FXSAVE+FXRSTOR", AsmSwitch = "inline asm switch XSAVE+XRSTOR";
+    const string AsmStMxcsr = "inline asm STMXCSR", AsmFnStCw = "inline asm FNSTCW", AsmScope = "inline asm MXCSR set+restore";
+    uint words = 0; // read words are summed, so no read is dropped
     string Group(string baseline) => $"{runtime}: {baseline["inline asm ".Length..]}";
     (string Name, string Baseline, Action Run)[] cases =
     [
@@ -90,6 +92,13 @@ unsafe
         ("P/Invoke switch, two calls", AsmSwitch, () => { for (int i = 0; i < Pairs / 2; i++) { NativeBaseline.XSave64(switchA); NativeBaseline.XRstor64(switchB); NativeBaseline.XSave64(switchB); NativeBaseline.XRstor64(switchA); } }),
         (AsmFx, AsmFx, () => NativeBaseline.FxSaveFxRstorLoop(aligned, Pairs)),
         ("LegacyRegion Save+Load", AsmFx, () => { for (int i = 0; i < Pairs; i++) { aligned->Legacy.Save(); aligned->Legacy.Load(); } }),
+        (AsmStMxcsr, AsmStMxcsr, () => words += NativeBaseline.StMxcsrLoop(Pairs)),
+        ("FloatingPointControl.Mxcsr", AsmStMxcsr, () => { for (int i = 0; i < Pairs; i++) { words += (uint)FloatingPointControl.Mxcsr; } }),
+        (AsmFnStCw, AsmFnStCw, () => words += NativeBaseline.FnStCwLoop(Pairs)),
+        ("FloatingPointControl.X87ControlWord", AsmFnStCw, () => { for (int i = 0; i < Pairs; i++) { words += (uint)FloatingPointControl.X87ControlWord; } }),
+        (AsmScope, AsmScope, () => NativeBaseline.MxcsrScopeLoop(Pairs)),
+        ("FlushToZero scope", AsmScope, () => { for (int i = 0; i < Pairs; i++) { using (FloatingPointControl.FlushToZero()) { } } }),
+        ("Rounding scope", AsmScope, () => { for (int i = 0; i < Pairs; i++) { using (FloatingPointControl.Rounding(RoundingControl.Up)) { } } }),
     ];
 
     // Warm-up, not counted: one-time work (binding the native library, mapping the benchmark's own
@@ -159,7 +168,10 @@ unsafe
     Target("XSaveContext SwitchTo / P/Invoke switch (one call)", Ratio("XSaveContext SwitchTo", "P/Invoke switch"), "1");
     Target("XSaveContext SwitchTo / P/Invoke save, restore", Ratio("XSaveContext SwitchTo", "P/Invoke switch, two calls"), "1");
     Target("inline asm switch: XSAVEC / XSAVE", Ratio("inline asm switch XSAVEC+XRSTOR", AsmSwitch), "1");
-    Console.WriteLine($"managed bytes allocated over {rounds * cases.Length * Pairs} pairs: {allocated}");
+    Target("MXCSR read / inline asm STMXCSR", Ratio("FloatingPointControl.Mxcsr", AsmStMxcsr), "2");
+    Target("FCW read / inline asm FNSTCW", Ratio("FloatingPointControl.X87ControlWord", AsmFnStCw), "2");
+    Target("FlushToZero scope / inline asm set+restore", Ratio("FlushToZero scope", AsmScope), "2");
+    Console.WriteLine($"managed bytes allocated over {rounds * cases.Length * Pairs} pairs: {allocated} (words read: {words:X})");
 
     if (csvPath is not null)
     {

@@ -69,3 +69,34 @@ void *map_read_execute(const void *code, size_t n)
     }
     return page;
 }
+/* The control words alone: n reads, and n flush-to-zero set-then-restore pairs. */
+uint32_t stmxcsr_loop(long n)
+{
+    uint32_t sum = 0;
+    for (long i = 0; i < n; i++) {
+        uint32_t mxcsr;
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        sum += mxcsr;
+    }
+    return sum;
+}
+uint32_t fnstcw_loop(long n)
+{
+    uint32_t sum = 0;
+    for (long i = 0; i < n; i++) {
+        uint16_t fcw;
+        __asm__ volatile("fnstcw %0" : "=m"(fcw));
+        sum += fcw;
+    }
+    return sum;
+}
+void mxcsr_scope_loop(long n)
+{
+    for (long i = 0; i < n; i++) {
+        uint32_t previous, flushing;
+        __asm__ volatile("stmxcsr %0" : "=m"(previous));
+        flushing = previous | 0x8040; /* FTZ and DAZ */
+        __asm__ volatile("ldmxcsr %0" :: "m"(flushing));
+        __asm__ volatile("ldmxcsr %0" :: "m"(previous));
+    }
+}

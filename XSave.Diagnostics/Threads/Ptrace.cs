@@ -4,6 +4,7 @@ namespace XSave.Diagnostics;
 internal static unsafe partial class Ptrace
 {
     // linux/ptrace.h and elf.h
+    internal const int GetFpRegs = 14; // user_fpregs_struct: the 512-byte FXSAVE image
     internal const int Detach = 17;
     internal const int GetRegSet = 0x4204;
     internal const int SetRegSet = 0x4205;

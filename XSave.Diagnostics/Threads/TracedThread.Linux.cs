@@ -68,6 +68,13 @@ public sealed unsafe partial class TracedThread
         WriteState(image);
     }
 
+    private ControlWords ReadLinuxControlWords()
+    {
+        byte* region = stackalloc byte[LegacyRegion.Size];
+        Check(Ptrace.Call(Ptrace.GetFpRegs, ThreadId, 0, (nint)region), "PTRACE_GETFPREGS", ThreadId);
+        return ControlWords.FromLegacyRegion(new ReadOnlySpan<byte>(region, LegacyRegion.Size));
+    }
+
     private void DetachLinux() => Ptrace.Call(Ptrace.Detach, ThreadId, 0, _pendingSignal); // a thread that is gone needs no detaching
 
     private int GetRegSet(byte[] buffer)

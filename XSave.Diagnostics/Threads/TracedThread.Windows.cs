@@ -36,6 +36,17 @@ public sealed unsafe partial class TracedThread
         CloseHandle(_handle);
     }
 
+    // A CONTEXT (16-byte aligned) asking for the floating-point part only: FltSave, no XSTATE.
+    private ControlWords ReadWindowsControlWords()
+    {
+        byte* buffer = stackalloc byte[WindowsContext.Amd64Size + 16];
+        byte* context = (byte*)(((nuint)buffer + 15) & ~(nuint)15);
+        new Span<byte>(context, WindowsContext.Amd64Size).Clear();
+        *(uint*)(context + WindowsContext.Amd64FlagsOffset) = ContextFloatingPoint;
+        Check(GetThreadContext(_handle, context), "GetThreadContext");
+        return ControlWords.FromLegacyRegion(new ReadOnlySpan<byte>(context + WindowsContext.Amd64FltSaveOffset, LegacyRegion.Size));
+    }
+
     // The context's legacy region is FltSave (512 bytes, the FXSAVE format); each extended
     // feature sits where LocateXStateFeature says, and is placed at this CPU's standard offset.
     private XSaveImage ReadWindowsContext()

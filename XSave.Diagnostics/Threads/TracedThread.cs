@@ -53,6 +53,19 @@ public sealed unsafe partial class TracedThread : IDisposable
     }
 
     /// <summary>
+    /// The thread's MXCSR and FCW alone, with the smallest read the OS has: Linux's
+    /// PTRACE_GETFPREGS (the 512-byte legacy region) or Windows' GetThreadContext with
+    /// CONTEXT_FLOATING_POINT only (FltSave), never the extended state.
+    /// </summary>
+    /// <returns>The two words.</returns>
+    /// <exception cref="ThreadTracingException">The OS refused the read (the thread may have ended).</exception>
+    public ControlWords ReadControlWords()
+    {
+        ThrowIfNotUsable();
+        return OperatingSystem.IsWindows() ? ReadWindowsControlWords() : ReadLinuxControlWords();
+    }
+
+    /// <summary>
     /// Writes <paramref name="state"/> as the thread's extended state: converted to the thread's
     /// XCR0 and layout (as <see cref="ReadState"/> found them), checked as
     /// <see cref="XSaveArea.Load(RestoreHazards)"/> checks an area, then PTRACE_SETREGSET or

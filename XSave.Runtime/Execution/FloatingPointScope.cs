@@ -8,8 +8,9 @@ namespace XSave;
 /// thread or the method that opened it; it allocates nothing.
 /// </summary>
 /// <remarks>
-/// MXCSR's exception flags (bits 0–5) are status, not control: the ones raised inside the scope
-/// stay raised after it, added to the ones raised before, as C's <c>feupdateenv</c> keeps them.
+/// The words come back exactly as they were, MXCSR's exception flags (bits 0–5) included: one
+/// LDMXCSR, as C's <c>_mm_setcsr(previous)</c>. Code that wants the flags its block raised reads
+/// <see cref="FloatingPointControl.Mxcsr"/> before the scope ends.
 /// </remarks>
 public ref struct FloatingPointScope
 {
@@ -39,7 +40,7 @@ public ref struct FloatingPointScope
     {
         if ((_restores & Restores.Mxcsr) != 0)
         {
-            Instructions.LdMxcsr(_mxcsr | (Instructions.StMxcsr() & Mxcsr.AllExceptionFlags));
+            Instructions.LdMxcsr(_mxcsr);
         }
 
         if ((_restores & Restores.X87ControlWord) != 0)

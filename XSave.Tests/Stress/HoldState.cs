@@ -33,7 +33,7 @@ internal static partial class HoldState
                 state.Legacy.Fcw = (X87ControlWord)Fcw;
                 state.Legacy.AbridgedFtw = 0;
                 state.Load();
-                ids[index] = OperatingSystem.IsWindows() ? (int)GetCurrentThreadId() : (int)GetTid();
+                ids[index] = CurrentThreadId();
                 loaded.Signal();
                 Thread.Sleep(Timeout.Infinite);
             })
@@ -57,6 +57,9 @@ internal static partial class HoldState
         Thread.Sleep(Timeout.Infinite);
         return 0;
     }
+
+    /// <summary>This thread's OS id: Linux's gettid, Windows' GetCurrentThreadId.</summary>
+    public static int CurrentThreadId() => OperatingSystem.IsWindows() ? (int)GetCurrentThreadId() : (int)GetTid();
 
     private const long SysGettid = 186; // x86-64
 

@@ -8,6 +8,7 @@
 //   switch-race [--ms N]                                             two threads switch crosswise between two contexts
 //   hold-state [--threads N] [--fail-fast 1]                         threads hold known MXCSR/FCW for a dump producer
 //   churn-threads                                                    start and join short threads until killed
+//   change-words [--step-ms N]                                       a thread changes MXCSR and FCW on a schedule, for xsave watch
 using System;
 using XSave.Stress;
 
@@ -24,11 +25,12 @@ return command switch
     "switch-race" => SwitchRace.Run(options),
     "hold-state" => HoldState.Run(options),
     "churn-threads" => ChurnThreads.Run(),
+    "change-words" => ChangeWords.Run(options),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx|unmasked-trap|load-race|switch-race|hold-state|churn-threads [--option value ...]");
+    Console.Error.WriteLine("usage: XSave.Stress fuzz|fuzz-worker|first-call-race|wx|unmasked-trap|load-race|switch-race|hold-state|churn-threads|change-words [--option value ...]");
     return 2;
 }
