@@ -11,7 +11,9 @@ namespace XSave.Tool;
 /// 'xsave watch PID': samples every thread's MXCSR and FCW on an interval and prints a line for
 /// each change (thread, old, new, when), until stopped. Each sample stops each thread for one
 /// read of its control words alone (<see cref="TracedThread.ReadControlWords"/>); MXCSR's
-/// exception flags are left out of the comparison (arithmetic raises them all the time).
+/// exception flags are left out of the comparison (arithmetic raises them all the time). The
+/// libraries the process loaded are printed as they appear, and named beside a change seen in the
+/// same sample or the next: a library's initialiser is the usual author of a changed control word.
 /// </summary>
 internal static class Watch
 {
@@ -55,6 +57,8 @@ internal static class Watch
         }
 
         var known = new Dictionary<int, ControlWords>();
+        var modules = new HashSet<string>(ProcessModules.Of(pid), StringComparer.Ordinal);
+        string[] previousLoads = [];
         var clock = Stopwatch.StartNew();
         var stops = new List<double>();
         int samples = 0;
@@ -68,11 +72,14 @@ internal static class Watch
             }
             catch (IOException)
             {
-                Event(output, json, clock.Elapsed, pid, "process ended", null, null);
+                Event(output, json, clock.Elapsed, pid, "process ended", null, null, string.Empty);
                 break;
             }
 
+            // The threads first, then the modules: a library is mapped before its initialiser
+            // runs, so a change seen in a thread has its library in this module list or the last.
             var seen = new HashSet<int>();
+            var events = new List<(int Thread, string What, ControlWords? Before, ControlWords? After)>();
             foreach (int thread in threads)
             {
                 ControlWords words;
@@ -91,19 +98,33 @@ internal static class Watch
                 seen.Add(thread);
                 if (!known.TryGetValue(thread, out ControlWords before))
                 {
-                    Event(output, json, clock.Elapsed, thread, first ? "first sample" : "new thread", null, words);
+                    events.Add((thread, first ? "first sample" : "new thread", null, words));
                 }
                 else if (before.MxcsrControl != words.MxcsrControl || before.X87ControlWord != words.X87ControlWord)
                 {
-                    Event(output, json, clock.Elapsed, thread, "changed", before, words);
+                    events.Add((thread, "changed", before, words));
                 }
 
                 known[thread] = words;
             }
 
+            string[] loaded = first ? [] : ProcessModules.Of(pid).Where(m => modules.Add(m)).ToArray();
+            foreach (string module in loaded)
+            {
+                Event(output, json, clock.Elapsed, pid, "loaded", null, null, module);
+            }
+
+            string[] recent = [.. previousLoads, .. loaded];
+            previousLoads = loaded;
+            string suspects = recent.Length == 0 ? string.Empty : $"loaded just before: {string.Join(", ", recent.Select(Path.GetFileName))}";
+            foreach (var (thread, what, before, after) in events)
+            {
+                Event(output, json, clock.Elapsed, thread, what, before, after, first ? string.Empty : suspects);
+            }
+
             foreach (int ended in known.Keys.Where(t => !seen.Contains(t)).ToArray())
             {
-                Event(output, json, clock.Elapsed, ended, "thread ended", known[ended], null);
+                Event(output, json, clock.Elapsed, ended, "thread ended", known[ended], null, string.Empty);
                 known.Remove(ended);
             }
 
@@ -125,7 +146,7 @@ internal static class Watch
         return 0;
     }
 
-    private static void Event(TextWriter output, bool json, TimeSpan when, int thread, string what, ControlWords? before, ControlWords? after)
+    private static void Event(TextWriter output, bool json, TimeSpan when, int thread, string what, ControlWords? before, ControlWords? after, string note)
     {
         if (json)
         {
@@ -143,6 +164,11 @@ internal static class Watch
                     writer.WriteString("change", Change(b, a));
                 }
 
+                if (note.Length > 0)
+                {
+                    writer.WriteString(what == "loaded" ? "module" : "note", note);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -157,7 +183,9 @@ internal static class Watch
             ({ } b, null) => $"last MXCSR 0x{(uint)b.MxcsrControl:X4}  FCW 0x{(ushort)b.X87ControlWord:X4}",
             _ => string.Empty,
         };
-        output.WriteLine($"+{when.TotalSeconds,7:F3}s  {(what == "process ended" ? "process" : "thread")} {thread,-7}  {what,-12}  {words}".TrimEnd());
+        string subject = what is "process ended" or "loaded" ? "process" : "thread";
+        string tail = what == "loaded" ? note : note.Length > 0 ? $"{words}; {note}" : words;
+        output.WriteLine($"+{when.TotalSeconds,7:F3}s  {subject} {thread,-7}  {what,-12}  {tail}".TrimEnd());
     }
 
     private static void Words(System.Text.Json.Utf8JsonWriter writer, string name, ControlWords? words)

@@ -6,7 +6,8 @@ namespace XSave.Stress;
 /// <summary>
 /// A process for <c>xsave watch</c> to watch: one thread changes its control words on a
 /// schedule, one step every <c>--step-ms</c> (default 400), then stays: step 1 sets flush-to-zero
-/// and denormals-are-zero in MXCSR, step 2 sets the x87 rounding up, step 3 puts MXCSR
+/// and denormals-are-zero in MXCSR, step 2 sets the x87 rounding up (or, with
+/// <c>--library PATH</c>, loads that native library, whose initialiser is to change it), step 3 puts MXCSR
 /// back. It prints "process PID", "thread TID", "ready", each "step N" as it happens, and waits
 /// until killed.
 /// </summary>
@@ -15,6 +16,7 @@ internal static class ChangeWords
     public static int Run(Options options)
     {
         int step = (int)options.Number("step-ms", 400);
+        string? library = options.Text("library");
         using var started = new ManualResetEventSlim();
         int id = 0;
         var changer = new Thread(() =>
@@ -26,7 +28,15 @@ internal static class ChangeWords
             FloatingPointControl.SetMxcsr(original | Mxcsr.FlushToZero | (FloatingPointControl.HasDenormalsAreZeros ? Mxcsr.DenormalsAreZeros : 0));
             Say("step 1");
             Thread.Sleep(step);
-            FloatingPointControl.SetX87ControlWord((FloatingPointControl.X87ControlWord & ~X87ControlWord.RoundTowardZero) | X87ControlWord.RoundUp);
+            if (library is null)
+            {
+                FloatingPointControl.SetX87ControlWord((FloatingPointControl.X87ControlWord & ~X87ControlWord.RoundTowardZero) | X87ControlWord.RoundUp);
+            }
+            else
+            {
+                System.Runtime.InteropServices.NativeLibrary.Load(library); // its initialiser runs here, on this thread
+            }
+
             Say("step 2");
             Thread.Sleep(step);
             FloatingPointControl.SetMxcsr(original);

@@ -15,61 +15,75 @@ public class WatchTests
     [Test]
     public void Watch_prints_each_change_of_a_threads_control_words_in_order_and_leaves_the_process_running()
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformationIsNotX64())
+        using var child = Child.Start();
+        var (exit, watched, errors) = Watch(child.Pid, "--interval", "20", "--seconds", "2.5");
+        Assert.That(exit, Is.Zero, errors);
+        Assert.That(File.ReadAllText(child.Log), Does.Contain("step 3"), "the child went through its schedule while watched");
+        string[] changes = Changes(watched, child.Changer);
+        Assert.That(changes, Has.Length.EqualTo(3), "three steps, three lines");
+        Assert.Multiple(() =>
         {
-            Assert.Ignore("Watching another process's threads uses Linux's ptrace here on x86-64 (Windows: under Wine, in CI).");
-        }
+            Assert.That(changes[0], Does.Contain("FTZ off -> on"));
+            Assert.That(changes[1], Does.Contain("x87 rounding nearest -> up").And.Not.Contain("FTZ"));
+            Assert.That(changes[2], Does.Contain("FTZ on -> off"));
+            Assert.That(watched, Does.Contain($"thread {child.Changer} ").And.Contain("first sample"));
+            Assert.That(watched.Split('\n').Count(l => l.Contains("changed", StringComparison.Ordinal)), Is.EqualTo(3), "no other thread 'changed' (MXCSR's exception flags are not changes)");
+            Assert.That(watched, Does.Match(@"a thread was stopped for \d+ us per read"));
+            Assert.That(File.ReadAllText($"/proc/{child.Pid}/stat"), Does.Match(@"\) [SR] "), "left running, not stopped");
+            Assert.That(File.ReadAllLines($"/proc/{child.Pid}/status").Single(l => l.StartsWith("TracerPid:", StringComparison.Ordinal)), Does.EndWith("\t0"), "and untraced");
+        });
 
-        string log = Path.Combine(Path.GetTempPath(), $"change-words-{Environment.ProcessId}.txt");
-        string stress = Path.Combine(TestContext.CurrentContext.TestDirectory, "XSave.Stress.dll");
-        // An orphan through sh, not a Process child: .NET's SIGCHLD handling would take the ptrace stops (see TracedThread).
-        var launch = new ProcessStartInfo("sh", ["-c", $"dotnet '{stress}' change-words --step-ms 400 > '{log}' 2>&1 < /dev/null & echo $!"]) { RedirectStandardOutput = true };
-        int pid;
-        using (Process shell = Process.Start(launch)!)
-        {
-            pid = int.Parse(shell.StandardOutput.ReadToEnd(), CultureInfo.InvariantCulture);
-            shell.WaitForExit();
-        }
+        var (jsonExit, json, _) = Watch(child.Pid, "--seconds", "0.3", "--json");
+        Assert.That(jsonExit, Is.Zero);
+        JsonElement first = JsonDocument.Parse(json.Split('\n')[0]).RootElement;
+        Assert.That(first.GetProperty("event").GetString(), Is.EqualTo("first sample"));
+        Assert.That(first.GetProperty("new").GetProperty("fcw").GetString(), Does.StartWith("0x"));
+    }
 
+    [Test]
+    public void Watch_names_the_library_loaded_just_before_a_change()
+    {
+        // A native library whose initialiser sets the x87 rounding up: what a plug-in or driver does.
+        string directory = Directory.CreateTempSubdirectory("xsave-watch-").FullName;
+        string source = Path.Combine(directory, "changefcw.c"), library = Path.Combine(directory, "libchangefcw.so");
+        File.WriteAllText(source, """
+            __attribute__((constructor)) static void round_up(void)
+            {
+                unsigned short fcw;
+                __asm__ volatile("fnstcw %0" : "=m"(fcw));
+                fcw = (unsigned short)((fcw & ~0x0C00) | 0x0800);
+                __asm__ volatile("fldcw %0" :: "m"(fcw));
+            }
+            """);
         try
         {
-            string changer = WaitFor(log, "ready").Split('\n').Single(l => l.StartsWith("thread ", StringComparison.Ordinal))["thread ".Length..].Trim();
-            var output = new StringWriter();
-            var errors = new StringWriter();
-            int exit = Cli.Run(["watch", pid.ToString(CultureInfo.InvariantCulture), "--interval", "20", "--seconds", "2.5"], output, errors, Style.Plain);
-            string watched = output.ToString();
-            TestContext.Out.WriteLine(watched);
-            if (exit == 1 && errors.ToString().Contains("EPERM", StringComparison.Ordinal))
+            RequireLinuxX64();
+            using (Process? gcc = StartOrNull("gcc", "-shared", "-fPIC", "-o", library, source))
             {
-                Assert.Ignore($"Tracing is not permitted here: {errors}");
+                if (gcc is null)
+                {
+                    Assert.Ignore("Needs gcc to build the library (CI installs it).");
+                }
+
+                gcc.WaitForExit();
+                Assert.That(gcc.ExitCode, Is.Zero, "gcc built the library");
             }
 
-            Assert.That(exit, Is.Zero, errors.ToString());
-            Assert.That(File.ReadAllText(log), Does.Contain("step 3"), "the child went through its schedule while watched");
-            string[] changes = watched.Split('\n').Where(l => l.Contains($"thread {changer} ", StringComparison.Ordinal) && l.Contains("changed", StringComparison.Ordinal)).ToArray();
-            Assert.That(changes, Has.Length.EqualTo(3), "three steps, three lines");
+            using var child = Child.Start("--library", library, "--step-ms", "600");
+            var (exit, watched, errors) = Watch(child.Pid, "--interval", "20", "--seconds", "2.5");
+            Assert.That(exit, Is.Zero, errors);
+            string[] changes = Changes(watched, child.Changer);
+            Assert.That(changes, Has.Length.EqualTo(3));
             Assert.Multiple(() =>
             {
-                Assert.That(changes[0], Does.Contain("FTZ off -> on"));
-                Assert.That(changes[1], Does.Contain("x87 rounding nearest -> up").And.Not.Contain("FTZ"));
-                Assert.That(changes[2], Does.Contain("FTZ on -> off"));
-                Assert.That(watched, Does.Contain($"thread {changer} ").And.Contain("first sample"));
-                Assert.That(watched.Split('\n').Count(l => l.Contains("changed", StringComparison.Ordinal)), Is.EqualTo(3), "no other thread 'changed' (MXCSR's exception flags are not changes)");
-                Assert.That(watched, Does.Match(@"a thread was stopped for \d+ us per read"));
-                Assert.That(File.ReadAllText($"/proc/{pid}/stat"), Does.Match(@"\) [SR] "), "left running, not stopped");
-                Assert.That(File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("TracerPid:", StringComparison.Ordinal)), Does.EndWith("\t0"), "and untraced");
+                Assert.That(watched, Does.Contain($"loaded        {library}"), "the load, as an event of its own");
+                Assert.That(changes[1], Does.Contain("x87 rounding nearest -> up").And.Contain("loaded just before: libchangefcw.so"));
+                Assert.That(changes[0], Does.Not.Contain("libchangefcw"));
             });
-
-            var json = new StringWriter();
-            Assert.That(Cli.Run(["watch", pid.ToString(CultureInfo.InvariantCulture), "--seconds", "0.3", "--json"], json, errors, Style.Plain), Is.Zero);
-            JsonElement first = JsonDocument.Parse(json.ToString().Split('\n')[0]).RootElement;
-            Assert.That(first.GetProperty("event").GetString(), Is.EqualTo("first sample"));
-            Assert.That(first.GetProperty("new").GetProperty("fcw").GetString(), Does.StartWith("0x"));
         }
         finally
         {
-            Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
-            File.Delete(log);
+            Directory.Delete(directory, recursive: true);
         }
     }
 
@@ -82,8 +96,81 @@ public class WatchTests
         Assert.That(errors.ToString(), Does.Contain("2147483646"));
     }
 
-    private static bool RuntimeInformationIsNotX64() =>
-        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64;
+    private static (int Exit, string Output, string Errors) Watch(int pid, params string[] options)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        int exit = Cli.Run(["watch", pid.ToString(CultureInfo.InvariantCulture), .. options], output, errors, Style.Plain);
+        TestContext.Out.WriteLine(output);
+        if (exit == 1 && errors.ToString().Contains("EPERM", StringComparison.Ordinal))
+        {
+            Assert.Ignore($"Tracing is not permitted here: {errors}");
+        }
+
+        return (exit, output.ToString(), errors.ToString());
+    }
+
+    private static string[] Changes(string watched, string thread) =>
+        watched.Split('\n').Where(l => l.Contains($"thread {thread} ", StringComparison.Ordinal) && l.Contains("changed", StringComparison.Ordinal)).ToArray();
+
+    private static void RequireLinuxX64()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Ignore("Watching another process's threads uses Linux's ptrace here on x86-64 (Windows: under Wine, in CI).");
+        }
+    }
+
+    private static Process? StartOrNull(string program, params string[] arguments)
+    {
+        try
+        {
+            return Process.Start(new ProcessStartInfo(program, arguments) { UseShellExecute = false });
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>XSave.Stress change-words, an orphan through sh (not a Process child: .NET's SIGCHLD handling would take the ptrace stops, see TracedThread), killed on Dispose.</summary>
+    private sealed class Child : IDisposable
+    {
+        public int Pid { get; private init; }
+
+        public string Changer { get; private init; } = string.Empty;
+
+        public string Log { get; private init; } = string.Empty;
+
+        public static Child Start(params string[] options)
+        {
+            RequireLinuxX64();
+            string log = Path.Combine(Path.GetTempPath(), $"change-words-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+            string stress = Path.Combine(TestContext.CurrentContext.TestDirectory, "XSave.Stress.dll");
+            string arguments = string.Join(" ", options.Select(o => $"'{o}'"));
+            var launch = new ProcessStartInfo("sh", ["-c", $"dotnet '{stress}' change-words {arguments} > '{log}' 2>&1 < /dev/null & echo $!"]) { RedirectStandardOutput = true };
+            using Process shell = Process.Start(launch)!;
+            int pid = int.Parse(shell.StandardOutput.ReadToEnd(), CultureInfo.InvariantCulture);
+            shell.WaitForExit();
+            var child = new Child { Pid = pid, Log = log };
+            try
+            {
+                string changer = WaitFor(log, "ready").Split('\n').Single(l => l.StartsWith("thread ", StringComparison.Ordinal))["thread ".Length..].Trim();
+                return new Child { Pid = pid, Log = log, Changer = changer };
+            }
+            catch
+            {
+                child.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            Process.Start("kill", ["-KILL", Pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+            File.Delete(Log);
+        }
+    }
 
     private static string WaitFor(string file, string line)
     {
