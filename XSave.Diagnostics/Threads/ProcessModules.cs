@@ -48,7 +48,6 @@ public static unsafe partial class ProcessModules
         return [.. files];
     }
 
-    private const uint SnapModule = 0x8 | 0x10; // TH32CS_SNAPMODULE | TH32CS_SNAPMODULE32
 
     [StructLayout(LayoutKind.Sequential, CharSet = CharSet.Unicode)]
     private struct ModuleEntry // MODULEENTRY32W, tlhelp32.h
@@ -67,8 +66,8 @@ public static unsafe partial class ProcessModules
 
     private static string[] FromToolhelp(int pid)
     {
-        nint snapshot = CreateToolhelp32Snapshot(SnapModule, pid);
-        if (snapshot == -1)
+        nint snapshot = Toolhelp.CreateSnapshot(Toolhelp.SnapModule, pid);
+        if (snapshot == Toolhelp.InvalidHandle)
         {
             return []; // gone, or not ours to see
         }
@@ -86,19 +85,14 @@ public static unsafe partial class ProcessModules
         }
         finally
         {
-            CloseHandle(snapshot);
+            Toolhelp.CloseHandle(snapshot);
         }
     }
 
-    [LibraryImport("kernel32", SetLastError = true)]
-    private static partial nint CreateToolhelp32Snapshot(uint flags, int processId);
 
     [LibraryImport("kernel32")]
     private static partial int Module32FirstW(nint snapshot, ModuleEntry* entry);
 
     [LibraryImport("kernel32")]
     private static partial int Module32NextW(nint snapshot, ModuleEntry* entry);
-
-    [LibraryImport("kernel32")]
-    private static partial int CloseHandle(nint handle);
 }

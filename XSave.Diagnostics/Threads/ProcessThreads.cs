@@ -57,7 +57,6 @@ public static unsafe partial class ProcessThreads
             : [];
     }
 
-    private const uint SnapThread = 0x4; // TH32CS_SNAPTHREAD
 
     [StructLayout(LayoutKind.Sequential)]
     private struct ThreadEntry // THREADENTRY32, tlhelp32.h
@@ -73,8 +72,8 @@ public static unsafe partial class ProcessThreads
 
     private static int[] FromToolhelp(int pid)
     {
-        nint snapshot = CreateToolhelp32Snapshot(SnapThread, 0);
-        if (snapshot == -1)
+        nint snapshot = Toolhelp.CreateSnapshot(Toolhelp.SnapThread, 0);
+        if (snapshot == Toolhelp.InvalidHandle)
         {
             throw new IOException($"CreateToolhelp32Snapshot failed (Windows error {Marshal.GetLastPInvokeError()}).");
         }
@@ -95,12 +94,10 @@ public static unsafe partial class ProcessThreads
         }
         finally
         {
-            CloseHandle(snapshot);
+            Toolhelp.CloseHandle(snapshot);
         }
     }
 
-    [LibraryImport("kernel32", SetLastError = true)]
-    private static partial nint CreateToolhelp32Snapshot(uint flags, int processId);
 
     [LibraryImport("kernel32")]
     private static partial int Thread32First(nint snapshot, ThreadEntry* entry);
@@ -108,6 +105,4 @@ public static unsafe partial class ProcessThreads
     [LibraryImport("kernel32")]
     private static partial int Thread32Next(nint snapshot, ThreadEntry* entry);
 
-    [LibraryImport("kernel32")]
-    private static partial int CloseHandle(nint handle);
 }
