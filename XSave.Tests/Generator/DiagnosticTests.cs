@@ -139,6 +139,18 @@ public class DiagnosticTests
         Single(source, id);
     }
 
+    [TestCase("static partial void Load(ulong value)", "LdMxcsr", "'static partial void M(uint value)' or 'static partial void M(Mxcsr value)'")]
+    [TestCase("static partial ushort Read()", "StMxcsr", "'static partial uint M()' or 'static partial Mxcsr M()'")]
+    [TestCase("static partial void Read(ref ushort value)", "FnStCw", "'static partial ushort M()' or 'static partial X87ControlWord M()'")]
+    [TestCase("static partial void Load(ref XSave.X87ControlWord value)", "FldCw", "'static partial void M(ushort value)' or 'static partial void M(X87ControlWord value)'")]
+    public void XSAVE004_a_control_word_thunk_takes_or_returns_the_word_by_value(string declaration, string instruction, string expected)
+    {
+        Diagnostic d = Single($$"""
+            partial class C { [XSave.XSaveThunk(XSave.XSaveInstruction.{{instruction}})] {{declaration}}; }
+            """, "XSAVE004");
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain(instruction.ToUpperInvariant()).And.Contain(expected));
+    }
+
     [TestCase("public static partial ulong ReadXcr(uint register)", "XSave.XSaveInstruction.XGetBv")]
     [TestCase("internal static partial void Save(ref XSave.XSaveArea area)", "XSave.XSaveInstruction.XSave")]
     public void Without_unsafe_code_a_public_declaration_gets_XSAVE006_alone(string declaration, string instruction)
