@@ -294,6 +294,17 @@ public static class MinidumpFile
     private static MinidumpThread Thread(uint id, MinidumpContextSource source, byte[] context, ushort? architecture, XSaveLayout? miscLayout, int[] miscSizes)
     {
         string what = source == MinidumpContextSource.Exception ? $"the exception context of thread {id}" : $"the context of thread {id}";
+        if (context.Length == 0)
+        {
+            // .NET's createdump.exe (under Wine) writes one for a thread whose context it could
+            // not get, one that was starting or ending: the other threads are still the dump's.
+            return new MinidumpThread(id, source, null)
+            {
+                LegacyFormat = architecture == ArchitectureX86 ? LegacyRegionFormat.FxSave32 : LegacyRegionFormat.FxSave64,
+                NoStateReason = "the producer recorded no context for this thread (its location descriptor's DataSize is 0)",
+            };
+        }
+
         bool amd64 = context.Length > WindowsContext.Amd64FlagsOffset + 4 && (U32(context, WindowsContext.Amd64FlagsOffset) & WindowsContext.Amd64) != 0 && architecture != ArchitectureX86;
         bool i386 = !amd64 && context.Length >= 4 && (U32(context, 0) & WindowsContext.I386) != 0 && (U32(context, 0) & WindowsContext.Amd64) == 0 && architecture != ArchitectureAmd64;
         if (!amd64 && !i386)

@@ -176,6 +176,26 @@ public class MinidumpTests
     }
 
     [Test]
+    public void A_thread_whose_context_is_empty_says_so_and_the_others_are_read()
+    {
+        // As .NET's createdump.exe wrote one under Wine for a thread it could not stop in time.
+        var dump = new MinidumpBuilder();
+        dump.Threads.Add((1, MinidumpBuilder.X64Context(MinidumpBuilder.Amd64Flags, MinidumpBuilder.Legacy(0x027F, 0x5F80, 3), 0x5F80)));
+        dump.Threads.Add((2, []));
+        var threads = MinidumpFile.Read(dump.Build()).Threads;
+        Assert.Multiple(() =>
+        {
+            Assert.That(threads[0].State!.Area.Legacy.Mxcsr, Is.EqualTo((Mxcsr)0x5F80));
+            Assert.That(threads[1].State, Is.Null);
+            Assert.That(threads[1].NoStateReason, Does.Contain("no context").And.Contain("DataSize is 0"));
+        });
+
+        var empty = new MinidumpBuilder();
+        empty.Threads.Add((1, []));
+        Assert.That(Assert.Throws<InvalidXSaveImageException>(() => MinidumpFile.Read(empty.Build()))!.Message, Does.Contain("holds no thread's floating-point state"));
+    }
+
+    [Test]
     public void A_dump_of_another_architecture_is_refused_by_name()
     {
         var builder = new MinidumpBuilder { Architecture = 12 };
