@@ -57,7 +57,7 @@ public unsafe partial struct LegacyRegion
         Processor.ThrowIfNotX64();
         fixed (LegacyRegion* region = &Unsafe.AsRef(in this))
         {
-            LoadBounced(region, Processor.MxcsrMask, allowed);
+            LoadBounced(region, Processor.LegacyMxcsrMask, allowed); // FXRSTOR needs x86-64, not XSAVE
         }
     }
 

@@ -87,7 +87,7 @@ public static unsafe class XSaveThunkGuards
     {
         var copy = (LegacyRegion*)(((nuint)scratch + (LegacyRegion.Alignment - 1)) & ~(nuint)(LegacyRegion.Alignment - 1));
         *copy = *region;
-        RestoreValidation.ThrowIfInvalid(in *copy, Processor.MxcsrMask);
+        RestoreValidation.ThrowIfInvalid(in *copy, Processor.LegacyMxcsrMask);
         return copy;
     }
 
