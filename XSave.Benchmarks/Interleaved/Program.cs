@@ -26,7 +26,7 @@ first.Save();
 double firstCallMicroseconds = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
 
 // 2. The mapping alone (mmap + copy + mprotect), on fresh blocks of the same size, alternating
-//    with the same three steps done in C: the floor on this host (each block stays mapped).
+//    with the same three steps done in C: the floor on the machine it runs on (each block stays mapped).
 NativeBaseline.Ensure();
 int thunkBytes = ExecutableMemory.Mappings[0].Length;
 byte[] code = new byte[thunkBytes];
