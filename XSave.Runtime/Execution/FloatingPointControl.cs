@@ -103,6 +103,70 @@ public static class FloatingPointControl
         return new FloatingPointScope(previous, default, FloatingPointScope.Restores.Mxcsr);
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/> with MXCSR set to <paramref name="mxcsr"/> (checked as
+    /// <see cref="SetMxcsr"/> checks it, no hazard allowed), then puts the previous MXCSR back —
+    /// also for a <c>catch</c> outside: an exception leaving <paramref name="body"/> is caught
+    /// here, the word restored, and rethrown, so the runtime resumes that catch with the previous
+    /// word. (A scope's <c>Dispose</c> runs too early for that: .NET 8, and .NET 10 on Windows,
+    /// resume a catch with the MXCSR of the throw.)
+    /// </summary>
+    /// <param name="mxcsr">The MXCSR for the body.</param>
+    /// <param name="body">The code to run under it.</param>
+    /// <exception cref="InvalidXSaveAreaException">As <see cref="SetMxcsr"/>; nothing was loaded or run.</exception>
+    /// <exception cref="PlatformNotSupportedException">This process is not x86-64.</exception>
+    public static void Run(Mxcsr mxcsr, Action body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Mxcsr previous = Enter(mxcsr);
+        try
+        {
+            body();
+        }
+        catch
+        {
+            Instructions.LdMxcsr(previous); // before the rethrow captures the thread's context
+            throw;
+        }
+
+        Instructions.LdMxcsr(previous);
+    }
+
+    /// <summary><see cref="Run(Mxcsr, Action)"/> for a body with a result.</summary>
+    /// <typeparam name="T">The result's type.</typeparam>
+    /// <param name="mxcsr">The MXCSR for the body.</param>
+    /// <param name="body">The code to run under it.</param>
+    /// <returns>What <paramref name="body"/> returned.</returns>
+    /// <exception cref="InvalidXSaveAreaException">As <see cref="SetMxcsr"/>; nothing was loaded or run.</exception>
+    /// <exception cref="PlatformNotSupportedException">This process is not x86-64.</exception>
+    public static T Run<T>(Mxcsr mxcsr, Func<T> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Mxcsr previous = Enter(mxcsr);
+        T result;
+        try
+        {
+            result = body();
+        }
+        catch
+        {
+            Instructions.LdMxcsr(previous); // before the rethrow captures the thread's context
+            throw;
+        }
+
+        Instructions.LdMxcsr(previous);
+        return result;
+    }
+
+    // Checks and loads a word, returning the one it replaced.
+    private static Mxcsr Enter(Mxcsr mxcsr)
+    {
+        RestoreValidation.ThrowIfInvalidMxcsr((uint)mxcsr, Processor.LegacyMxcsrMask, RestoreHazards.None);
+        Mxcsr previous = Instructions.StMxcsr();
+        Instructions.LdMxcsr(mxcsr);
+        return previous;
+    }
+
     /// <summary>MXCSR and FCW set until the scope ends, both checked before either is loaded.</summary>
     /// <param name="mxcsr">The MXCSR for the scope.</param>
     /// <param name="fcw">The x87 control word for the scope.</param>

@@ -143,6 +143,31 @@ public class FloatingPointControlTests
     }
 
     [Test]
+    public void Run_puts_the_previous_word_back_for_a_catch_outside_it_and_returns_the_bodys_result()
+    {
+        Mxcsr before = FloatingPointControl.Mxcsr & ~Mxcsr.AllExceptionFlags;
+        Mxcsr inCatch = default;
+        try
+        {
+            FloatingPointControl.Run(Default | Mxcsr.RoundTowardZero, () => throw new InvalidOperationException("leaves Run"));
+        }
+        catch (InvalidOperationException)
+        {
+            inCatch = FloatingPointControl.Mxcsr & ~Mxcsr.AllExceptionFlags; // first thing in the catch
+        }
+
+        double up = FloatingPointControl.Run(Default | Mxcsr.RoundUp, () => Divide(s_inputs[0], s_inputs[1]));
+        Mxcsr after = FloatingPointControl.Mxcsr & ~Mxcsr.AllExceptionFlags;
+        Assert.Multiple(() =>
+        {
+            Assert.That(inCatch, Is.EqualTo(before), "the catch resumes with the word from before Run, on every runtime");
+            Assert.That(BitConverter.DoubleToInt64Bits(up), Is.EqualTo(BitConverter.DoubleToInt64Bits(Divide(s_inputs[0], s_inputs[1])) + 1), "the body ran rounding up");
+            Assert.That(after, Is.EqualTo(before));
+            Assert.That(Assert.Throws<InvalidXSaveAreaException>(() => FloatingPointControl.Run(Default & ~Mxcsr.ZeroDivideMask, () => { }))!.Rule, Is.EqualTo(RestoreRule.MxcsrExceptionUnmasked));
+        });
+    }
+
+    [Test]
     public void Scopes_nest()
     {
         Mxcsr before = FloatingPointControl.Mxcsr & ~Mxcsr.AllExceptionFlags;
