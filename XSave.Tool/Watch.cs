@@ -216,8 +216,8 @@ internal static class Watch
         ushort fcw = (ushort)w.X87ControlWord;
         string[] rounding = ["nearest", "down", "up", "toward zero"];
         yield return ("SSE rounding", rounding[(mxcsr >> 13) & 3]);
-        yield return ("FTZ", (mxcsr & (1u << 15)) != 0 ? "on" : "off");
-        yield return ("DAZ", (mxcsr & (1u << 6)) != 0 ? "on" : "off");
+        yield return ("FTZ", w.Mxcsr.HasFlag(Mxcsr.FlushToZero) ? "on" : "off");
+        yield return ("DAZ", w.Mxcsr.HasFlag(Mxcsr.DenormalsAreZeros) ? "on" : "off");
         yield return ("SSE unmasked", Unmasked((mxcsr >> 7) & 0x3F));
         yield return ("x87 precision", ((fcw >> 8) & 3) switch { 0 => "single", 1 => "reserved", 2 => "double", _ => "extended" });
         yield return ("x87 rounding", rounding[(fcw >> 10) & 3]);

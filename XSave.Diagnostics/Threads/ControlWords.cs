@@ -10,5 +10,5 @@ public readonly record struct ControlWords(Mxcsr Mxcsr, X87ControlWord X87Contro
 
     /// <summary>The words from a 512-byte legacy region (FXSAVE's format: FCW at byte 0, MXCSR at byte 24).</summary>
     internal static ControlWords FromLegacyRegion(ReadOnlySpan<byte> region) =>
-        new((Mxcsr)BinaryPrimitives.ReadUInt32LittleEndian(region[24..]), (X87ControlWord)BinaryPrimitives.ReadUInt16LittleEndian(region));
+        new((Mxcsr)BinaryPrimitives.ReadUInt32LittleEndian(region[RestoreChecks.MxcsrOffset..]), (X87ControlWord)BinaryPrimitives.ReadUInt16LittleEndian(region[RestoreChecks.FcwOffset..]));
 }
