@@ -81,6 +81,12 @@ public sealed partial class XSaveThunkGenerator
                         c.xrstor64(__[restore]);
                     });
                     break;
+                case XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx:
+                    CopyRuns(c, systemV, avx: thunk.Instruction == XSaveInstruction.CopyRunsAvx);
+                    return Finish(c);
+                case XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx:
+                    CheckedRestore(c, systemV, avx: thunk.Instruction == XSaveInstruction.CheckedRestoreAvx);
+                    return Finish(c);
                 case XSaveInstruction.XSetBv:
                     // XCR number in ECX, value in EDX:EAX.
                     Privileged(c, () =>
@@ -156,6 +162,408 @@ public sealed partial class XSaveThunkGenerator
                     c.fldcw(__word_ptr[slot]);
                     break;
             }
+        }
+
+        /// <summary>
+        /// The runtime's private copies: walks a table of 8-byte runs (offset: ushort, length:
+        /// ushort, component: byte, 0xFF for always, zero: byte, 2 reserved; ended by length 0),
+        /// copying each run whose component bit is set in the fourth argument from the first area
+        /// to the second, or zeroing it there. Vector moves while a whole vector is left, then
+        /// 8-byte and 1-byte ones: never a byte outside a run. The vector is XMM0 (legacy SSE) or
+        /// YMM0 (VEX, then VZEROUPPER): no register of a component the caller may have in its init
+        /// state besides SSE's, whatever the C library's copy would have used.
+        /// Scratch: RAX, R10 (offset), R11 (bytes left), XMM0/YMM0 and XMM1/YMM1 (zero): volatile in both conventions.
+        /// </summary>
+        private static void CopyRuns(Assembler c, bool systemV, bool avx)
+        {
+            AssemblerRegister64 from = systemV ? rdi : rcx, to = systemV ? rsi : rdx, runs = systemV ? rdx : r8, components = systemV ? rcx : r9;
+            Label done = c.CreateLabel();
+            Zero(c, xmm1, avx);
+            // The legacy region, the descriptor and the header, which every copy takes, and AVX at
+            // its architectural place: straight-line moves, no branch to mispredict.
+            StraightCopy(c, from, to, 0, AreaOffsets.Components, avx);
+            CopyIfSet(c, components, AvxBit, from, to, AreaOffsets.Components, AreaOffsets.Components + AreaOffsets.AvxSize, avx);
+            WalkRuns(c, from, to, runs, components, avx, done);
+            c.Label(ref done);
+            if (avx)
+            {
+                c.vzeroupper();
+            }
+
+            c.ret();
+        }
+
+        /// <summary>
+        /// The runtime's checked restore (XSaveArea.Load): the lanes the checks read — FCW to FIP,
+        /// FDP to MXCSR_MASK, the layout descriptor, the header, PKRU's — are each loaded once from
+        /// the caller's area into a register, stored into the scratch and checked there, in the
+        /// register: another thread writing the area meanwhile cannot make the scratch differ from
+        /// what was checked. The other bytes XRSTOR reads (registers, the slots XSTATE_BV marks)
+        /// are copied as they are. Passing, XRSTOR64 loads the scratch and EAX is 0; else EAX is 1,
+        /// nothing was loaded, and the caller's validator decides and explains. The checks are
+        /// RestoreFastPath's, stricter than the rules: what passes them, the rules accept.
+        /// Scratch: RAX, R10, R11, the fourth argument register, XMM0/YMM0 and XMM1.
+        /// </summary>
+        private static void CheckedRestore(Assembler c, bool systemV, bool avx)
+        {
+            AssemblerRegister64 area = systemV ? rdi : rcx, scratch = systemV ? rsi : rdx, plan = systemV ? rdx : r8, components = systemV ? rcx : r9;
+            var v = new Lanes(c, avx);
+            Label decline = c.CreateLabel(), walked = c.CreateLabel();
+
+            void Lane(int offset, int? xorWith, int? andWith)
+            {
+                v.Load(xmm0, __[area + offset]);
+                v.Store(__[scratch + offset], xmm0);
+                if (offset == AreaOffsets.Header)
+                {
+                    v.ToGeneral(components, xmm0); // XSTATE_BV, as stored: it decides which slots are copied
+                }
+
+                if (xorWith is { } x)
+                {
+                    v.Xor(xmm0, __[plan + x]);
+                }
+
+                if (andWith is { } a)
+                {
+                    v.And(xmm0, __[plan + a]);
+                }
+            }
+
+            // Every difference ORed into XMM1.
+            Lane(AreaOffsets.ControlLanes, RestorePlanOffsets.FcwMasks, RestorePlanOffsets.X87Rejects);
+            v.Move(xmm1, xmm0);
+            Lane(AreaOffsets.ControlLanes + 16, RestorePlanOffsets.MxcsrMasks, RestorePlanOffsets.MxcsrRejects);
+            v.Or(xmm1, xmm0);
+            for (int lane = 0; lane < 3; lane++)
+            {
+                Lane(AreaOffsets.Descriptor + (16 * lane), RestorePlanOffsets.DescriptorLanes + (16 * lane), null);
+                v.Or(xmm1, xmm0);
+            }
+
+            Lane(AreaOffsets.Header, null, RestorePlanOffsets.HeaderRejects);
+            v.Or(xmm1, xmm0);
+            for (int offset = AreaOffsets.Header + 16; offset < AreaOffsets.Components; offset += 16)
+            {
+                Lane(offset, null, null);
+                v.Or(xmm1, xmm0);
+            }
+
+            v.JumpUnlessZero(xmm1, decline);
+
+            // The registers XRSTOR will read, at their architectural places, then the other slots.
+            CopyIfSet(c, components, X87Bit, area, scratch, AreaOffsets.Registers, AreaOffsets.Xmm, avx);
+            CopyIfSet(c, components, SseBit, area, scratch, AreaOffsets.Xmm, AreaOffsets.Reserved, avx);
+            CopyIfSet(c, components, AvxBit, area, scratch, AreaOffsets.Components, AreaOffsets.Components + AreaOffsets.AvxSize, avx);
+            // The slots: the walk takes the plan's register for its table, so the plan waits in a
+            // register System V leaves free, or in the Windows home slot of the third argument.
+            AssemblerRegister64 runs = plan;
+            if (systemV)
+            {
+                c.mov(r8, plan);
+            }
+            else
+            {
+                c.mov(__qword_ptr[rsp + 24], plan);
+            }
+
+            c.mov(runs, __qword_ptr[plan + RestorePlanOffsets.Runs]);
+            Zero(c, xmm1, avx);
+            WalkRuns(c, area, scratch, runs, components, avx, walked);
+            c.Label(ref walked);
+            if (systemV)
+            {
+                plan = r8;
+            }
+            else
+            {
+                c.mov(plan, __qword_ptr[rsp + 24]);
+            }
+
+            // PKRU's lane last: a slot copy above may have taken those bytes from the area again.
+            c.mov(r10, __qword_ptr[plan + RestorePlanOffsets.PkruLane]);
+            v.Load(xmm0, __[area + r10]);
+            v.Store(__[scratch + r10], xmm0);
+            v.And(xmm0, __[plan + RestorePlanOffsets.PkruRejects]);
+            v.JumpUnlessZero(xmm0, decline);
+
+            if (!systemV)
+            {
+                c.mov(r10, scratch); // EDX takes the mask
+                scratch = r10;
+            }
+
+            c.mov(eax, SafeFeatureMask);
+            c.xor(edx, edx);
+            KeepingWindowsXmm(c, systemV, () => c.xrstor64(__[scratch]));
+            c.xor(eax, eax);
+            c.ret();
+
+            c.Label(ref decline);
+            if (avx)
+            {
+                c.vzeroupper();
+            }
+
+            c.mov(eax, 1);
+            c.ret();
+        }
+
+        /// <summary>16-byte lane operations, in legacy SSE or (where AVX is enabled) VEX encoding: VEX code never mixes with legacy SSE on AVX CPUs, whose transitions cost.</summary>
+        private sealed class Lanes(Assembler c, bool avx)
+        {
+            public void Load(AssemblerRegisterXMM to, AssemblerMemoryOperand from)
+            {
+                if (avx)
+                {
+                    c.vmovdqu(to, __xmmword_ptr[from]);
+                }
+                else
+                {
+                    c.movdqu(to, __xmmword_ptr[from]);
+                }
+            }
+
+            // Aligned: the scratch is 64-byte aligned and every lane is at a multiple of 16.
+            public void Store(AssemblerMemoryOperand to, AssemblerRegisterXMM from)
+            {
+                if (avx)
+                {
+                    c.vmovdqa(__xmmword_ptr[to], from);
+                }
+                else
+                {
+                    c.movdqa(__xmmword_ptr[to], from);
+                }
+            }
+
+            public void StoreUnaligned(AssemblerMemoryOperand to, AssemblerRegisterXMM from)
+            {
+                if (avx)
+                {
+                    c.vmovdqu(__xmmword_ptr[to], from);
+                }
+                else
+                {
+                    c.movdqu(__xmmword_ptr[to], from);
+                }
+            }
+
+            public void Move(AssemblerRegisterXMM to, AssemblerRegisterXMM from)
+            {
+                if (avx)
+                {
+                    c.vmovdqa(to, from);
+                }
+                else
+                {
+                    c.movdqa(to, from);
+                }
+            }
+
+            public void ToGeneral(AssemblerRegister64 to, AssemblerRegisterXMM from)
+            {
+                if (avx)
+                {
+                    c.vmovq(to, from);
+                }
+                else
+                {
+                    c.movq(to, from);
+                }
+            }
+
+            // The plan's lanes are 16-byte aligned, as legacy SSE memory operands must be.
+            public void Xor(AssemblerRegisterXMM to, AssemblerMemoryOperand with)
+            {
+                if (avx)
+                {
+                    c.vpxor(to, to, __xmmword_ptr[with]);
+                }
+                else
+                {
+                    c.pxor(to, __xmmword_ptr[with]);
+                }
+            }
+
+            public void And(AssemblerRegisterXMM to, AssemblerMemoryOperand with)
+            {
+                if (avx)
+                {
+                    c.vpand(to, to, __xmmword_ptr[with]);
+                }
+                else
+                {
+                    c.pand(to, __xmmword_ptr[with]);
+                }
+            }
+
+            public void Or(AssemblerRegisterXMM to, AssemblerRegisterXMM with)
+            {
+                if (avx)
+                {
+                    c.vpor(to, to, with);
+                }
+                else
+                {
+                    c.por(to, with);
+                }
+            }
+
+            // SSE2 (no PTEST, which needs SSE4.1): compare each byte with zero, and all 16 must match.
+            public void JumpUnlessZero(AssemblerRegisterXMM lane, Label target)
+            {
+                AssemblerRegisterXMM zero = lane == xmm0 ? xmm1 : xmm0;
+                Zero(c, zero, avx);
+                if (avx)
+                {
+                    c.vpcmpeqb(lane, lane, zero);
+                    c.vpmovmskb(eax, lane);
+                }
+                else
+                {
+                    c.pcmpeqb(lane, zero);
+                    c.pmovmskb(eax, lane);
+                }
+
+                c.cmp(eax, 0xFFFF);
+                c.jne(target);
+            }
+        }
+
+        private static void Zero(Assembler c, AssemblerRegisterXMM register, bool avx)
+        {
+            if (avx)
+            {
+                c.vpxor(register, register, register); // VEX.128 clears the upper half too
+            }
+            else
+            {
+                c.xorps(register, register);
+            }
+        }
+
+        private const int X87Bit = 0, SseBit = 1, AvxBit = 2;
+
+        // Bytes [start, end) by straight-line vector moves, the last one 16 bytes where the width leaves a half.
+        private static void StraightCopy(Assembler c, AssemblerRegister64 from, AssemblerRegister64 to, int start, int end, bool avx)
+        {
+            int offset = start;
+            for (; offset + (avx ? 32 : 16) <= end; offset += avx ? 32 : 16)
+            {
+                VectorMove(c, __[from + offset], __[to + offset], avx, zeroing: false);
+            }
+
+            if (offset < end)
+            {
+                var lanes = new Lanes(c, avx);
+                lanes.Load(xmm0, __[from + offset]);
+                lanes.StoreUnaligned(__[to + offset], xmm0);
+            }
+        }
+
+        // StraightCopy when `bit` is set in `components`.
+        private static void CopyIfSet(Assembler c, AssemblerRegister64 components, int bit, AssemblerRegister64 from, AssemblerRegister64 to, int start, int end, bool avx)
+        {
+            Label clear = c.CreateLabel();
+            c.bt(components, (byte)bit);
+            c.jae(clear);
+            StraightCopy(c, from, to, start, end, avx);
+            c.Label(ref clear);
+        }
+
+        // Walks the run table at `runs` (see CopyRuns), then jumps to `done`. XMM1/YMM1 must be zero.
+        private static void WalkRuns(Assembler c, AssemblerRegister64 from, AssemblerRegister64 to, AssemblerRegister64 runs, AssemblerRegister64 components, bool avx, Label done)
+        {
+            int width = avx ? 32 : 16;
+            Label run = c.CreateLabel(), take = c.CreateLabel(), zero = c.CreateLabel(), skip = c.CreateLabel();
+            c.movzx(r11d, __word_ptr[runs + 2]);
+            c.test(r11d, r11d);
+            c.jz(done);
+            c.Label(ref run);
+            c.movzx(eax, __byte_ptr[runs + 4]);
+            c.cmp(eax, 0xFF);
+            c.je(take);
+            c.bt(components, rax);
+            c.jae(skip); // CF clear: the component is not in the set
+            c.Label(ref take);
+            c.movzx(r10d, __word_ptr[runs]);
+            c.cmp(__byte_ptr[runs + 5], 0);
+            c.jne(zero);
+            Moves(c, from, to, avx, width, zeroing: false, skip);
+            c.Label(ref zero);
+            c.xor(eax, eax);
+            Moves(c, from, to, avx, width, zeroing: true, skip);
+            c.Label(ref skip);
+            c.add(runs, 8);
+            c.movzx(r11d, __word_ptr[runs + 2]);
+            c.test(r11d, r11d);
+            c.jnz(run);
+            c.jmp(done);
+        }
+
+        // One vector from `source` to `target` through XMM0/YMM0, or XMM1/YMM1's zeros to `target`.
+        private static void VectorMove(Assembler c, AssemblerMemoryOperand source, AssemblerMemoryOperand target, bool avx, bool zeroing)
+        {
+            if (avx)
+            {
+                if (!zeroing)
+                {
+                    c.vmovdqu(ymm0, __ymmword_ptr[source]);
+                }
+
+                c.vmovdqu(__ymmword_ptr[target], zeroing ? ymm1 : ymm0);
+            }
+            else
+            {
+                if (!zeroing)
+                {
+                    c.movups(xmm0, __xmmword_ptr[source]);
+                }
+
+                c.movups(__xmmword_ptr[target], zeroing ? xmm1 : xmm0);
+            }
+        }
+
+        // R11D bytes at offset R10: whole vectors, then 8-byte words, then bytes, each a loop with
+        // one taken branch an iteration (the bytes left are counted down below zero and back).
+        private static void Moves(Assembler c, AssemblerRegister64 from, AssemblerRegister64 to, bool avx, int width, bool zeroing, Label finished)
+        {
+            Label vectors = c.CreateLabel(), wordsLeft = c.CreateLabel(), words = c.CreateLabel(), bytesLeft = c.CreateLabel(), bytes = c.CreateLabel();
+            c.sub(r11d, width);
+            c.jb(wordsLeft);
+            c.Label(ref vectors);
+            VectorMove(c, __[from + r10], __[to + r10], avx, zeroing);
+            c.add(r10, width);
+            c.sub(r11d, width);
+            c.jae(vectors);
+            c.Label(ref wordsLeft);
+            c.add(r11d, width - 8);
+            c.js(bytesLeft);
+            c.Label(ref words);
+            if (!zeroing)
+            {
+                c.mov(rax, __qword_ptr[from + r10]);
+            }
+
+            c.mov(__qword_ptr[to + r10], rax);
+            c.add(r10, 8);
+            c.sub(r11d, 8);
+            c.jae(words);
+            c.Label(ref bytesLeft);
+            c.add(r11d, 8);
+            c.jz(finished);
+            c.Label(ref bytes);
+            if (!zeroing)
+            {
+                c.mov(al, __byte_ptr[from + r10]);
+            }
+
+            c.mov(__byte_ptr[to + r10], al);
+            c.inc(r10);
+            c.dec(r11d);
+            c.jnz(bytes);
+            c.jmp(finished);
         }
 
         /// <summary>

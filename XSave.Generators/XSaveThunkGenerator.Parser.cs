@@ -19,6 +19,7 @@ public sealed partial class XSaveThunkGenerator
             parameterOptions: SymbolDisplayParameterOptions.IncludeType | SymbolDisplayParameterOptions.IncludeParamsRefOut,
             miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
         private const string LegacyRegion = "global::XSave.LegacyRegion";
+        private const string RuntimeAssembly = "XSave";
 
         public static ParseResult Run(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -47,6 +48,12 @@ public sealed partial class XSaveThunkGenerator
             // XSave.Runtime lists no privileged instruction, so in the runtime form only a cast of
             // one's number gets here: said as XSAVE009, which tells where it can run.
             if (member is null && !freestanding && System.Enum.IsDefined(typeof(XSaveInstruction), instructionValue) && Signature.IsPrivileged((XSaveInstruction)instructionValue))
+            {
+                member = ((XSaveInstruction)instructionValue).ToString();
+            }
+
+            // The runtime's own routines, likewise cast, exist for XSave.Runtime alone.
+            if (member is null && !freestanding && IsRuntimeRoutine((XSaveInstruction)instructionValue) && context.SemanticModel.Compilation.AssemblyName == RuntimeAssembly)
             {
                 member = ((XSaveInstruction)instructionValue).ToString();
             }
@@ -189,6 +196,10 @@ public sealed partial class XSaveThunkGenerator
             return $"{refKind}{parameter.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {identifier}";
         }
 
+        /// <summary>Routines only XSave.Runtime declares (its private copies), not instructions a user asks for.</summary>
+        public static bool IsRuntimeRoutine(XSaveInstruction instruction) =>
+            instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx or XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx;
+
         /// <summary>The signatures each instruction accepts.</summary>
         private static class Signature
         {
@@ -199,6 +210,16 @@ public sealed partial class XSaveThunkGenerator
                 secondName = string.Empty;
                 maskName = string.Empty;
                 var parameters = method.Parameters;
+                if (IsRuntimeRoutine(instruction))
+                {
+                    // Three pointers, then the components for a run copy; a checked restore returns its status.
+                    bool copies = instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx;
+                    return (copies ? method.ReturnsVoid : method.ReturnType.SpecialType == SpecialType.System_Int32)
+                        && parameters.Length == (copies ? 4 : 3)
+                        && parameters.Take(3).All(p => p.RefKind == RefKind.None && p.Type.TypeKind == TypeKind.Pointer)
+                        && (!copies || (parameters[3].RefKind == RefKind.None && parameters[3].Type.SpecialType == SpecialType.System_UInt64));
+                }
+
                 if (instruction == XSaveInstruction.XGetBv)
                 {
                     return method.ReturnType.SpecialType == SpecialType.System_UInt64
@@ -292,6 +313,8 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.ReadCr4 => "MOV from CR4",
                 XSaveInstruction.EnableOsXSave => "MOV to CR4 (setting OSXSAVE)",
                 XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw => instruction.ToString().ToUpperInvariant(),
+                XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => "the runtime's run copy",
+                XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "the runtime's checked restore",
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
 
@@ -302,6 +325,8 @@ public sealed partial class XSaveThunkGenerator
             public static string Expected(XSaveInstruction instruction) => instruction switch
             {
                 XSaveInstruction.XGetBv => "'static partial ulong M(uint register)'",
+                XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => "'static partial void M(byte* from, byte* to, CopyRun* runs, ulong components)'",
+                XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "'static partial int M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
                 XSaveInstruction.StMxcsr => "'static partial uint M()' or 'static partial Mxcsr M()'",
                 XSaveInstruction.LdMxcsr => "'static partial void M(uint value)' or 'static partial void M(Mxcsr value)'",
                 XSaveInstruction.FnStCw => "'static partial ushort M()' or 'static partial X87ControlWord M()'",

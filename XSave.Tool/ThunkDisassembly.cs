@@ -46,7 +46,8 @@ internal static class ThunkDisassembly
     {
         int start = thunk + offset;
         byte[] bytes = page[start..Math.Min(page.Length, start + 15)].ToArray(); // 15: the longest x86 instruction
-        var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes));
+        // At its offset in the thunk, as the generator decoded it: branch targets are thunk-relative.
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(bytes), (ulong)offset);
         decoder.Decode(out Instruction instruction);
         formatter.Format(instruction, text);
         string hex = Convert.ToHexString(bytes, 0, Math.Max(instruction.Length, 1));

@@ -59,12 +59,13 @@ void xsave64_one(void *area)  { __asm__ volatile("xsave64 (%0)" :: "r"(area), "a
 void xrstor64_one(void *area) { __asm__ volatile("xrstor64 (%0)" :: "r"(area), "a"(MASK), "d"(0) : "memory"); }
 void *map_read_execute(const void *code, size_t n)
 {
-    void *page = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t length = (n + 4095) & ~(size_t)4095;
+    void *page = mmap(0, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED)
         return 0;
     memcpy(page, code, n);
-    if (mprotect(page, 4096, PROT_READ | PROT_EXEC) != 0) {
-        munmap(page, 4096);
+    if (mprotect(page, length, PROT_READ | PROT_EXEC) != 0) {
+        munmap(page, length);
         return 0;
     }
     return page;

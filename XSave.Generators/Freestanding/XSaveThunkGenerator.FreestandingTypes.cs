@@ -18,6 +18,7 @@ public sealed partial class XSaveThunkGenerator
         public static string Source()
         {
             string instructions = string.Join("\n", Enum.GetValues(typeof(XSaveInstruction)).Cast<XSaveInstruction>()
+                .Where(i => !Parser.IsRuntimeRoutine(i))
                 .Select(i => $"        {i} = {(int)i},"));
             string statuses = string.Join("\n", Enum.GetValues(typeof(FreestandingStatus)).Cast<FreestandingStatus>()
                 .Select(s => $"        /// <summary>{FreestandingStatusText.Describe(s)}</summary>\n        {s} = {(int)s},"));

@@ -71,11 +71,11 @@ public partial struct LegacyRegion
     // out a reference to a silent defensive copy.
 
     /// <summary>ST0–ST7 / MM0–MM7 (byte 32, 16 bytes each, in stack order ST(i)).</summary>
-    [FieldOffset(32)]
+    [FieldOffset(StOffset)]
     public X87RegisterArray St;
 
     /// <summary>XMM0–XMM15 (byte 160, 16 bytes each).</summary>
-    [FieldOffset(160)]
+    [FieldOffset(XmmOffset)]
     public XmmRegisterArray Xmm;
 
     /// <summary>
@@ -112,6 +112,12 @@ public partial struct LegacyRegion
 
     /// <summary>Where the abridged FTW lies (SDM vol. 1 §10.5.1, table 10-2).</summary>
     internal const int AbridgedFtwOffset = RestoreChecks.AbridgedFtwOffset;
+
+    // The register files' places (table 10-2): eight 16-byte ST/MM slots holding 10 register
+    // bytes each, sixteen XMM registers, then reserved bytes up to the software-available 464.
+    internal const int StOffset = AreaOffsets.Registers, StSlot = 16, StBytes = 10;
+    internal const int XmmOffset = AreaOffsets.Xmm;
+    internal const int ReservedOffset = AreaOffsets.Reserved;
 
     // Init values: Intel SDM vol. 1 §13.6 (x87: FCW 037FH; SSE: MXCSR 1F80H).
     internal const ushort InitFcw = 0x037F;

@@ -15,7 +15,7 @@ public partial struct XSaveArea
     /// <summary>The alignment XSAVE and XRSTOR require (Intel SDM vol. 1 §13.4).</summary>
     public const int Alignment = 64;
 
-    internal const int HeaderOffset = LegacyRegion.Size;
+    internal const int HeaderOffset = AreaOffsets.Header;
 
     /// <summary>
     /// The components this library ever asks XSAVE/XRSTOR for (the EDX:EAX mask): those whose

@@ -67,8 +67,8 @@ internal sealed class CpuProfile
 
     /// <summary>
     /// The slots of the saved components past the header (AVX onwards), each with its XSTATE_BV
-    /// bit: the misaligned paths copy exactly these (never the whole page; the save then zeroes
-    /// their <see cref="SavedSlotPadding"/>), the restore only those XRSTOR will read.
+    /// bit: the private copies take exactly these (never the whole page; a misaligned save zeroes
+    /// their <see cref="SavedSlotPadding"/> in its scratch first), a restore only those XRSTOR will read.
     /// </summary>
     public (int Component, ComponentSlot Slot)[] SavedSlots { get; }
 
@@ -85,8 +85,8 @@ internal sealed class CpuProfile
     /// <summary>
     /// The bytes between the header and <see cref="SavedEnd"/> in no saved slot (offset, length):
     /// components this CPU lays out but does not save (MPX on a CPU without it enabled), or
-    /// offsets no component has. XSAVE does not write them; a bounced save zeroes them, as it does
-    /// the padding, so the caller's bytes there never outlive a save.
+    /// offsets no component has. XSAVE does not write them, and neither does a bounced save: they
+    /// stay the caller's, as an aligned save leaves them.
     /// </summary>
     public (int Offset, int Length)[] SavedGaps { get; }
 

@@ -21,6 +21,11 @@ internal static unsafe class Processor
     private static int s_leaf1;  // XSAVE implemented (bit 0), enabled by the OS (bit 1)
     private static int s_leafD1; // CPUID.(0DH,1).EAX (bits 5–31 are reserved)
     private static uint s_mxcsrMask; // 0 until FXSAVE has read it
+    // The private copies' run tables (CopyRun), pinned for the machine code that walks them.
+    private static CopyRun[]? s_runTables;
+    private static CopyRun* s_slotRuns, s_compactedRuns;
+    private static RestorePlan* s_restorePlan;
+    private static bool s_copiesWithAvx;
     private const int Read = int.MinValue;
 
     // No static initialisers in this class: under NativeAOT a class constructor would put a
@@ -122,6 +127,18 @@ internal static unsafe class Processor
         }
     }
 
+    /// <summary>The saved slots the copy routines walk: <see cref="CopyRun.ForSlots"/>. Callers have made the processor ready.</summary>
+    public static CopyRun* SlotRuns => s_slotRuns;
+
+    /// <summary>What a restore copies of a compacted area: <see cref="CopyRun.ForCompacted"/>.</summary>
+    public static CopyRun* CompactedRuns => s_compactedRuns;
+
+    /// <summary>What the checked restore's machine code checks against. Callers have made the processor ready.</summary>
+    public static RestorePlan* RestorePlan => s_restorePlan;
+
+    /// <summary>True where the copies move 32 bytes at a time (AVX enabled in XCR0).</summary>
+    public static bool CopiesWithAvx => s_copiesWithAvx;
+
     /// <summary>See <see cref="CpuProfile.SavedSlots"/>.</summary>
     public static ReadOnlySpan<(int Component, ComponentSlot Slot)> SavedSlots => Profile.SavedSlots;
 
@@ -199,8 +216,36 @@ internal static unsafe class Processor
         var (layout, aligned64) = Leaf0D.Value;
         s_profile = new CpuProfile("this CPU", xcr0, LegacyMxcsrMask, leafD1Eax: null, layout, aligned64);
         s_current = CpuSnapshot.Create(s_profile);
+        PinRunTables(s_profile);
 
         System.Threading.Volatile.Write(ref s_state, Ready);
+    }
+
+    // One pinned array holds the tables, each ended by its zero-length run. Racing first calls
+    // each build and publish the same tables; the last one's stay.
+    private static void PinRunTables(CpuProfile profile)
+    {
+        CopyRun[][] tables = [CopyRun.ForSlots(profile), CopyRun.ForCompacted()];
+        int length = 0;
+        foreach (CopyRun[] table in tables)
+        {
+            length += table.Length;
+        }
+
+        CopyRun[] pinned = GC.AllocateUninitializedArray<CopyRun>(length, pinned: true);
+        var starts = new CopyRun*[tables.Length];
+        var first = (CopyRun*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+        for (int i = 0, at = 0; i < tables.Length; at += tables[i].Length, i++)
+        {
+            tables[i].CopyTo(pinned, at);
+            starts[i] = first + at;
+        }
+
+        s_runTables = pinned;
+        s_slotRuns = starts[0];
+        s_compactedRuns = starts[1];
+        s_copiesWithAvx = (profile.Xcr0 & XFeatures.Avx) != 0;
+        s_restorePlan = XSave.RestorePlan.Pin(in s_current, profile.SavedEnd, s_slotRuns);
     }
 
     // CPUID leaf 0DH, read once and only where XSAVE is implemented (leaf 1 says so: no leaf 0,

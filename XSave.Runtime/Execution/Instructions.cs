@@ -42,4 +42,47 @@ internal static unsafe partial class Instructions
 
     [XSaveThunk(XSaveInstruction.FldCw, Unchecked = true)]
     internal static partial void FldCw(X87ControlWord value);
+
+    [XSaveThunk(RuntimeRoutine.CopyRuns, Unchecked = true)]
+    internal static partial void CopyRunsSse(byte* from, byte* to, CopyRun* runs, ulong components);
+
+    [XSaveThunk(RuntimeRoutine.CopyRunsAvx, Unchecked = true)]
+    internal static partial void CopyRunsAvx(byte* from, byte* to, CopyRun* runs, ulong components);
+
+    [XSaveThunk(RuntimeRoutine.CheckedRestore, Unchecked = true)]
+    internal static partial int CheckedRestoreSse(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);
+
+    [XSaveThunk(RuntimeRoutine.CheckedRestoreAvx, Unchecked = true)]
+    internal static partial int CheckedRestoreAvx(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);
+
+    /// <summary>
+    /// Copies what XRSTOR reads of <paramref name="area"/> into <paramref name="scratch"/>, checks
+    /// the copy against this CPU's <see cref="RestorePlan"/> and restores it: true when it did,
+    /// false when the checks declined and nothing was loaded (the area may break a rule, be
+    /// compacted, or carry a hazard the caller allows: the managed validator decides).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool CheckedRestore(XSaveArea* area, XSaveArea* scratch) =>
+        (Processor.CopiesWithAvx
+            ? CheckedRestoreAvx(area, scratch, Processor.RestorePlan)
+            : CheckedRestoreSse(area, scratch, Processor.RestorePlan)) == 0;
+
+    /// <summary>
+    /// Walks <paramref name="runs"/> (<see cref="CopyRun"/>) from <paramref name="from"/> to
+    /// <paramref name="to"/>: 32 bytes a move where AVX is enabled, else 16. Machine code, not
+    /// managed vectors or the C library's memmove, which may use AVX-512 registers (ZMM16–31) and
+    /// leave their component in use after a save.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CopyRuns(void* from, void* to, CopyRun* runs, ulong components)
+    {
+        if (Processor.CopiesWithAvx)
+        {
+            CopyRunsAvx((byte*)from, (byte*)to, runs, components);
+        }
+        else
+        {
+            CopyRunsSse((byte*)from, (byte*)to, runs, components);
+        }
+    }
 }

@@ -53,19 +53,50 @@ public unsafe partial struct XSaveArea
         }
     }
 
-    // XSAVE faults on a misaligned area: bounce through aligned stack memory, copying back the
-    // legacy region, the header and the saved slots (XSAVE writes every saved component), then
-    // zeroing what XSAVE need not have written there. Out of line so that Save itself stays small
-    // enough to inline.
+    // XSAVE faults on a misaligned area: bounce through aligned stack memory and copy back the
+    // legacy region, the header and the saved slots (XSAVE writes every saved component, in use
+    // or not). The bytes in no saved slot (gaps, components not enabled) stay as the caller had
+    // them, as an aligned save leaves them. Out of line so that Save itself stays small enough to inline.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SaveBounced(XSaveArea* area, in CpuSnapshot cpu)
     {
         XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
         PrepareForSave(scratch, in cpu);
+        ClearWhatXSaveMayNotWrite(scratch);
         Instructions.XSave64(scratch);
-        area->_header = scratch->_header;
-        CopyLegacyAndSlots(scratch, area, (ulong)SafeFeatures);
-        ClearWhatXSaveMayNotWrite(area);
+        Instructions.CopyRuns(scratch, area, Processor.SlotRuns, (ulong)Processor.Xcr0 & (ulong)SafeFeatures);
+    }
+
+    /// <summary>
+    /// Zeroes the scratch's bytes that are copied back but that XSAVE need not write: the legacy
+    /// region's reserved bytes (byte 5, the 6 bytes above each 80-bit ST register, which qemu
+    /// leaves alone, and 416–463) and each saved slot's bytes past its registers (qemu writes
+    /// BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4). The scratch is uninitialised
+    /// stack: without this, what an earlier call left there would reach the caller's area. Plain
+    /// stores (no vector register), in front of XSAVE where no copy waits on them.
+    /// </summary>
+    internal static void ClearWhatXSaveMayNotWrite(XSaveArea* scratch)
+    {
+        byte* legacy = (byte*)scratch;
+        legacy[LegacyRegion.AbridgedFtwOffset + 1] = 0;
+        for (int st = LegacyRegion.StOffset + LegacyRegion.StBytes; st < LegacyRegion.XmmOffset; st += LegacyRegion.StSlot)
+        {
+            *(ushort*)(legacy + st) = 0;
+            *(uint*)(legacy + st + 2) = 0;
+        }
+
+        for (int offset = LegacyRegion.ReservedOffset; offset < LayoutDescriptor.Offset; offset += sizeof(ulong))
+        {
+            *(ulong*)(legacy + offset) = 0;
+        }
+
+        foreach (var (offset, length) in Processor.Profile.SavedSlotPadding)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                legacy[offset + i] = 0;
+            }
+        }
     }
 
     /// <summary>
@@ -84,7 +115,10 @@ public unsafe partial struct XSaveArea
         Processor.EnsureReady();
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            LoadBounced(area, validate: true, RestoreHazards.None);
+            if (!Instructions.CheckedRestore(area, AlignedScratch(stackalloc byte[RestorePlan.ScratchBytes])))
+            {
+                LoadBounced(area, validate: true, RestoreHazards.None);
+            }
         }
     }
 
@@ -101,7 +135,12 @@ public unsafe partial struct XSaveArea
         Processor.EnsureReady();
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            LoadBounced(area, validate: true, allowed);
+            // The common case in machine code (copy, check, XRSTOR); what it declines, the managed
+            // validator decides, on a copy of its own. Less than a page of stack: no stack probe.
+            if (!Instructions.CheckedRestore(area, AlignedScratch(stackalloc byte[RestorePlan.ScratchBytes])))
+            {
+                LoadBounced(area, validate: true, allowed);
+            }
         }
     }
 
@@ -161,41 +200,11 @@ public unsafe partial struct XSaveArea
         Instructions.XRstor64(scratch);
     }
 
-    // The scratch is uninitialised stack, and XSAVE need not write every byte copied back from
-    // it: the legacy region's reserved bytes (byte 5, the 6 bytes above each 80-bit ST register,
-    // which qemu leaves alone, and 416–463), a slot's bytes past its component's registers (qemu
-    // writes BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4). Those are zeroed in
-    // the caller's area after the copy, so no stale stack byte stays there, and no store sits in
-    // front of XSAVE; so are the gaps between saved slots, which nothing copies. Register bytes
-    // XSAVE always writes (a state it did not write would not round-trip).
-    private static void ClearWhatXSaveMayNotWrite(XSaveArea* area)
-    {
-        byte* legacy = (byte*)area;
-        legacy[5] = 0;
-        for (int st = 32 + 10; st < 160; st += 16)
-        {
-            *(ushort*)(legacy + st) = 0;
-            *(uint*)(legacy + st + 2) = 0;
-        }
-
-        new Span<byte>(legacy + 416, LayoutDescriptor.Offset - 416).Clear();
-        CpuProfile cpu = Processor.Profile;
-        foreach (var (offset, length) in cpu.SavedSlotPadding)
-        {
-            new Span<byte>((byte*)area + offset, length).Clear();
-        }
-
-        foreach (var (offset, length) in cpu.SavedGaps)
-        {
-            new Span<byte>((byte*)area + offset, length).Clear();
-        }
-    }
-
     /// <summary>
     /// Copies what XRSTOR and the checks before it read: the legacy region with its software
     /// bytes (the layout descriptor), the header, and the components whose XSTATE_BV bit is set
     /// (XRSTOR initialises the others without reading them). A compacted area's components are
-    /// packed from byte 576 on, so there everything up to the page's end is copied.
+    /// packed from byte 576 on, so there the whole page is copied.
     /// </summary>
     internal static void CopyWhatXRstorReads(XSaveArea* from, XSaveArea* to)
     {
@@ -203,31 +212,10 @@ public unsafe partial struct XSaveArea
         // is copied is what was decided on, and nothing just stored is read back.
         XFeatures inUse = from->_header.XStateBv;
         ulong format = from->_header.XCompBv;
-        to->_header = from->_header;
+        CopyRun* runs = (format & XSaveHeader.CompactedFormat) != 0 ? Processor.CompactedRuns : Processor.SlotRuns;
+        Instructions.CopyRuns(from, to, runs, (ulong)inUse);
         to->_header.XStateBv = inUse;
         to->_header.XCompBv = format;
-        if ((format & XSaveHeader.CompactedFormat) != 0)
-        {
-            const int Components = HeaderOffset + XSaveHeader.Size;
-            Buffer.MemoryCopy(from, to, HeaderOffset, HeaderOffset);
-            Buffer.MemoryCopy((byte*)from + Components, (byte*)to + Components, Size - Components, Size - Components);
-            return;
-        }
-
-        CopyLegacyAndSlots(from, to, (ulong)inUse); // the copy's XSTATE_BV: what XRSTOR will act on
-    }
-
-    /// <summary>The legacy region with the layout descriptor, and the standard-format slots of <paramref name="components"/> that this CPU saves.</summary>
-    private static void CopyLegacyAndSlots(XSaveArea* from, XSaveArea* to, ulong components)
-    {
-        BlockCopy.Copy((byte*)from, (byte*)to, HeaderOffset);
-        foreach (var (component, slot) in Processor.SavedSlots)
-        {
-            if ((components & (1UL << component)) != 0)
-            {
-                BlockCopy.Copy((byte*)from + slot.Offset, (byte*)to + slot.Offset, slot.Size);
-            }
-        }
     }
 
     // The stores in front of XSAVE are 16 bytes wide, in an order where no two neighbours touch:

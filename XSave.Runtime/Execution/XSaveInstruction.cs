@@ -51,5 +51,28 @@ enum XSaveInstruction
     ReadCr4,
     /// <summary>Set CR4.OSXSAVE, which enables XGETBV, XSETBV and the XSAVE family. Privileged: freestanding form only.</summary>
     EnableOsXSave,
+
+    // The runtime's own routines: accepted only in the assembly named XSave, which reaches them
+    // through RuntimeRoutine below (its numbers are these).
+
+    /// <summary>Copies and zeroes runs of bytes between two areas through XMM0 (<c>CopyRun</c> table): the runtime's private copies and bounces.</summary>
+    CopyRuns = 16,
+    /// <summary><see cref="CopyRuns"/> through YMM0, then VZEROUPPER: for CPUs with AVX enabled.</summary>
+    CopyRunsAvx = 17,
+    /// <summary>The checked restore: copies what XRSTOR reads into aligned scratch, checks the copy against a <c>RestorePlan</c>, and restores it with XRSTOR64, or declines (returns 1) without restoring.</summary>
+    CheckedRestore = 18,
+    /// <summary><see cref="CheckedRestore"/> with VEX-encoded vectors: for CPUs with AVX enabled.</summary>
+    CheckedRestoreAvx = 19,
 #endif
 }
+
+#if !XSAVE_GENERATOR
+/// <summary>The generator's runtime-only routines, by the numbers the generator's copy of <see cref="XSaveInstruction"/> gives them.</summary>
+internal static class RuntimeRoutine
+{
+    public const XSaveInstruction CopyRuns = (XSaveInstruction)16;
+    public const XSaveInstruction CopyRunsAvx = (XSaveInstruction)17;
+    public const XSaveInstruction CheckedRestore = (XSaveInstruction)18;
+    public const XSaveInstruction CheckedRestoreAvx = (XSaveInstruction)19;
+}
+#endif

@@ -18,7 +18,7 @@ namespace XSave;
 /// </summary>
 internal static class LayoutDescriptor
 {
-    public const int Offset = 464;
+    public const int Offset = AreaOffsets.Descriptor;
     public const int Length = 48;
     private const uint Magic = 0x324C5358; // "XSL2"
     private const uint MagicVersion1 = 0x314C5358; // "XSL1"

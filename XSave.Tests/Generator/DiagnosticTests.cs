@@ -125,6 +125,18 @@ public class DiagnosticTests
         Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain("42"));
     }
 
+    // The runtime's own routines answer to a cast of their number in the assembly named XSave alone.
+    [TestCase("CopyRuns", "static partial void M(byte* from, byte* to, void* runs, ulong components)")]
+    [TestCase("CheckedRestore", "static partial int M(XSave.XSaveArea* area, XSave.XSaveArea* scratch, void* plan)")]
+    public void XSAVE007_the_runtime_s_routines_outside_the_runtime(string name, string declaration)
+    {
+        int number = (int)Enum.Parse<Generators.Shared.XSaveInstruction>(name);
+        Diagnostic d = Single($$"""
+            unsafe partial class C { [XSave.XSaveThunk((XSave.XSaveInstruction){{number}})] {{declaration}}; }
+            """, "XSAVE007");
+        Assert.That(d.GetMessage(System.Globalization.CultureInfo.InvariantCulture), Does.Contain(number.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     [TestCase("public static partial void Save(XSave.XSaveArea* a, uint mask)", "XSAVE004")]
     [TestCase("public partial void Save(XSave.XSaveArea* a)", "XSAVE001")]
     [TestCase("internal static partial ulong Read<T>(uint register) where T : struct", "XSAVE003")]

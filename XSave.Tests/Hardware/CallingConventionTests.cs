@@ -113,6 +113,7 @@ public unsafe class CallingConventionTests
         XmmRegister[] loaded = AreaXmm((XSaveArea*)(instruction is GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor ? second.Pointer : first.Pointer));
 
         f->Target = entry;
+        f->Argument3 = XSaveArea.IsSupported ? (ulong)XSaveArea.SavedFeatures : 0; // a run copy's components: every saved slot
         // The control-word writes get the thread's own words: the harness checks the convention, not the words.
         LegacyRegion words = default;
         words.Save();
@@ -124,6 +125,9 @@ public unsafe class CallingConventionTests
             GeneratedInstruction.StMxcsr or GeneratedInstruction.FnStCw => (0UL, 0UL, 0UL),
             GeneratedInstruction.XSetBv => (0UL, 7UL, 0UL),
             GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)XSaveArea.SafeFeatures),
+            // The runtime's routines, with its own tables: copy every saved slot; restore `first` through `second`.
+            GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.SlotRuns),
+            GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.RestorePlan),
             _ => ((ulong)first.Pointer, (ulong)XSaveArea.SafeFeatures, 0UL),
         };
 
@@ -145,8 +149,11 @@ public unsafe class CallingConventionTests
             }
         }
 
-        bool restores = instruction is GeneratedInstruction.XRstor or GeneratedInstruction.FxRstor or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor;
-        AssertKept(f, convention, restores ? loaded : null);
+        bool restores = instruction is GeneratedInstruction.XRstor or GeneratedInstruction.FxRstor or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor
+            or GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx;
+        // The copy routines move their vectors through XMM0 and XMM1 (volatile in both conventions).
+        int scratchXmm = instruction is GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx ? 2 : 0;
+        AssertKept(f, convention, restores ? loaded : null, scratchXmm);
         Assert.Multiple(() =>
         {
             switch (instruction)
@@ -163,6 +170,14 @@ public unsafe class CallingConventionTests
                 case GeneratedInstruction.XSetBv or GeneratedInstruction.ReadCr4 or GeneratedInstruction.EnableOsXSave:
                     Assert.That((uint)f->Rax, Is.EqualTo(3u), "refused above CPL 0 (NotPrivileged), nothing executed");
                     break;
+                case GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx:
+                    Assert.That((uint)f->Rax, Is.Zero, "the checks passed a state this thread saved, and XRSTOR ran");
+                    break;
+                case GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx:
+                    // The two areas' XMM registers differed (PrepareRestorable writes each its own).
+                    Assert.That(new Span<byte>(second.Pointer, XSaveArea.HeaderOffset + XSaveHeader.Size).ToArray(),
+                        Is.EqualTo(new Span<byte>(first.Pointer, XSaveArea.HeaderOffset + XSaveHeader.Size).ToArray()), "the legacy region, descriptor and header copied");
+                    break;
                 case GeneratedInstruction.XSave or GeneratedInstruction.XSaveOpt or GeneratedInstruction.XSaveC or GeneratedInstruction.FxSave or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor:
                     // The save ran inside the call: the area holds the known XMM values.
                     Assert.That(AreaXmm((XSaveArea*)first.Pointer), Is.EqualTo(Enumerable.Range(0, 16).Select(i => f->XmmIn[i]).ToArray()), "the saved XMM registers");
@@ -171,7 +186,7 @@ public unsafe class CallingConventionTests
         });
     }
 
-    private static void AssertKept(Frame* f, Convention convention, XmmRegister[]? restoredXmm)
+    private static void AssertKept(Frame* f, Convention convention, XmmRegister[]? restoredXmm, int scratchXmm = 0)
     {
         Assert.Multiple(() =>
         {
@@ -184,7 +199,7 @@ public unsafe class CallingConventionTests
                 }
             }
 
-            for (int i = 0; i < 16; i++)
+            for (int i = scratchXmm; i < 16; i++)
             {
                 bool kept = restoredXmm is null || (convention == Convention.Windows && i >= 6);
                 XmmRegister expected = kept ? f->XmmIn[i] : restoredXmm![i];
@@ -225,6 +240,14 @@ public unsafe class CallingConventionTests
         if (instruction is GeneratedInstruction.XSetBv or GeneratedInstruction.ReadCr4 or GeneratedInstruction.EnableOsXSave)
         {
             return null; // the machine code refuses itself above CPL 0
+        }
+
+        if (XSaveThunkGenerator.Parser.IsRuntimeRoutine(instruction))
+        {
+            // The runtime's routines read its tables for this CPU; the VEX forms need AVX enabled.
+            bool vex = instruction is GeneratedInstruction.CopyRunsAvx or GeneratedInstruction.CheckedRestoreAvx;
+            return !XSaveArea.IsSupported ? "Needs XSAVE enabled: the routines read the runtime's tables for this CPU."
+                : vex && (XSaveArea.EnabledFeatures & XFeatures.Avx) == 0 ? "Needs AVX enabled in XCR0 (VEX-encoded moves)." : null;
         }
 
         try

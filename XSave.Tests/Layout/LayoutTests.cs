@@ -174,9 +174,13 @@ public class LayoutTests
     public void The_generator_knows_every_instruction_by_the_runtime_s_names_and_values()
     {
         // The generator compiles the runtime's source; this would catch a copy that drifted anyway.
-        // Its copy also lists the privileged instructions, which only the freestanding form runs.
+        // Its copy also lists the privileged instructions, which only the freestanding form runs,
+        // and the runtime's own routines, which the runtime names by number (RuntimeRoutine).
         string[] privileged = ["XSetBv", "ReadCr4", "EnableOsXSave"];
-        Assert.That(Enum.GetNames<XSave.Generators.Shared.XSaveInstruction>(), Is.EqualTo(Enum.GetNames<XSaveInstruction>().Concat(privileged)));
+        string[] routines = ["CopyRuns", "CopyRunsAvx", "CheckedRestore", "CheckedRestoreAvx"];
+        Assert.That(Enum.GetNames<XSave.Generators.Shared.XSaveInstruction>(), Is.EqualTo(Enum.GetNames<XSaveInstruction>().Concat(privileged).Concat(routines)));
+        Assert.That(new[] { RuntimeRoutine.CopyRuns, RuntimeRoutine.CopyRunsAvx, RuntimeRoutine.CheckedRestore, RuntimeRoutine.CheckedRestoreAvx }.Select(v => (int)v),
+            Is.EqualTo(routines.Select(r => (int)Enum.Parse<XSave.Generators.Shared.XSaveInstruction>(r))), "RuntimeRoutine's numbers are the generator's");
         Assert.That(Enum.GetValues<XSave.Generators.Shared.XSaveInstruction>().Take(Enum.GetValues<XSaveInstruction>().Length).Select(v => (int)v), Is.EqualTo(Enum.GetValues<XSaveInstruction>().Select(v => (int)v)));
     }
 

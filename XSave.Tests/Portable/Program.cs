@@ -10,10 +10,7 @@ using NUnit.Framework.Internal;
 string cpu = XSave.XSaveArea.IsSupported
     ? $"XCR0 0x{(ulong)XSave.XSaveArea.EnabledFeatures:X}, layout: {XSave.XSaveLayout.Current?.Name}"
     : "no XSAVE";
-// How a misaligned area's bounce copies: in managed 64-byte vectors, or long blocks through the C library's memmove (not on Windows).
-string copies = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "bounce copies in 64-byte vectors"
-    : OperatingSystem.IsWindows() ? "bounce copies in managed vectors" : "long bounce copies through memmove";
-Console.WriteLine($"XSave tests on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription}; {cpu}; {copies})");
+Console.WriteLine($"XSave tests on {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.ProcessArchitecture} ({RuntimeInformation.OSDescription}; {cpu})");
 // XSAVE_TEST_PROCESS_PER_THROW=1 (CI under Wine): a new process after every test that ends by an
 // exception, since such an exception breaks a Wine process (ProcessPerThrow).
 if (Environment.GetEnvironmentVariable("XSAVE_TEST_PROCESS_PER_THROW") == "1" && ProcessPerThrow.ResultsFile is null)

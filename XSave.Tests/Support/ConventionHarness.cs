@@ -25,13 +25,14 @@ internal static unsafe class ConventionHarness
     public struct Frame
     {
         public const int Size = 0x4C0;
-        public const int TargetOffset = 0x00, ArgumentsOffset = 0x08, RaxOffset = 0x20, RspBeforeOffset = 0x28, RspAfterOffset = 0x30;
+        public const int TargetOffset = 0x00, ArgumentsOffset = 0x08, RaxOffset = 0x20, RspBeforeOffset = 0x28, RspAfterOffset = 0x30, Argument3Offset = 0x38;
         public const int GprInOffset = 0x40, GprOutOffset = 0x80, XmmInOffset = 0xC0, XmmOutOffset = 0x1C0, FxOutOffset = 0x2C0;
 
         [FieldOffset(TargetOffset)] public nint Target;
         [FieldOffset(ArgumentsOffset)] public ulong Argument0;
         [FieldOffset(ArgumentsOffset + 8)] public ulong Argument1;
         [FieldOffset(ArgumentsOffset + 16)] public ulong Argument2;
+        [FieldOffset(Argument3Offset)] public ulong Argument3;
         [FieldOffset(RaxOffset)] public ulong Rax;
         [FieldOffset(RspBeforeOffset)] public ulong RspBefore;
         [FieldOffset(RspAfterOffset)] public ulong RspAfter;
@@ -132,6 +133,8 @@ internal static unsafe class ConventionHarness
         {
             c.mov(arguments[i], __qword_ptr[rax + Frame.ArgumentsOffset + (i * 8)]);
         }
+
+        c.mov(convention == Convention.Windows ? r9 : rcx, __qword_ptr[rax + Frame.Argument3Offset]);
 
         c.mov(r11, __qword_ptr[rax + Frame.TargetOffset]);
         c.mov(__qword_ptr[rax + Frame.RspBeforeOffset], rsp);
