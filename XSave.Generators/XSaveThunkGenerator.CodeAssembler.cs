@@ -194,15 +194,15 @@ public sealed partial class XSaveThunkGenerator
         }
 
         /// <summary>
-        /// The runtime's checked restore (XSaveArea.Load): the lanes the checks read — FCW to FIP,
-        /// FDP to MXCSR_MASK, the layout descriptor, the header, PKRU's — are each loaded once from
-        /// the caller's area into a register, stored into the scratch and checked there, in the
-        /// register: another thread writing the area meanwhile cannot make the scratch differ from
+        /// The runtime's checked restore (XSaveArea.Load): the bytes the checks read — FCW to
+        /// MXCSR_MASK, the layout descriptor and the header, PKRU's lane — are each loaded once from
+        /// the caller's area into a register, stored into the scratch and checked in the register
+        /// against the RestorePlan: another thread writing the area meanwhile cannot make the scratch differ from
         /// what was checked. The other bytes XRSTOR reads (registers, the slots XSTATE_BV marks)
         /// are copied as they are. Passing, XRSTOR64 loads the scratch and EAX is 0; else EAX is 1,
         /// nothing was loaded, and the caller's validator decides and explains. The checks are
         /// RestoreFastPath's, stricter than the rules: what passes them, the rules accept.
-        /// Scratch: RAX, R10, R11, the fourth argument register, XMM0/YMM0 and XMM1.
+        /// Scratch: RAX, R10, R11, the fourth argument register, YMM0 and YMM1 (XMM0 and XMM1 in the SSE form).
         /// </summary>
         private static void CheckedRestore(Assembler c, bool systemV, bool avx)
         {
@@ -210,51 +210,47 @@ public sealed partial class XSaveThunkGenerator
             var v = new Lanes(c, avx);
             Label decline = c.CreateLabel(), walked = c.CreateLabel();
 
-            void Lane(int offset, int? xorWith, int? andWith)
+            // Each chunk the checks read: loaded once, stored into the scratch, and its
+            // differences ((chunk ^ expected) & rejects) ORed into XMM1/YMM1.
+            bool first = true;
+            void Chunks(int areaOffset, int length, int expected, int rejects)
             {
-                v.Load(xmm0, __[area + offset]);
-                v.Store(__[scratch + offset], xmm0);
-                if (offset == AreaOffsets.Header)
+                for (int at = 0; at < length;)
                 {
-                    v.ToGeneral(components, xmm0); // XSTATE_BV, as stored: it decides which slots are copied
-                }
+                    bool wide = avx && length - at >= 32;
+                    v.Load(xmm0, __[area + areaOffset + at], wide);
+                    v.Store(__[scratch + areaOffset + at], xmm0, wide);
+                    v.Xor(xmm0, __[plan + expected + at], wide);
+                    v.And(xmm0, __[plan + rejects + at], wide);
+                    // Always 32 bytes wide in the VEX form: a 16-byte VEX OR would clear the
+                    // upper half the accumulator holds (a narrow chunk's upper half is zero).
+                    if (first)
+                    {
+                        v.Move(xmm1, xmm0, avx);
+                        first = false;
+                    }
+                    else
+                    {
+                        v.Or(xmm1, xmm0, avx);
+                    }
 
-                if (xorWith is { } x)
-                {
-                    v.Xor(xmm0, __[plan + x]);
-                }
-
-                if (andWith is { } a)
-                {
-                    v.And(xmm0, __[plan + a]);
+                    at += wide ? 32 : 16;
                 }
             }
 
-            // Every difference ORed into XMM1.
-            Lane(AreaOffsets.ControlLanes, RestorePlanOffsets.FcwMasks, RestorePlanOffsets.X87Rejects);
-            v.Move(xmm1, xmm0);
-            Lane(AreaOffsets.ControlLanes + 16, RestorePlanOffsets.MxcsrMasks, RestorePlanOffsets.MxcsrRejects);
-            v.Or(xmm1, xmm0);
-            for (int lane = 0; lane < 3; lane++)
-            {
-                Lane(AreaOffsets.Descriptor + (16 * lane), RestorePlanOffsets.DescriptorLanes + (16 * lane), null);
-                v.Or(xmm1, xmm0);
-            }
-
-            Lane(AreaOffsets.Header, null, RestorePlanOffsets.HeaderRejects);
-            v.Or(xmm1, xmm0);
-            for (int offset = AreaOffsets.Header + 16; offset < AreaOffsets.Components; offset += 16)
-            {
-                Lane(offset, null, null);
-                v.Or(xmm1, xmm0);
-            }
-
+            Chunks(AreaOffsets.ControlLanes, RestorePlanOffsets.ControlLength, RestorePlanOffsets.ControlExpected, RestorePlanOffsets.ControlRejects);
+            Chunks(AreaOffsets.Descriptor, RestorePlanOffsets.TailLength, RestorePlanOffsets.TailExpected, RestorePlanOffsets.TailRejects);
             v.JumpUnlessZero(xmm1, decline);
+            c.mov(components, __qword_ptr[scratch + AreaOffsets.Header]); // XSTATE_BV as stored: it decides which slots are copied
 
-            // The registers XRSTOR will read, at their architectural places, then the other slots.
+            // The x87 registers XRSTOR will read (and in the SSE form AVX's upper halves, which it
+            // leaves to XRSTOR: on a CPU without AVX, XSTATE_BV never marks them), then the other slots.
             CopyIfSet(c, components, X87Bit, area, scratch, AreaOffsets.Registers, AreaOffsets.Xmm, avx);
-            CopyIfSet(c, components, SseBit, area, scratch, AreaOffsets.Xmm, AreaOffsets.Reserved, avx);
-            CopyIfSet(c, components, AvxBit, area, scratch, AreaOffsets.Components, AreaOffsets.Components + AreaOffsets.AvxSize, avx);
+            if (!avx)
+            {
+                CopyIfSet(c, components, AvxBit, area, scratch, AreaOffsets.Components, AreaOffsets.Components + AreaOffsets.AvxSize, avx);
+            }
+
             // The slots: the walk takes the plan's register for its table, so the plan waits in a
             // register System V leaves free, or in the Windows home slot of the third argument.
             AssemblerRegister64 runs = plan;
@@ -287,15 +283,23 @@ public sealed partial class XSaveThunkGenerator
             v.And(xmm0, __[plan + RestorePlanOffsets.PkruRejects]);
             v.JumpUnlessZero(xmm0, decline);
 
+            // Every check passed. The XMM registers and AVX's upper halves are loaded straight from
+            // the caller's area: register bytes cannot fault, and XRSTOR reading 512 freshly copied
+            // bytes cost several times these loads. XRSTOR then loads the rest from the scratch
+            // (x87, PKRU, AVX-512's components, which only touch what these loads leave), and
+            // LDMXCSR the checked MXCSR (a standard-form XRSTOR loads it from memory whenever it
+            // restores SSE or AVX, whatever XSTATE_BV says).
+            LoadVectorRegisters(c, area, components, systemV, avx);
             if (!systemV)
             {
                 c.mov(r10, scratch); // EDX takes the mask
                 scratch = r10;
             }
 
-            c.mov(eax, SafeFeatureMask);
+            c.mov(eax, SafeFeatureMask & ~((1u << SseBit) | (avx ? 1u << AvxBit : 0)));
             c.xor(edx, edx);
-            KeepingWindowsXmm(c, systemV, () => c.xrstor64(__[scratch]));
+            c.xrstor64(__[scratch]);
+            c.ldmxcsr(__dword_ptr[scratch + AreaOffsets.ControlLanes + MxcsrOffset]);
             c.xor(eax, eax);
             c.ret();
 
@@ -309,12 +313,20 @@ public sealed partial class XSaveThunkGenerator
             c.ret();
         }
 
-        /// <summary>16-byte lane operations, in legacy SSE or (where AVX is enabled) VEX encoding: VEX code never mixes with legacy SSE on AVX CPUs, whose transitions cost.</summary>
+        /// <summary>
+        /// Lane operations, 16 bytes in legacy SSE or VEX encoding, or 32 (<c>wide</c>, VEX only)
+        /// through the YMM register of the same number: VEX code never mixes with legacy SSE on AVX
+        /// CPUs, whose transitions cost.
+        /// </summary>
         private sealed class Lanes(Assembler c, bool avx)
         {
-            public void Load(AssemblerRegisterXMM to, AssemblerMemoryOperand from)
+            public void Load(AssemblerRegisterXMM to, AssemblerMemoryOperand from, bool wide = false)
             {
-                if (avx)
+                if (wide)
+                {
+                    c.vmovdqu(Ymm(to), __ymmword_ptr[from]);
+                }
+                else if (avx)
                 {
                     c.vmovdqu(to, __xmmword_ptr[from]);
                 }
@@ -325,9 +337,13 @@ public sealed partial class XSaveThunkGenerator
             }
 
             // Aligned: the scratch is 64-byte aligned and every lane is at a multiple of 16.
-            public void Store(AssemblerMemoryOperand to, AssemblerRegisterXMM from)
+            public void Store(AssemblerMemoryOperand to, AssemblerRegisterXMM from, bool wide = false)
             {
-                if (avx)
+                if (wide)
+                {
+                    c.vmovdqu(__ymmword_ptr[to], Ymm(from));
+                }
+                else if (avx)
                 {
                     c.vmovdqa(__xmmword_ptr[to], from);
                 }
@@ -349,9 +365,13 @@ public sealed partial class XSaveThunkGenerator
                 }
             }
 
-            public void Move(AssemblerRegisterXMM to, AssemblerRegisterXMM from)
+            public void Move(AssemblerRegisterXMM to, AssemblerRegisterXMM from, bool wide = false)
             {
-                if (avx)
+                if (wide)
+                {
+                    c.vmovdqa(Ymm(to), Ymm(from));
+                }
+                else if (avx)
                 {
                     c.vmovdqa(to, from);
                 }
@@ -361,22 +381,14 @@ public sealed partial class XSaveThunkGenerator
                 }
             }
 
-            public void ToGeneral(AssemblerRegister64 to, AssemblerRegisterXMM from)
-            {
-                if (avx)
-                {
-                    c.vmovq(to, from);
-                }
-                else
-                {
-                    c.movq(to, from);
-                }
-            }
-
             // The plan's lanes are 16-byte aligned, as legacy SSE memory operands must be.
-            public void Xor(AssemblerRegisterXMM to, AssemblerMemoryOperand with)
+            public void Xor(AssemblerRegisterXMM to, AssemblerMemoryOperand with, bool wide = false)
             {
-                if (avx)
+                if (wide)
+                {
+                    c.vpxor(Ymm(to), Ymm(to), __ymmword_ptr[with]);
+                }
+                else if (avx)
                 {
                     c.vpxor(to, to, __xmmword_ptr[with]);
                 }
@@ -386,9 +398,13 @@ public sealed partial class XSaveThunkGenerator
                 }
             }
 
-            public void And(AssemblerRegisterXMM to, AssemblerMemoryOperand with)
+            public void And(AssemblerRegisterXMM to, AssemblerMemoryOperand with, bool wide = false)
             {
-                if (avx)
+                if (wide)
+                {
+                    c.vpand(Ymm(to), Ymm(to), __ymmword_ptr[with]);
+                }
+                else if (avx)
                 {
                     c.vpand(to, to, __xmmword_ptr[with]);
                 }
@@ -398,9 +414,13 @@ public sealed partial class XSaveThunkGenerator
                 }
             }
 
-            public void Or(AssemblerRegisterXMM to, AssemblerRegisterXMM with)
+            public void Or(AssemblerRegisterXMM to, AssemblerRegisterXMM with, bool wide = false)
             {
-                if (avx)
+                if (wide)
+                {
+                    c.vpor(Ymm(to), Ymm(to), Ymm(with));
+                }
+                else if (avx)
                 {
                     c.vpor(to, to, with);
                 }
@@ -410,25 +430,26 @@ public sealed partial class XSaveThunkGenerator
                 }
             }
 
-            // SSE2 (no PTEST, which needs SSE4.1): compare each byte with zero, and all 16 must match.
+            // Jumps unless every bit of the register is zero: VPTEST over all 256 bits where AVX is
+            // enabled (AVX implies SSE4.1); SSE2 elsewhere (no PTEST: compare each byte with zero).
             public void JumpUnlessZero(AssemblerRegisterXMM lane, Label target)
             {
-                AssemblerRegisterXMM zero = lane == xmm0 ? xmm1 : xmm0;
-                Zero(c, zero, avx);
                 if (avx)
                 {
-                    c.vpcmpeqb(lane, lane, zero);
-                    c.vpmovmskb(eax, lane);
-                }
-                else
-                {
-                    c.pcmpeqb(lane, zero);
-                    c.pmovmskb(eax, lane);
+                    c.vptest(Ymm(lane), Ymm(lane));
+                    c.jnz(target);
+                    return;
                 }
 
+                AssemblerRegisterXMM zero = lane == xmm0 ? xmm1 : xmm0;
+                Zero(c, zero, avx);
+                c.pcmpeqb(lane, zero);
+                c.pmovmskb(eax, lane);
                 c.cmp(eax, 0xFFFF);
                 c.jne(target);
             }
+
+            private static AssemblerRegisterYMM Ymm(AssemblerRegisterXMM register) => register == xmm0 ? ymm0 : ymm1;
         }
 
         private static void Zero(Assembler c, AssemblerRegisterXMM register, bool avx)
@@ -444,6 +465,56 @@ public sealed partial class XSaveThunkGenerator
         }
 
         private const int X87Bit = 0, SseBit = 1, AvxBit = 2;
+
+        /// <summary>MXCSR's place in the legacy region's second control lane.</summary>
+        private const int MxcsrOffset = 24;
+
+        /// <summary>
+        /// What XRSTOR64 does to the XMM registers and AVX's upper halves, done by loads: each
+        /// register from the area where XSTATE_BV marks the component, zero where it does not
+        /// (VZEROUPPER for AVX, which also tells the CPU the upper halves are in their init state).
+        /// The Windows convention keeps XMM6–XMM15's low halves the caller's, as its XRSTOR
+        /// thunks do; their upper halves are volatile there too, and load like the others.
+        /// </summary>
+        private static void LoadVectorRegisters(Assembler c, AssemblerRegister64 area, AssemblerRegister64 components, bool systemV, bool avx)
+        {
+            AssemblerRegisterXMM[] xmm = [xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7, xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15];
+            AssemblerRegisterYMM[] ymm = [ymm0, ymm1, ymm2, ymm3, ymm4, ymm5, ymm6, ymm7, ymm8, ymm9, ymm10, ymm11, ymm12, ymm13, ymm14, ymm15];
+            int loaded = systemV ? 16 : 6;
+            Label sseInit = c.CreateLabel(), sseDone = c.CreateLabel();
+            c.bt(components, (byte)SseBit);
+            c.jae(sseInit);
+            for (int i = 0; i < loaded; i++)
+            {
+                new Lanes(c, avx).Load(xmm[i], __[area + AreaOffsets.Xmm + (16 * i)]);
+            }
+
+            c.jmp(sseDone);
+            c.Label(ref sseInit);
+            for (int i = 0; i < loaded; i++)
+            {
+                Zero(c, xmm[i], avx);
+            }
+
+            c.Label(ref sseDone);
+            if (!avx)
+            {
+                return;
+            }
+
+            Label avxInit = c.CreateLabel(), avxDone = c.CreateLabel();
+            c.bt(components, (byte)AvxBit);
+            c.jae(avxInit);
+            for (int i = 0; i < 16; i++)
+            {
+                c.vinsertf128(ymm[i], ymm[i], __xmmword_ptr[area + AreaOffsets.Components + (16 * i)], 1);
+            }
+
+            c.jmp(avxDone);
+            c.Label(ref avxInit);
+            c.vzeroupper();
+            c.Label(ref avxDone);
+        }
 
         // Bytes [start, end) by straight-line vector moves, the last one 16 bytes where the width leaves a half.
         private static void StraightCopy(Assembler c, AssemblerRegister64 from, AssemblerRegister64 to, int start, int end, bool avx)

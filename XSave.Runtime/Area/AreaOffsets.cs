@@ -19,12 +19,16 @@ internal static class AreaOffsets
 }
 
 /// <summary>
-/// Offsets in a RestorePlan: 16-byte lanes of masks, then the PKRU lane's offset in the area and
-/// the address of the restore's run table (CopyRun).
+/// Offsets in a RestorePlan: what the checked restore compares the area's control lanes (bytes
+/// 0–31) and its tail (464–575: the layout descriptor and the header) against — each byte must
+/// equal Expected wherever Rejects has a bit set — then the same for PKRU's lane, the lane's
+/// offset in the area, and the address of the run table (CopyRun).
 /// </summary>
 internal static class RestorePlanOffsets
 {
-    public const int FcwMasks = 0, X87Rejects = 16, MxcsrMasks = 32, MxcsrRejects = 48;
-    public const int DescriptorLanes = 64, HeaderRejects = 112, PkruRejects = 128;
-    public const int PkruLane = 144, Runs = 152, Size = 160;
+    public const int ControlExpected = 0, ControlRejects = 32, TailExpected = 64, TailRejects = 176;
+    public const int PkruRejects = 288, PkruLane = 304, Runs = 312, Size = 320;
+
+    /// <summary>The control lanes' length, and the tail's: from the descriptor to the end of the header.</summary>
+    public const int ControlLength = 32, TailLength = AreaOffsets.Components - AreaOffsets.Descriptor;
 }

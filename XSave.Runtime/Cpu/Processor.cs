@@ -24,7 +24,7 @@ internal static unsafe class Processor
     // The private copies' run tables (CopyRun), pinned for the machine code that walks them.
     private static CopyRun[]? s_runTables;
     private static CopyRun* s_slotRuns, s_compactedRuns;
-    private static RestorePlan* s_restorePlan;
+    private static nint s_restorePlan; // a RestorePlan*, written once with a barrier
     private static bool s_copiesWithAvx;
     private const int Read = int.MinValue;
 
@@ -133,8 +133,8 @@ internal static unsafe class Processor
     /// <summary>What a restore copies of a compacted area: <see cref="CopyRun.ForCompacted"/>.</summary>
     public static CopyRun* CompactedRuns => s_compactedRuns;
 
-    /// <summary>What the checked restore's machine code checks against. Callers have made the processor ready.</summary>
-    public static RestorePlan* RestorePlan => s_restorePlan;
+    /// <summary>What the checked restore's machine code checks against; null until the processor has been read (the plan stands for "ready" on that path).</summary>
+    public static RestorePlan* RestorePlan => (RestorePlan*)s_restorePlan;
 
     /// <summary>True where the copies move 32 bytes at a time (AVX enabled in XCR0).</summary>
     public static bool CopiesWithAvx => s_copiesWithAvx;
@@ -245,7 +245,8 @@ internal static unsafe class Processor
         s_slotRuns = starts[0];
         s_compactedRuns = starts[1];
         s_copiesWithAvx = (profile.Xcr0 & XFeatures.Avx) != 0;
-        s_restorePlan = XSave.RestorePlan.Pin(in s_current, profile.SavedEnd, s_slotRuns);
+        // Published last: a thread that sees the plan sees the tables and the flag above it (x86 keeps stores in order).
+        System.Threading.Volatile.Write(ref s_restorePlan, (nint)XSave.RestorePlan.Pin(in s_current, profile.SavedEnd, s_slotRuns));
     }
 
     // CPUID leaf 0DH, read once and only where XSAVE is implemented (leaf 1 says so: no leaf 0,

@@ -59,13 +59,15 @@ internal static unsafe partial class Instructions
     /// Copies what XRSTOR reads of <paramref name="area"/> into <paramref name="scratch"/>, checks
     /// the copy against this CPU's <see cref="RestorePlan"/> and restores it: true when it did,
     /// false when the checks declined and nothing was loaded (the area may break a rule, be
-    /// compacted, or carry a hazard the caller allows: the managed validator decides).
+    /// compacted, or carry a hazard the caller allows: the managed validator decides), or when the
+    /// processor has not been read yet (no plan: the caller's slow path reads it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool CheckedRestore(XSaveArea* area, XSaveArea* scratch) =>
-        (Processor.CopiesWithAvx
-            ? CheckedRestoreAvx(area, scratch, Processor.RestorePlan)
-            : CheckedRestoreSse(area, scratch, Processor.RestorePlan)) == 0;
+    internal static bool CheckedRestore(XSaveArea* area, XSaveArea* scratch)
+    {
+        RestorePlan* plan = Processor.RestorePlan;
+        return plan != null && (Processor.CopiesWithAvx ? CheckedRestoreAvx(area, scratch, plan) : CheckedRestoreSse(area, scratch, plan)) == 0;
+    }
 
     /// <summary>
     /// Walks <paramref name="runs"/> (<see cref="CopyRun"/>) from <paramref name="from"/> to

@@ -4,18 +4,13 @@ namespace XSave;
 
 /// <summary>
 /// What the checked restore's machine code (<see cref="Instructions.CheckedRestore"/>) checks an
-/// area against: the running CPU's <see cref="CpuSnapshot"/> masks, laid out at
-/// <see cref="RestorePlanOffsets"/> in native memory that never moves, with the restore's run table.
+/// area against, laid out at <see cref="RestorePlanOffsets"/> in native memory that never moves:
+/// the running CPU's <see cref="CpuSnapshot"/> masks as byte strings the code compares chunk by
+/// chunk, whatever its vector width, and the restore's run table.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = RestorePlanOffsets.Size)]
 internal unsafe struct RestorePlan
 {
-    [FieldOffset(RestorePlanOffsets.FcwMasks)] public Vector128<ulong> FcwMasks;
-    [FieldOffset(RestorePlanOffsets.X87Rejects)] public Vector128<ulong> X87Rejects;
-    [FieldOffset(RestorePlanOffsets.MxcsrMasks)] public Vector128<uint> MxcsrMasks;
-    [FieldOffset(RestorePlanOffsets.MxcsrRejects)] public Vector128<uint> MxcsrRejects;
-    [FieldOffset(RestorePlanOffsets.DescriptorLanes)] public DescriptorWords Descriptor;
-    [FieldOffset(RestorePlanOffsets.HeaderRejects)] public Vector128<ulong> HeaderRejects;
     [FieldOffset(RestorePlanOffsets.PkruRejects)] public Vector128<ulong> PkruRejects;
     [FieldOffset(RestorePlanOffsets.PkruLane)] public long PkruLane;
     [FieldOffset(RestorePlanOffsets.Runs)] public CopyRun* Runs;
@@ -34,21 +29,26 @@ internal unsafe struct RestorePlan
     public static RestorePlan* Pin(in CpuSnapshot cpu, int savedEnd, CopyRun* runs)
     {
         var plan = (RestorePlan*)NativeMemory.AlignedAlloc(RestorePlanOffsets.Size, XSaveArea.Alignment);
-        *plan = new RestorePlan
-        {
-            FcwMasks = cpu.FcwMasks,
-            X87Rejects = cpu.X87Rejects,
-            MxcsrMasks = cpu.MxcsrMasks,
-            MxcsrRejects = cpu.MxcsrRejects,
-            Descriptor = cpu.Descriptor,
-            HeaderRejects = savedEnd <= ScratchEnd ? cpu.RestoreHeaderRejects : Vector128<ulong>.AllBitsSet,
-            PkruRejects = cpu.PkruRejects,
-            // Where PKRU is off its lane checks nothing: the machine code then copies the first
-            // register lane again, which no check reads (never a lane it checked, which a second
-            // read from the caller's area could change).
-            PkruLane = cpu.PkruRejects == Vector128<ulong>.Zero ? AreaOffsets.Registers : cpu.PkruLane,
-            Runs = runs,
-        };
+        var bytes = new Span<byte>(plan, RestorePlanOffsets.Size);
+        bytes.Clear();
+        // Control lanes: FCW's masks set and an empty abridged FTW; MXCSR's masks set and no bit outside MXCSR_MASK.
+        Write(bytes, RestorePlanOffsets.ControlExpected, cpu.FcwMasks);
+        Write(bytes, RestorePlanOffsets.ControlExpected + 16, cpu.MxcsrMasks.AsUInt64());
+        Write(bytes, RestorePlanOffsets.ControlRejects, cpu.X87Rejects);
+        Write(bytes, RestorePlanOffsets.ControlRejects + 16, cpu.MxcsrRejects.AsUInt64());
+        // Tail: this CPU's descriptor; XSTATE_BV within XCR0, no XCOMP_BV, the reserved bytes zero.
+        MemoryMarshal.AsBytes((ReadOnlySpan<ulong>)cpu.Descriptor).CopyTo(bytes[RestorePlanOffsets.TailExpected..]);
+        bytes.Slice(RestorePlanOffsets.TailRejects, RestorePlanOffsets.TailLength).Fill(0xFF);
+        Write(bytes, RestorePlanOffsets.TailRejects + (AreaOffsets.Header - AreaOffsets.Descriptor),
+            savedEnd <= ScratchEnd ? cpu.RestoreHeaderRejects : Vector128<ulong>.AllBitsSet);
+        plan->PkruRejects = cpu.PkruRejects;
+        // Where PKRU is off its lane checks nothing: the machine code then copies the first
+        // register lane again, which no check reads (never a lane it checked, which a second
+        // read from the caller's area could change).
+        plan->PkruLane = cpu.PkruRejects == Vector128<ulong>.Zero ? AreaOffsets.Registers : cpu.PkruLane;
+        plan->Runs = runs;
         return plan;
     }
+
+    private static void Write(Span<byte> plan, int offset, Vector128<ulong> lane) => lane.AsByte().CopyTo(plan[offset..]);
 }

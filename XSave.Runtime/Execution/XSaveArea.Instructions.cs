@@ -112,12 +112,12 @@ public unsafe partial struct XSaveArea
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
     public readonly void Load()
     {
-        Processor.EnsureReady();
+        Unsafe.SkipInit(out CheckedScratch scratch);
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            if (!Instructions.CheckedRestore(area, AlignedScratch(stackalloc byte[RestorePlan.ScratchBytes])))
+            if (!Instructions.CheckedRestore(area, scratch.Area))
             {
-                LoadBounced(area, validate: true, RestoreHazards.None);
+                LoadDeclined(area, RestoreHazards.None);
             }
         }
     }
@@ -132,16 +132,23 @@ public unsafe partial struct XSaveArea
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
     public readonly void Load(RestoreHazards allowed)
     {
-        Processor.EnsureReady();
+        Unsafe.SkipInit(out CheckedScratch scratch);
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            // The common case in machine code (copy, check, XRSTOR); what it declines, the managed
-            // validator decides, on a copy of its own. Less than a page of stack: no stack probe.
-            if (!Instructions.CheckedRestore(area, AlignedScratch(stackalloc byte[RestorePlan.ScratchBytes])))
+            if (!Instructions.CheckedRestore(area, scratch.Area))
             {
-                LoadBounced(area, validate: true, allowed);
+                LoadDeclined(area, allowed);
             }
         }
+    }
+
+    // What the machine code declined, or every area before the processor was read: the managed
+    // path decides (and throws where XSAVE cannot run), on a copy of its own.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LoadDeclined(XSaveArea* area, RestoreHazards allowed)
+    {
+        Processor.EnsureReady();
+        LoadBounced(area, validate: true, allowed);
     }
 
     /// <summary>
@@ -239,6 +246,20 @@ public unsafe partial struct XSaveArea
         *(ulong*)header = 0;
 
         *(ulong*)(header + 8) = 0; // XCOMP_BV
+    }
+
+    // The checked restore's scratch, a stack local rather than a stackalloc: no stack probe (it
+    // is under a page) and no stack cookie, both of which cost the restore measurably.
+    [InlineArray(RestorePlan.ScratchBytes)]
+    private struct CheckedScratch
+    {
+        private byte _byte;
+
+        public XSaveArea* Area
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => (XSaveArea*)(((nuint)Unsafe.AsPointer(ref _byte) + (Alignment - 1)) & ~(nuint)(Alignment - 1));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

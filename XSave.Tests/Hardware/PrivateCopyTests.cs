@@ -1,5 +1,8 @@
 using System.Collections.Generic;
 
+using XSave.Generators;
+using GeneratedInstruction = XSave.Generators.Shared.XSaveInstruction;
+
 namespace XSave.Tests.Hardware;
 
 /// <summary>
@@ -108,9 +111,76 @@ public unsafe class PrivateCopyTests : RestoresCpuState
             Assert.That(status, Is.Zero, "passed the checks");
             Assert.That(live & (Mxcsr)0x6000, Is.EqualTo((Mxcsr)0x6000), "the area's rounding is live");
             Assert.That(after, Is.EqualTo(before), "the caller's area is unchanged");
-            Assert.That(new Span<byte>(scratch.Pointer, AreaOffsets.Components).ToArray(), Is.EqualTo(before[..AreaOffsets.Components]), "the scratch holds the legacy region, descriptor and header it restored");
+            Assert.That(new Span<byte>(scratch.Pointer, AreaOffsets.Registers).ToArray(), Is.EqualTo(before[..AreaOffsets.Registers]), "the scratch holds the control lanes it checked");
+            Assert.That(new Span<byte>(scratch.Pointer + AreaOffsets.Descriptor, AreaOffsets.Components - AreaOffsets.Descriptor).ToArray(),
+                Is.EqualTo(before[AreaOffsets.Descriptor..AreaOffsets.Components]), "and the descriptor and header");
         });
     }
+
+    /// <summary>
+    /// The checked restore loads the XMM registers and AVX's upper halves itself and leaves the
+    /// rest to XRSTOR: what it leaves in the registers must be what XRSTOR64 of the same area
+    /// leaves, for every combination of the x87, SSE and AVX bits in XSTATE_BV. Both are followed
+    /// by XSAVE in the same machine code, with no managed code between.
+    /// </summary>
+    [Test]
+    public void Checked_restore_loads_what_XRSTOR_loads([Values(false, true)] bool vex, [Values(false, true)] bool x87, [Values(false, true)] bool sse, [Values(false, true)] bool avx)
+    {
+        RequireForm(vex);
+        if (avx && (XSaveArea.SavedFeatures & XFeatures.Avx) == 0)
+        {
+            Assert.Ignore("Needs AVX enabled in XCR0.");
+        }
+
+        XSaveArea area = default;
+        area.Save();
+        for (int i = 0; i < 16; i++)
+        {
+            area.Legacy.Xmm[i] = new XmmRegister(0x1111_0000_0000_0000UL | (uint)i, 0x2222_0000_0000_0000UL | (uint)i);
+        }
+
+        if ((XSaveArea.SavedFeatures & XFeatures.Avx) != 0)
+        {
+            for (int i = 0; i < AreaOffsets.AvxSize; i++)
+            {
+                area.AsSpan()[AreaOffsets.Components + i] = (byte)(0x40 + i);
+            }
+        }
+
+        area.Legacy.Mxcsr = Cpu.WithRounding(area.Legacy.Mxcsr, 2);
+        XFeatures toggled = XFeatures.X87 | XFeatures.Sse | XFeatures.Avx;
+        area.Header.XStateBv = (area.Header.XStateBv & ~toggled) | (x87 ? XFeatures.X87 : 0) | (sse ? XFeatures.Sse : 0) | (avx ? XFeatures.Avx : 0);
+
+        XSaveArea byXRstor = TestCode.LoadThenSave(in area);
+        var thunk = XSaveThunkGenerator.CodeAssembler.Run(Model(vex ? GeneratedInstruction.CheckedRestoreAvx : GeneratedInstruction.CheckedRestore));
+        nint routine = ExecutableMemory.Map(thunk.SystemV.ToArray(), "XSave.Tests", string.Empty);
+        var (status, byRoutine) = TestCode.CheckedLoadThenSave(in area, routine, Processor.RestorePlan);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.Zero, "passed the checks");
+            Assert.That(Xmm(in byRoutine), Is.EqualTo(Xmm(in byXRstor)), "XMM0–XMM15");
+            Assert.That(byRoutine.Legacy.Mxcsr, Is.EqualTo(byXRstor.Legacy.Mxcsr), "MXCSR");
+            Assert.That(X87(in byRoutine), Is.EqualTo(X87(in byXRstor)), "the x87 state");
+            Assert.That(AvxUpper(in byRoutine), Is.EqualTo(AvxUpper(in byXRstor)), "AVX's upper halves");
+        });
+    }
+
+    // A component's bytes as the registers held them: zeros where XSAVE found it in its init state (and left memory alone).
+    private static byte[] Xmm(in XSaveArea saved) => saved.Header.XStateBv.HasFlag(XFeatures.Sse)
+        ? saved.AsSpan()[AreaOffsets.Xmm..AreaOffsets.Reserved].ToArray() : new byte[AreaOffsets.Reserved - AreaOffsets.Xmm];
+
+    private static byte[] AvxUpper(in XSaveArea saved) => saved.Header.XStateBv.HasFlag(XFeatures.Avx)
+        ? saved.AsSpan()[AreaOffsets.Components..(AreaOffsets.Components + AreaOffsets.AvxSize)].ToArray() : new byte[AreaOffsets.AvxSize];
+
+    private static string X87(in XSaveArea saved) => saved.Header.XStateBv.HasFlag(XFeatures.X87)
+        ? Convert.ToHexString(saved.AsSpan()[..AreaOffsets.Xmm]).Remove(48, 16) // less MXCSR and MXCSR_MASK (bytes 24–31)
+        : "init";
+
+    private static Generators.Models.ThunkModel Model(GeneratedInstruction instruction) => new(
+        new Generators.Models.HierarchyInfo(string.Empty, Generators.Helpers.EquatableArray<string>.Empty),
+        "static", "int", "Thunk", "Thunk", Generators.Helpers.EquatableArray<string>.Empty,
+        Generators.Models.ParameterNames.Of(instruction, "area", "scratch", string.Empty), instruction, Generators.Models.AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
 
     /// <summary>Each breaks one check of the routine; each must come back declined with nothing loaded.</summary>
     public static IEnumerable<TestCaseData> Declined()

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace XSave.Tests.Support;
 
 /// <summary>
@@ -52,6 +54,56 @@ internal static class TestCode
         *source = area;
         ((delegate* unmanaged<XSaveArea*, XSaveArea*, XSaveArea*, void>)LoadThenSaveCode.Value)(source, source + 1, source + 2);
         return source[1];
+    }
+
+    /// <summary>The arguments of <see cref="CheckedLoadThenSave"/>'s machine code, and the routine's status.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct CheckedLoadArguments
+    {
+        public XSaveArea* Area, Saved, Kept, Scratch;
+        public void* Plan;
+        public nint Routine;
+        public long Status;
+    }
+
+    // (arguments in RDI): keep this thread's state, call the routine (System V form) on the area,
+    // save what the registers now hold, and put the thread's own state back.
+    private static readonly Lazy<nint> CheckedLoadThenSaveCode = new(() => Map(c =>
+    {
+        c.push(rbx);
+        c.mov(rbx, rdi);
+        c.mov(eax, (uint)XSaveArea.SavedFeatures);
+        c.xor(edx, edx);
+        c.mov(r8, __qword_ptr[rbx + 16]);
+        c.xsave64(__[r8]);
+        c.mov(rdi, __qword_ptr[rbx]);
+        c.mov(rsi, __qword_ptr[rbx + 24]);
+        c.mov(rdx, __qword_ptr[rbx + 32]);
+        c.call(__qword_ptr[rbx + 40]);
+        c.mov(__qword_ptr[rbx + 48], rax);
+        c.mov(eax, (uint)XSaveArea.SavedFeatures);
+        c.xor(edx, edx);
+        c.mov(r8, __qword_ptr[rbx + 8]);
+        c.xsave64(__[r8]);
+        c.mov(r8, __qword_ptr[rbx + 16]);
+        c.xrstor64(__[r8]);
+        c.pop(rbx);
+        c.ret();
+    }));
+
+    /// <summary>
+    /// A checked-restore routine (its System V bytes, mapped at <paramref name="routine"/>) on
+    /// <paramref name="area"/>, then XSAVE into a fresh area, in one piece of machine code, the
+    /// thread's own state kept around both. Returns the routine's status and what was saved.
+    /// </summary>
+    public static unsafe (long Status, XSaveArea Saved) CheckedLoadThenSave(in XSaveArea area, nint routine, void* plan)
+    {
+        using var areas = new AlignedBuffer(4 * XSaveArea.Size);
+        XSaveArea* source = (XSaveArea*)areas.Pointer;
+        *source = area;
+        var arguments = new CheckedLoadArguments { Area = source, Saved = source + 1, Kept = source + 2, Scratch = source + 3, Plan = plan, Routine = routine };
+        ((delegate* unmanaged<CheckedLoadArguments*, void>)CheckedLoadThenSaveCode.Value)(&arguments);
+        return (arguments.Status, source[1]);
     }
 
     // Keeps what Windows makes callee-saved and System V does not, moves the arguments, calls the
