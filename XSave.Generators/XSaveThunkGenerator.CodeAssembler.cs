@@ -84,6 +84,9 @@ public sealed partial class XSaveThunkGenerator
                 case XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx:
                     CopyRuns(c, systemV, avx: thunk.Instruction == XSaveInstruction.CopyRunsAvx);
                     return Finish(c);
+                case XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx:
+                    SaveBounced(c, systemV, avx: thunk.Instruction == XSaveInstruction.SaveBouncedAvx);
+                    return Finish(c);
                 case XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx:
                     CheckedRestore(c, systemV, avx: thunk.Instruction == XSaveInstruction.CheckedRestoreAvx);
                     return Finish(c);
@@ -192,6 +195,85 @@ public sealed partial class XSaveThunkGenerator
 
             c.ret();
         }
+
+        /// <summary>
+        /// The runtime's misaligned save (XSaveArea.Save of an area XSAVE cannot take): XSAVE64
+        /// into the aligned scratch with no store in front of it, then into the area: the legacy
+        /// region, zeros over the bytes of it XSAVE need not write (byte 5, the 6 bytes above each
+        /// 80-bit ST register, 416–463), the plan's layout descriptor, the header (the XSTATE_BV
+        /// XSAVE wrote, kept to the saved components; XCOMP_BV and the reserved bytes zero), AVX's
+        /// slot and the plan's other saved slots. No stale byte of the scratch reaches the area;
+        /// bytes in no saved slot stay the caller's, as XSAVE in place leaves them.
+        /// Scratch: RAX, RDX, R10, R11, the fourth argument register, YMM0 and YMM1 (XMM in the SSE form).
+        /// </summary>
+        private static void SaveBounced(Assembler c, bool systemV, bool avx)
+        {
+            // After XSAVE: the scratch and the plan in registers the mask (EDX:EAX) did not take;
+            // the run table's address last, over the plan's register on Windows.
+            AssemblerRegister64 area = systemV ? rdi : rcx, scratch = systemV ? rsi : rdx, plan = r8, components = systemV ? rcx : r9, runs = systemV ? rdx : r8;
+            var lanes = new Lanes(c, avx);
+            Label done = c.CreateLabel();
+            if (systemV)
+            {
+                c.mov(plan, rdx);
+            }
+            else
+            {
+                c.mov(r11, scratch);
+            }
+
+            c.mov(eax, SafeFeatureMask);
+            c.xor(edx, edx);
+            c.xsave64(__[systemV ? scratch : r11]);
+            if (!systemV)
+            {
+                c.mov(scratch, r11);
+            }
+
+            StraightCopy(c, scratch, area, 0, AreaOffsets.Descriptor, avx);
+            c.mov(__byte_ptr[area + ReservedByte], 0);
+            for (int st = AreaOffsets.Registers + StRegisterBytes; st < AreaOffsets.Xmm; st += 16)
+            {
+                c.mov(__word_ptr[area + st], 0);
+                c.mov(__dword_ptr[area + st + 2], 0);
+            }
+
+            Zero(c, xmm1, avx);
+            for (int offset = AreaOffsets.Reserved; offset < AreaOffsets.Descriptor; offset += 16)
+            {
+                lanes.StoreUnaligned(__[area + offset], xmm1);
+            }
+
+            for (int offset = 0; offset < AreaOffsets.Header - AreaOffsets.Descriptor; offset += 16)
+            {
+                lanes.Load(xmm0, __[plan + RestorePlanOffsets.TailExpected + offset]);
+                lanes.StoreUnaligned(__[area + AreaOffsets.Descriptor + offset], xmm0);
+            }
+
+            c.mov(components, __qword_ptr[plan + RestorePlanOffsets.SavedFeatures]);
+            c.mov(rax, __qword_ptr[scratch + AreaOffsets.Header]);
+            c.and(rax, components); // XSAVE leaves the bits of components it does not save as they were
+            c.mov(__qword_ptr[area + AreaOffsets.Header], rax);
+            for (int offset = AreaOffsets.Header + 16; offset < AreaOffsets.Components; offset += 16)
+            {
+                lanes.StoreUnaligned(__[area + offset], xmm1);
+            }
+
+            c.mov(__qword_ptr[area + AreaOffsets.Header + 8], 0); // XCOMP_BV
+            CopyIfSet(c, components, AvxBit, scratch, area, AreaOffsets.Components, AreaOffsets.Components + AreaOffsets.AvxSize, avx);
+            c.mov(runs, __qword_ptr[plan + RestorePlanOffsets.Runs]);
+            WalkRuns(c, scratch, area, runs, components, avx, done);
+            c.Label(ref done);
+            if (avx)
+            {
+                c.vzeroupper();
+            }
+
+            c.ret();
+        }
+
+        /// <summary>The legacy region's reserved byte after the abridged FTW, and the register bytes of each 16-byte ST slot.</summary>
+        private const int ReservedByte = 5, StRegisterBytes = 10;
 
         /// <summary>
         /// The runtime's checked restore (XSaveArea.Load): the bytes the checks read — FCW to
@@ -596,44 +678,92 @@ public sealed partial class XSaveThunkGenerator
             }
         }
 
-        // R11D bytes at offset R10: whole vectors, then 8-byte words, then bytes, each a loop with
-        // one taken branch an iteration (the bytes left are counted down below zero and back).
+        // R11D bytes (at least 1) at offset R10, with few branches whatever the length: whole
+        // vectors and a last one ending at the run's end (the same bytes twice where they
+        // overlap), or under a vector two overlapping 16-, 8-, 4- or 1-byte moves (and a middle
+        // byte for 3). Loops of single bytes cost a run ten times its bytes.
         private static void Moves(Assembler c, AssemblerRegister64 from, AssemblerRegister64 to, bool avx, int width, bool zeroing, Label finished)
         {
-            Label vectors = c.CreateLabel(), wordsLeft = c.CreateLabel(), words = c.CreateLabel(), bytesLeft = c.CreateLabel(), bytes = c.CreateLabel();
-            c.sub(r11d, width);
-            c.jb(wordsLeft);
+            Label vectors = c.CreateLabel(), under = c.CreateLabel(), under16 = c.CreateLabel(), under8 = c.CreateLabel(), under4 = c.CreateLabel(), two = c.CreateLabel();
+            var lanes = new Lanes(c, avx);
+
+            void Pair(int size, Label next)
+            {
+                c.cmp(r11d, size);
+                c.jb(next);
+                c.lea(r11, __[r10 + r11 - size]);
+                foreach (AssemblerRegister64 at in new[] { r10, r11 })
+                {
+                    switch (size)
+                    {
+                        case 16:
+                            if (!zeroing)
+                            {
+                                lanes.Load(xmm0, __[from + at]);
+                            }
+
+                            lanes.StoreUnaligned(__[to + at], zeroing ? xmm1 : xmm0);
+                            break;
+                        case 8:
+                            if (!zeroing)
+                            {
+                                c.mov(rax, __qword_ptr[from + at]);
+                            }
+
+                            c.mov(__qword_ptr[to + at], rax);
+                            break;
+                        default:
+                            if (!zeroing)
+                            {
+                                c.mov(eax, __dword_ptr[from + at]);
+                            }
+
+                            c.mov(__dword_ptr[to + at], eax);
+                            break;
+                    }
+                }
+
+                c.jmp(finished);
+                c.Label(ref next);
+            }
+
+            void Byte(AssemblerRegister64 at, int displacement)
+            {
+                if (!zeroing)
+                {
+                    c.mov(al, __byte_ptr[from + at + displacement]);
+                }
+
+                c.mov(__byte_ptr[to + at + displacement], al);
+            }
+
+            c.cmp(r11d, width);
+            c.jb(under);
+            c.lea(r11, __[r10 + r11 - width]); // the last vector's offset
             c.Label(ref vectors);
             VectorMove(c, __[from + r10], __[to + r10], avx, zeroing);
             c.add(r10, width);
-            c.sub(r11d, width);
-            c.jae(vectors);
-            c.Label(ref wordsLeft);
-            c.add(r11d, width - 8);
-            c.js(bytesLeft);
-            c.Label(ref words);
-            if (!zeroing)
+            c.cmp(r10, r11);
+            c.jb(vectors);
+            VectorMove(c, __[from + r11], __[to + r11], avx, zeroing);
+            c.jmp(finished);
+
+            c.Label(ref under);
+            if (avx)
             {
-                c.mov(rax, __qword_ptr[from + r10]);
+                Pair(16, under16);
             }
 
-            c.mov(__qword_ptr[to + r10], rax);
-            c.add(r10, 8);
-            c.sub(r11d, 8);
-            c.jae(words);
-            c.Label(ref bytesLeft);
-            c.add(r11d, 8);
-            c.jz(finished);
-            c.Label(ref bytes);
-            if (!zeroing)
-            {
-                c.mov(al, __byte_ptr[from + r10]);
-            }
-
-            c.mov(__byte_ptr[to + r10], al);
-            c.inc(r10);
-            c.dec(r11d);
-            c.jnz(bytes);
+            Pair(8, under8);
+            Pair(4, under4);
+            // 1 to 3 bytes: the first, the last, and for 3 the middle one.
+            c.cmp(r11d, 3);
+            c.jne(two);
+            Byte(r10, 1);
+            c.Label(ref two);
+            c.lea(r11, __[r10 + r11 - 1]);
+            Byte(r10, 0);
+            Byte(r11, 0);
             c.jmp(finished);
         }
 

@@ -77,11 +77,13 @@ public sealed partial class XSaveThunkGenerator
             else if (Parser.IsRuntimeRoutine(thunk.Instruction))
             {
                 // Three pointers, and for a run copy the components, as the parser matched them.
-                bool copies = thunk.Instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx;
                 string arguments = string.Join(", ", thunk.Parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
-                source.Line(copies
-                    ? $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, ulong, void>){entry})({arguments});"
-                    : $"return ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, int>){entry})({arguments});");
+                source.Line(thunk.Instruction switch
+                {
+                    XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, ulong, void>){entry})({arguments});",
+                    XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, void>){entry})({arguments});",
+                    _ => $"return ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, int>){entry})({arguments});",
+                });
             }
             else if (ControlWord.Of(thunk.Instruction) is { } word)
             {

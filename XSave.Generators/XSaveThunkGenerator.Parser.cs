@@ -198,7 +198,8 @@ public sealed partial class XSaveThunkGenerator
 
         /// <summary>Routines only XSave.Runtime declares (its private copies), not instructions a user asks for.</summary>
         public static bool IsRuntimeRoutine(XSaveInstruction instruction) =>
-            instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx or XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx;
+            instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx or XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx
+                or XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx;
 
         /// <summary>The signatures each instruction accepts.</summary>
         private static class Signature
@@ -214,7 +215,8 @@ public sealed partial class XSaveThunkGenerator
                 {
                     // Three pointers, then the components for a run copy; a checked restore returns its status.
                     bool copies = instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx;
-                    return (copies ? method.ReturnsVoid : method.ReturnType.SpecialType == SpecialType.System_Int32)
+                    bool returnsStatus = instruction is XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx;
+                    return (returnsStatus ? method.ReturnType.SpecialType == SpecialType.System_Int32 : method.ReturnsVoid)
                         && parameters.Length == (copies ? 4 : 3)
                         && parameters.Take(3).All(p => p.RefKind == RefKind.None && p.Type.TypeKind == TypeKind.Pointer)
                         && (!copies || (parameters[3].RefKind == RefKind.None && parameters[3].Type.SpecialType == SpecialType.System_UInt64));
@@ -315,6 +317,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw => instruction.ToString().ToUpperInvariant(),
                 XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => "the runtime's run copy",
                 XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "the runtime's checked restore",
+                XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => "the runtime's bounced save",
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
 
@@ -327,6 +330,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.XGetBv => "'static partial ulong M(uint register)'",
                 XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => "'static partial void M(byte* from, byte* to, CopyRun* runs, ulong components)'",
                 XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "'static partial int M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
+                XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => "'static partial void M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
                 XSaveInstruction.StMxcsr => "'static partial uint M()' or 'static partial Mxcsr M()'",
                 XSaveInstruction.LdMxcsr => "'static partial void M(uint value)' or 'static partial void M(Mxcsr value)'",
                 XSaveInstruction.FnStCw => "'static partial ushort M()' or 'static partial X87ControlWord M()'",

@@ -23,8 +23,10 @@ internal readonly struct CopyRun(int offset, int length, int component, bool zer
     /// <summary>
     /// The saved slots the routines do not copy by themselves: each slot this CPU saves but AVX's
     /// (which they copy at its architectural place, 576–831, when the component's bit is set),
-    /// under its component's bit. The same table serves a restore's copy (with XSTATE_BV) and a
-    /// misaligned save's copy back (with every saved component).
+    /// under its component's bit, then zeros over each such slot's bytes past its registers
+    /// (PKRU's 4 in 8; BNDCSR's 48 in 64, which qemu's XSAVE leaves unwritten). The same table
+    /// serves a restore's copy (with XSTATE_BV) and a misaligned save's copy back (with every
+    /// saved component), where the zeros keep a scratch byte XSAVE did not write out of the area.
     /// </summary>
     public static CopyRun[] ForSlots(CpuProfile cpu)
     {
@@ -34,6 +36,17 @@ internal readonly struct CopyRun(int offset, int length, int component, bool zer
             if (component != AvxBit || slot != new ComponentSlot(AreaOffsets.Components, AreaOffsets.AvxSize))
             {
                 runs.Add(new(slot.Offset, slot.Size, component, zero: false));
+            }
+        }
+
+        foreach (var (component, slot) in cpu.SavedSlots)
+        {
+            foreach (var (offset, length) in cpu.SavedSlotPadding)
+            {
+                if (offset >= slot.Offset && offset < slot.End)
+                {
+                    runs.Add(new(offset, length, component, zero: true));
+                }
             }
         }
 

@@ -69,6 +69,30 @@ internal static unsafe partial class Instructions
         return plan != null && (Processor.CopiesWithAvx ? CheckedRestoreAvx(area, scratch, plan) : CheckedRestoreSse(area, scratch, plan)) == 0;
     }
 
+    [XSaveThunk(RuntimeRoutine.SaveBounced, Unchecked = true)]
+    internal static partial void SaveBouncedSse(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);
+
+    [XSaveThunk(RuntimeRoutine.SaveBouncedAvx, Unchecked = true)]
+    internal static partial void SaveBouncedAvx(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);
+
+    /// <summary>
+    /// XSAVE64 of this thread's state into <paramref name="scratch"/>, then what an aligned save
+    /// writes copied into <paramref name="area"/> (which may lie anywhere), with zeros where XSAVE
+    /// need not have written: <see cref="XSaveArea.Save"/> of a misaligned area. The processor has been read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SaveBounced(XSaveArea* area, XSaveArea* scratch)
+    {
+        if (Processor.CopiesWithAvx)
+        {
+            SaveBouncedAvx(area, scratch, Processor.RestorePlan);
+        }
+        else
+        {
+            SaveBouncedSse(area, scratch, Processor.RestorePlan);
+        }
+    }
+
     /// <summary>
     /// Walks <paramref name="runs"/> (<see cref="CopyRun"/>) from <paramref name="from"/> to
     /// <paramref name="to"/>: 32 bytes a move where AVX is enabled, else 16. Machine code, not

@@ -4,7 +4,7 @@ namespace XSave;
 
 /// <summary>
 /// What the checked restore's machine code (<see cref="Instructions.CheckedRestore"/>) checks an
-/// area against, laid out at <see cref="RestorePlanOffsets"/> in native memory that never moves:
+/// area against (and what the bounced save's, <see cref="Instructions.SaveBounced"/>, writes), laid out at <see cref="RestorePlanOffsets"/> in native memory that never moves:
 /// the running CPU's <see cref="CpuSnapshot"/> masks as byte strings the code compares chunk by
 /// chunk, whatever its vector width, and the restore's run table.
 /// </summary>
@@ -14,6 +14,7 @@ internal unsafe struct RestorePlan
     [FieldOffset(RestorePlanOffsets.PkruRejects)] public Vector128<ulong> PkruRejects;
     [FieldOffset(RestorePlanOffsets.PkruLane)] public long PkruLane;
     [FieldOffset(RestorePlanOffsets.Runs)] public CopyRun* Runs;
+    [FieldOffset(RestorePlanOffsets.SavedFeatures)] public ulong SavedFeatures;
 
     /// <summary>
     /// Where the checked restore's scratch ends: past the furthest slot of a safe component in
@@ -47,6 +48,7 @@ internal unsafe struct RestorePlan
         // read from the caller's area could change).
         plan->PkruLane = cpu.PkruRejects == Vector128<ulong>.Zero ? AreaOffsets.Registers : cpu.PkruLane;
         plan->Runs = runs;
+        plan->SavedFeatures = cpu.Xcr0 & (ulong)XSaveArea.SafeFeatures;
         return plan;
     }
 

@@ -48,54 +48,26 @@ public unsafe partial struct XSaveArea
             }
             else
             {
-                SaveBounced(area, in cpu);
+                SaveBounced(area);
             }
         }
     }
 
-    // XSAVE faults on a misaligned area: bounce through aligned stack memory and copy back the
-    // legacy region, the header and the saved slots (XSAVE writes every saved component, in use
-    // or not). The bytes in no saved slot (gaps, components not enabled) stay as the caller had
-    // them, as an aligned save leaves them. Out of line so that Save itself stays small enough to inline.
+    // XSAVE faults on a misaligned area: bounce through aligned stack memory, in the runtime's
+    // machine code (Instructions.SaveBounced: no store in front of XSAVE, the copy straight after).
+    // The bytes in no saved slot (gaps, components not enabled) stay as the caller had them, as an
+    // aligned save leaves them. Out of line so that Save itself stays small enough to inline.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SaveBounced(XSaveArea* area, in CpuSnapshot cpu)
+    private static void SaveBounced(XSaveArea* area)
     {
-        XSaveArea* scratch = AlignedScratch(stackalloc byte[Size + Alignment]);
-        PrepareForSave(scratch, in cpu);
-        ClearWhatXSaveMayNotWrite(scratch);
-        Instructions.XSave64(scratch);
-        Instructions.CopyRuns(scratch, area, Processor.SlotRuns, (ulong)Processor.Xcr0 & (ulong)SafeFeatures);
-    }
-
-    /// <summary>
-    /// Zeroes the scratch's bytes that are copied back but that XSAVE need not write: the legacy
-    /// region's reserved bytes (byte 5, the 6 bytes above each 80-bit ST register, which qemu
-    /// leaves alone, and 416–463) and each saved slot's bytes past its registers (qemu writes
-    /// BNDCSR's 16 bytes of 64; Zen 2's PKRU slot is 64 bytes for 4). The scratch is uninitialised
-    /// stack: without this, what an earlier call left there would reach the caller's area. Plain
-    /// stores (no vector register), in front of XSAVE where no copy waits on them.
-    /// </summary>
-    internal static void ClearWhatXSaveMayNotWrite(XSaveArea* scratch)
-    {
-        byte* legacy = (byte*)scratch;
-        legacy[LegacyRegion.AbridgedFtwOffset + 1] = 0;
-        for (int st = LegacyRegion.StOffset + LegacyRegion.StBytes; st < LegacyRegion.XmmOffset; st += LegacyRegion.StSlot)
+        if (Processor.Profile.SavedEnd <= RestorePlan.ScratchEnd)
         {
-            *(ushort*)(legacy + st) = 0;
-            *(uint*)(legacy + st + 2) = 0;
+            Unsafe.SkipInit(out SubPageScratch scratch);
+            Instructions.SaveBounced(area, scratch.Area);
         }
-
-        for (int offset = LegacyRegion.ReservedOffset; offset < LayoutDescriptor.Offset; offset += sizeof(ulong))
+        else
         {
-            *(ulong*)(legacy + offset) = 0;
-        }
-
-        foreach (var (offset, length) in Processor.Profile.SavedSlotPadding)
-        {
-            for (int i = 0; i < length; i++)
-            {
-                legacy[offset + i] = 0;
-            }
+            Instructions.SaveBounced(area, AlignedScratch(stackalloc byte[Size + Alignment]));
         }
     }
 
@@ -112,7 +84,7 @@ public unsafe partial struct XSaveArea
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
     public readonly void Load()
     {
-        Unsafe.SkipInit(out CheckedScratch scratch);
+        Unsafe.SkipInit(out SubPageScratch scratch);
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
             if (!Instructions.CheckedRestore(area, scratch.Area))
@@ -132,7 +104,7 @@ public unsafe partial struct XSaveArea
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
     public readonly void Load(RestoreHazards allowed)
     {
-        Unsafe.SkipInit(out CheckedScratch scratch);
+        Unsafe.SkipInit(out SubPageScratch scratch);
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
             if (!Instructions.CheckedRestore(area, scratch.Area))
@@ -248,10 +220,11 @@ public unsafe partial struct XSaveArea
         *(ulong*)(header + 8) = 0; // XCOMP_BV
     }
 
-    // The checked restore's scratch, a stack local rather than a stackalloc: no stack probe (it
-    // is under a page) and no stack cookie, both of which cost the restore measurably.
+    // The checked restore's scratch, and a misaligned save's where the CPU saves no further than
+    // RestorePlan.ScratchEnd: a stack local rather than a stackalloc, so no stack probe (it is
+    // under a page) and no stack cookie, both of which cost measurably next to XSAVE and XRSTOR.
     [InlineArray(RestorePlan.ScratchBytes)]
-    private struct CheckedScratch
+    private struct SubPageScratch
     {
         private byte _byte;
 

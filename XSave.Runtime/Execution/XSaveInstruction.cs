@@ -63,6 +63,10 @@ enum XSaveInstruction
     CheckedRestore = 18,
     /// <summary><see cref="CheckedRestore"/> with VEX-encoded vectors: for CPUs with AVX enabled.</summary>
     CheckedRestoreAvx = 19,
+    /// <summary>The misaligned save: XSAVE64 into aligned scratch, then the legacy region, the descriptor, the header and the saved slots copied to the area, with zeros where XSAVE need not have written.</summary>
+    SaveBounced = 20,
+    /// <summary><see cref="SaveBounced"/> with VEX-encoded vectors: for CPUs with AVX enabled.</summary>
+    SaveBouncedAvx = 21,
 #endif
 }
 
@@ -74,5 +78,7 @@ internal static class RuntimeRoutine
     public const XSaveInstruction CopyRunsAvx = (XSaveInstruction)17;
     public const XSaveInstruction CheckedRestore = (XSaveInstruction)18;
     public const XSaveInstruction CheckedRestoreAvx = (XSaveInstruction)19;
+    public const XSaveInstruction SaveBounced = (XSaveInstruction)20;
+    public const XSaveInstruction SaveBouncedAvx = (XSaveInstruction)21;
 }
 #endif

@@ -128,6 +128,8 @@ public unsafe class CallingConventionTests
             // The runtime's routines, with its own tables: copy every saved slot; restore `first` through `second`.
             GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.SlotRuns),
             GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.RestorePlan),
+            // A bounced save into `first`, misaligned by 8, through `second`.
+            GeneratedInstruction.SaveBounced or GeneratedInstruction.SaveBouncedAvx => ((ulong)first.Pointer + 8, (ulong)second.Pointer, (ulong)Processor.RestorePlan),
             _ => ((ulong)first.Pointer, (ulong)XSaveArea.SafeFeatures, 0UL),
         };
 
@@ -152,7 +154,7 @@ public unsafe class CallingConventionTests
         bool restores = instruction is GeneratedInstruction.XRstor or GeneratedInstruction.FxRstor or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor
             or GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx;
         // The copy routines move their vectors through XMM0 and XMM1 (volatile in both conventions).
-        int scratchXmm = instruction is GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx ? 2 : 0;
+        int scratchXmm = instruction is GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx or GeneratedInstruction.SaveBounced or GeneratedInstruction.SaveBouncedAvx ? 2 : 0;
         AssertKept(f, convention, restores ? loaded : null, scratchXmm);
         Assert.Multiple(() =>
         {
@@ -172,6 +174,10 @@ public unsafe class CallingConventionTests
                     break;
                 case GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx:
                     Assert.That((uint)f->Rax, Is.Zero, "the checks passed a state this thread saved, and XRSTOR ran");
+                    break;
+                case GeneratedInstruction.SaveBounced or GeneratedInstruction.SaveBouncedAvx:
+                    // The save ran inside the call: the area holds the known XMM values, 8 bytes past `first`.
+                    Assert.That(AreaXmm((XSaveArea*)(first.Pointer + 8)), Is.EqualTo(Enumerable.Range(0, 16).Select(i => f->XmmIn[i]).ToArray()), "the saved XMM registers");
                     break;
                 case GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx:
                     // The two areas' XMM registers differed (PrepareRestorable writes each its own).
@@ -245,7 +251,7 @@ public unsafe class CallingConventionTests
         if (XSaveThunkGenerator.Parser.IsRuntimeRoutine(instruction))
         {
             // The runtime's routines read its tables for this CPU; the VEX forms need AVX enabled.
-            bool vex = instruction is GeneratedInstruction.CopyRunsAvx or GeneratedInstruction.CheckedRestoreAvx;
+            bool vex = instruction is GeneratedInstruction.CopyRunsAvx or GeneratedInstruction.CheckedRestoreAvx or GeneratedInstruction.SaveBouncedAvx;
             return !XSaveArea.IsSupported ? "Needs XSAVE enabled: the routines read the runtime's tables for this CPU."
                 : vex && (XSaveArea.EnabledFeatures & XFeatures.Avx) == 0 ? "Needs AVX enabled in XCR0 (VEX-encoded moves)." : null;
         }
