@@ -57,7 +57,7 @@ public sealed partial class XSaveThunkGenerator
                 case XSaveInstruction.FxRstor:
                     KeepingWindowsXmm(c, systemV, () => c.fxrstor64(__[area]));
                     break;
-                case XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor:
+                case XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor or XSaveInstruction.XSaveOptXRstor:
                     // Save into the first area, restore from the second, one mask for both. On
                     // Windows the second area arrives in RDX, which the mask needs: move it first.
                     AssemblerRegister64 restore = systemV ? rsi : r9;
@@ -72,6 +72,10 @@ public sealed partial class XSaveThunkGenerator
                         if (thunk.Instruction == XSaveInstruction.XSaveCXRstor)
                         {
                             c.xsavec64(__[area]);
+                        }
+                        else if (thunk.Instruction == XSaveInstruction.XSaveOptXRstor)
+                        {
+                            c.xsaveopt64(__[area]);
                         }
                         else
                         {

@@ -76,12 +76,13 @@ public sealed partial class XSaveThunkGenerator
             }
             else if (Parser.IsRuntimeRoutine(thunk.Instruction))
             {
-                // Three pointers, and for a run copy the components, as the parser matched them.
+                // The pointers (two for a switch, three otherwise), and for a run copy the components, as the parser matched them.
                 string arguments = string.Join(", ", thunk.Parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
                 source.Line(thunk.Instruction switch
                 {
                     XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, ulong, void>){entry})({arguments});",
                     XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, void>){entry})({arguments});",
+                    XSaveInstruction.XSaveOptXRstor => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>){entry})({arguments});",
                     _ => $"return ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, int>){entry})({arguments});",
                 });
             }

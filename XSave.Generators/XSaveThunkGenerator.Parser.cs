@@ -199,7 +199,7 @@ public sealed partial class XSaveThunkGenerator
         /// <summary>Routines only XSave.Runtime declares (its private copies), not instructions a user asks for.</summary>
         public static bool IsRuntimeRoutine(XSaveInstruction instruction) =>
             instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx or XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx
-                or XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx;
+                or XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx or XSaveInstruction.XSaveOptXRstor;
 
         /// <summary>The signatures each instruction accepts.</summary>
         private static class Signature
@@ -211,6 +211,12 @@ public sealed partial class XSaveThunkGenerator
                 secondName = string.Empty;
                 maskName = string.Empty;
                 var parameters = method.Parameters;
+                if (instruction == XSaveInstruction.XSaveOptXRstor)
+                {
+                    // (XSaveArea* save, XSaveArea* restore), as the switch instructions without a mask.
+                    return method.ReturnsVoid && parameters.Length == 2 && parameters.All(p => p.RefKind == RefKind.None && p.Type.TypeKind == TypeKind.Pointer);
+                }
+
                 if (IsRuntimeRoutine(instruction))
                 {
                     // Three pointers, then the components for a run copy; a checked restore returns its status.
@@ -318,6 +324,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => "the runtime's run copy",
                 XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "the runtime's checked restore",
                 XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => "the runtime's bounced save",
+                XSaveInstruction.XSaveOptXRstor => "XSAVEOPT64 then XRSTOR64",
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
 
@@ -331,6 +338,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => "'static partial void M(byte* from, byte* to, CopyRun* runs, ulong components)'",
                 XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "'static partial int M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
                 XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => "'static partial void M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
+                XSaveInstruction.XSaveOptXRstor => "'static partial void M(XSaveArea* save, XSaveArea* restore)'",
                 XSaveInstruction.StMxcsr => "'static partial uint M()' or 'static partial Mxcsr M()'",
                 XSaveInstruction.LdMxcsr => "'static partial void M(uint value)' or 'static partial void M(Mxcsr value)'",
                 XSaveInstruction.FnStCw => "'static partial ushort M()' or 'static partial X87ControlWord M()'",

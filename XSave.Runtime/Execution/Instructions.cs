@@ -16,6 +16,12 @@ internal static unsafe partial class Instructions
     [XSaveThunk(XSaveInstruction.XSaveXRstor, Unchecked = true)]
     internal static partial void XSaveXRstor64(XSaveArea* save, XSaveArea* restore);
 
+    [XSaveThunk(XSaveInstruction.XSaveOpt, Unchecked = true)]
+    internal static partial void XSaveOpt64(XSaveArea* area);
+
+    [XSaveThunk(RuntimeRoutine.XSaveOptXRstor, Unchecked = true)]
+    internal static partial void XSaveOptXRstor64(XSaveArea* save, XSaveArea* restore);
+
     [XSaveThunk(XSaveInstruction.XSaveC, Unchecked = true)]
     internal static partial void XSaveC64(XSaveArea* area);
 

@@ -4,18 +4,25 @@ namespace XSave;
 /// An XSAVE area the library owns, for hot save/restore cycles such as a fiber's extended state:
 /// <see cref="Save"/> and <see cref="Restore"/> are the bare instructions. No check is needed
 /// because the caller can read the area but never write it, so it only ever holds images this
-/// CPU saved or states checked on the way in (docs/design.md). Where the CPU has XSAVEC the
-/// context holds the compacted format, which skips components in their init state (faster); it
-/// restores on this CPU. A new context holds the processor's init state (FCW 0x037F: Windows
-/// starts threads at 0x027F, so start a Windows fiber from a saved state to keep its defaults).
-/// Use a context from one thread at a time. A context owns no native resource: its page is a
-/// pinned managed array, released by the garbage collector, so it is not <see cref="IDisposable"/>.
+/// CPU saved or states checked on the way in (docs/design.md). The context holds this CPU's
+/// standard format and saves with XSAVEOPT where the CPU has it: a save after the context's own
+/// restore skips the components not modified since (the modified optimization) and those in their
+/// init state; the contract XSAVEOPT needs — the memory not written since that restore — is the
+/// context's to keep, and it does (a save after <see cref="CopyFrom"/> is a full XSAVE). A new
+/// context holds the processor's init state (FCW 0x037F: Windows starts threads at 0x027F, so
+/// start a Windows fiber from a saved state to keep its defaults). Use a context from one thread
+/// at a time. A context owns no native resource: its page is a pinned managed array, released by
+/// the garbage collector, so it is not <see cref="IDisposable"/>.
 /// </summary>
 public sealed unsafe class XSaveContext
 {
     private readonly AlignedXSaveArea _memory;
     private readonly XSaveArea* _area; // cached: the hot paths pass it straight to the instruction
-    private readonly bool _compacted;
+    private readonly bool _optimised; // XSAVEOPT on this CPU
+    // True while the memory holds bytes software wrote (a new context, CopyFrom) rather than a save:
+    // XSAVEOPT's modified optimization would keep them where it skips a component, so the next
+    // save is a full XSAVE. A context at the address of a collected one must not inherit its tracking.
+    private bool _written = true;
 
     /// <summary>Creates a context holding the init state.</summary>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
@@ -24,20 +31,9 @@ public sealed unsafe class XSaveContext
         Processor.EnsureReady(); // throws where XSAVE cannot run, and reads the layout descriptor below
         _memory = new AlignedXSaveArea();
         _area = _memory.Pointer;
-        _compacted = Processor.Profile.HasXSaveC;
-        if (_compacted)
-        {
-            // The init image in the format XSAVEC writes: every saved component laid out, none in use.
-            _area->Header.XCompBv = XSaveHeader.CompactedFormat | (ulong)XSaveArea.SavedFeatures;
-        }
-        else
-        {
-            Processor.LayoutDescriptorBytes.CopyTo(_area->AsSpan()[LayoutDescriptor.Offset..]);
-        }
+        _optimised = Processor.Profile.HasXSaveOpt;
+        Processor.LayoutDescriptorBytes.CopyTo(_area->AsSpan()[LayoutDescriptor.Offset..]);
     }
-
-    /// <summary>True when the context holds the compacted format (XSAVEC): on CPUs that have it.</summary>
-    public bool IsCompacted => _compacted;
 
     /// <summary>
     /// Creates a context holding <paramref name="state"/>, checked as <see cref="XSaveArea.Load()"/>
@@ -55,29 +51,14 @@ public sealed unsafe class XSaveContext
     /// Writing through it does not compile: a write would void the guarantee that lets
     /// <see cref="Restore"/> skip every check. Change a context's state with <see cref="CopyFrom"/>.
     /// </summary>
-    public ReadOnlyXSaveArea Area
-    {
-        get
-        {
-            ref XSaveArea area = ref _memory.Area;
-            if (_compacted && !area.Header.XStateBv.HasFlag(XFeatures.Sse))
-            {
-                // XSAVEC skips MXCSR with SSE in its init state and a compacted XRSTOR then loads
-                // 0x1F80: the field would show a stale value (docs/xsave-behaviour.md). Written
-                // here, off the hot path; XRSTOR does not read it in this state.
-                area.Legacy.Mxcsr = (Mxcsr)LegacyRegion.InitMxcsr;
-            }
-
-            return new(ref area);
-        }
-    }
+    public ReadOnlyXSaveArea Area => new(ref _memory.Area);
 
     /// <summary>
     /// Replaces the context's state with <paramref name="state"/>, checked as
     /// <see cref="XSaveArea.Load(RestoreHazards)"/> checks it (every rule whose violation would
     /// fault, and the hazards not in <paramref name="allowed"/>), without loading it, converted
-    /// to the format the context's save writes (compacted where the CPU has XSAVEC, else this
-    /// CPU's standard layout). A refused state leaves the context as it was.
+    /// to the format the context's save writes (this CPU's standard layout). A refused state
+    /// leaves the context as it was.
     /// </summary>
     /// <param name="state">The state.</param>
     /// <param name="allowed">The hazards the caller accepts in what <see cref="Restore"/> will load.</param>
@@ -94,42 +75,41 @@ public sealed unsafe class XSaveContext
         copy.Legacy.ApplyInitControlWords(); // judged as XRSTOR would load it
         RestoreValidation.ThrowIfInvalid(in copy, XSaveArea.SafeFeatures, Processor.Profile, allowed);
         copy.Header.XStateBv &= XSaveArea.SavedFeatures; // what XRSTOR with the context's mask acts on
-        if (_compacted)
+        if (copy.Header.IsCompacted)
         {
-            // Laid out as XSAVEC lays this CPU's components out, so the next save writes the same shape.
-            copy = XSaveImage.Parse(copy.ToArray()).ToCompacted(XSaveArea.SavedFeatures, Processor.Profile.Aligned64);
-        }
-        else
-        {
-            if (copy.Header.IsCompacted)
-            {
-                copy = XSaveImage.Parse(copy.ToArray()).ToStandard();
-            }
-
-            Processor.LayoutDescriptorBytes.CopyTo(copy.AsSpan()[LayoutDescriptor.Offset..]);
+            copy = XSaveImage.Parse(copy.ToArray()).ToStandard();
         }
 
+        Processor.LayoutDescriptorBytes.CopyTo(copy.AsSpan()[LayoutDescriptor.Offset..]);
         *_area = copy;
+        _written = true;
     }
 
-    /// <summary>Saves this thread's extended state (<see cref="XSaveArea.SavedFeatures"/>) into the context with XSAVEC64 (or XSAVE64 where the CPU has no XSAVEC).</summary>
+    /// <summary>Saves this thread's extended state (<see cref="XSaveArea.SavedFeatures"/>) into the context with XSAVEOPT64 (or XSAVE64 where the CPU has no XSAVEOPT).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Save()
     {
-        if (_compacted)
+        if (_optimised & !_written)
         {
-            Instructions.XSaveC64(_area);
+            Instructions.XSaveOpt64(_area);
         }
         else
         {
-            Instructions.XSave64(_area);
+            SaveFully();
         }
 
         GC.KeepAlive(this); // the instruction writes through a raw pointer: the memory must outlive it
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SaveFully()
+    {
+        Instructions.XSave64(_area);
+        _written = false;
+    }
+
     /// <summary>
-    /// Switches this thread from this context to <paramref name="next"/> in one call: XSAVEC64 (or
+    /// Switches this thread from this context to <paramref name="next"/> in one call: XSAVEOPT64 (or
     /// XSAVE64) of the thread's state into this context, then XRSTOR64 of <paramref name="next"/>'s, in one
     /// piece of machine code, as a fiber or green-thread scheduler switches. The only check is
     /// that <paramref name="next"/> is another context: every context of this process holds a
@@ -147,13 +127,14 @@ public sealed unsafe class XSaveContext
             ThrowInvalidSwitch(next);
         }
 
-        if (_compacted)
+        if (_optimised & !_written)
         {
-            Instructions.XSaveCXRstor64(_area, next._area);
+            Instructions.XSaveOptXRstor64(_area, next._area);
         }
         else
         {
             Instructions.XSaveXRstor64(_area, next._area);
+            _written = false;
         }
 
         GC.KeepAlive(this);

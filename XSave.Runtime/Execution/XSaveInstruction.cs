@@ -67,6 +67,8 @@ enum XSaveInstruction
     SaveBounced = 20,
     /// <summary><see cref="SaveBounced"/> with VEX-encoded vectors: for CPUs with AVX enabled.</summary>
     SaveBouncedAvx = 21,
+    /// <summary>XSAVEOPT64 into the first area, then XRSTOR64 from the second: a context's switch (its memory keeps XSAVEOPT's contract).</summary>
+    XSaveOptXRstor = 22,
 #endif
 }
 
@@ -80,5 +82,6 @@ internal static class RuntimeRoutine
     public const XSaveInstruction CheckedRestoreAvx = (XSaveInstruction)19;
     public const XSaveInstruction SaveBounced = (XSaveInstruction)20;
     public const XSaveInstruction SaveBouncedAvx = (XSaveInstruction)21;
+    public const XSaveInstruction XSaveOptXRstor = (XSaveInstruction)22;
 }
 #endif

@@ -110,7 +110,8 @@ public unsafe class CallingConventionTests
         FillKnownValues(f);
         PrepareRestorable((XSaveArea*)first.Pointer);
         PrepareRestorable((XSaveArea*)second.Pointer);
-        XmmRegister[] loaded = AreaXmm((XSaveArea*)(instruction is GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor ? second.Pointer : first.Pointer));
+        bool isSwitch = instruction is GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor or GeneratedInstruction.XSaveOptXRstor;
+        XmmRegister[] loaded = AreaXmm((XSaveArea*)(isSwitch ? second.Pointer : first.Pointer));
 
         f->Target = entry;
         f->Argument3 = XSaveArea.IsSupported ? (ulong)XSaveArea.SavedFeatures : 0; // a run copy's components: every saved slot
@@ -124,7 +125,7 @@ public unsafe class CallingConventionTests
             GeneratedInstruction.FldCw => ((ulong)words.Fcw, 0UL, 0UL),
             GeneratedInstruction.StMxcsr or GeneratedInstruction.FnStCw => (0UL, 0UL, 0UL),
             GeneratedInstruction.XSetBv => (0UL, 7UL, 0UL),
-            GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)XSaveArea.SafeFeatures),
+            GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor or GeneratedInstruction.XSaveOptXRstor => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)XSaveArea.SafeFeatures),
             // The runtime's routines, with its own tables: copy every saved slot; restore `first` through `second`.
             GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.SlotRuns),
             GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.RestorePlan),
@@ -151,7 +152,7 @@ public unsafe class CallingConventionTests
             }
         }
 
-        bool restores = instruction is GeneratedInstruction.XRstor or GeneratedInstruction.FxRstor or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor
+        bool restores = isSwitch || instruction is GeneratedInstruction.XRstor or GeneratedInstruction.FxRstor
             or GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx;
         // The copy routines move their vectors through XMM0 and XMM1 (volatile in both conventions).
         int scratchXmm = instruction is GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx or GeneratedInstruction.SaveBounced or GeneratedInstruction.SaveBouncedAvx ? 2 : 0;
@@ -184,7 +185,7 @@ public unsafe class CallingConventionTests
                     Assert.That(new Span<byte>(second.Pointer, XSaveArea.HeaderOffset + XSaveHeader.Size).ToArray(),
                         Is.EqualTo(new Span<byte>(first.Pointer, XSaveArea.HeaderOffset + XSaveHeader.Size).ToArray()), "the legacy region, descriptor and header copied");
                     break;
-                case GeneratedInstruction.XSave or GeneratedInstruction.XSaveOpt or GeneratedInstruction.XSaveC or GeneratedInstruction.FxSave or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor:
+                case GeneratedInstruction.XSave or GeneratedInstruction.XSaveOpt or GeneratedInstruction.XSaveC or GeneratedInstruction.FxSave or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor or GeneratedInstruction.XSaveOptXRstor:
                     // The save ran inside the call: the area holds the known XMM values.
                     Assert.That(AreaXmm((XSaveArea*)first.Pointer), Is.EqualTo(Enumerable.Range(0, 16).Select(i => f->XmmIn[i]).ToArray()), "the saved XMM registers");
                     break;
@@ -246,6 +247,11 @@ public unsafe class CallingConventionTests
         if (instruction is GeneratedInstruction.XSetBv or GeneratedInstruction.ReadCr4 or GeneratedInstruction.EnableOsXSave)
         {
             return null; // the machine code refuses itself above CPL 0
+        }
+
+        if (instruction == GeneratedInstruction.XSaveOptXRstor)
+        {
+            return !XSaveArea.IsSupported ? "Needs XSAVE enabled." : !Processor.Profile.HasXSaveOpt ? "This CPU does not implement XSAVEOPT." : null;
         }
 
         if (XSaveThunkGenerator.Parser.IsRuntimeRoutine(instruction))
