@@ -206,7 +206,7 @@ public sealed partial class XSaveThunkGenerator
         /// region, zeros over the bytes of it XSAVE need not write (byte 5, the 6 bytes above each
         /// 80-bit ST register, 416–463), the plan's layout descriptor, the header (the XSTATE_BV
         /// XSAVE wrote, kept to the saved components; XCOMP_BV and the reserved bytes zero), AVX's
-        /// slot and the plan's other saved slots. No stale byte of the scratch reaches the area;
+        /// slot and the plan's other saved slots, with zeros past their registers. No stale byte of the scratch reaches the area;
         /// bytes in no saved slot stay the caller's, as XSAVE in place leaves them.
         /// Scratch: RAX, RDX, R10, R11, the fourth argument register, YMM0 and YMM1 (XMM in the SSE form).
         /// </summary>
@@ -265,7 +265,15 @@ public sealed partial class XSaveThunkGenerator
 
             c.mov(__qword_ptr[area + AreaOffsets.Header + 8], 0); // XCOMP_BV
             CopyIfSet(c, components, AvxBit, scratch, area, AreaOffsets.Components, AreaOffsets.Components + AreaOffsets.AvxSize, avx);
-            c.mov(runs, __qword_ptr[plan + RestorePlanOffsets.Runs]);
+            // PKRU's 8-byte slot where the plan names it: its 4 register bytes, then 4 zeros.
+            Label noPkru = c.CreateLabel();
+            c.mov(r10, __qword_ptr[plan + RestorePlanOffsets.PkruSlot]);
+            c.test(r10, r10);
+            c.jz(noPkru);
+            c.mov(eax, __dword_ptr[scratch + r10]);
+            c.mov(__qword_ptr[area + r10], rax);
+            c.Label(ref noPkru);
+            c.mov(runs, __qword_ptr[plan + RestorePlanOffsets.BounceRuns]);
             WalkRuns(c, scratch, area, runs, components, avx, done);
             c.Label(ref done);
             if (avx)

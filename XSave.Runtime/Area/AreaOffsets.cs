@@ -22,13 +22,14 @@ internal static class AreaOffsets
 /// Offsets in a RestorePlan: what the checked restore compares the area's control lanes (bytes
 /// 0–31) and its tail (464–575: the layout descriptor and the header) against — each byte must
 /// equal Expected wherever Rejects has a bit set — then the same for PKRU's lane, the lane's
-/// offset in the area, the address of the run table (CopyRun), and the components XSAVE saves
-/// (XCR0 within the safe set), which a bounced save keeps of the XSTATE_BV it found.
+/// offset in the area, the address of the restore's run table (CopyRun), the components XSAVE
+/// saves (XCR0 within the safe set), which a bounced save keeps of the XSTATE_BV it found, the
+/// address of the bounced save's run table, and PKRU's slot where the bounced save moves it itself (CopyRun.PkruSlot).
 /// </summary>
 internal static class RestorePlanOffsets
 {
     public const int ControlExpected = 0, ControlRejects = 32, TailExpected = 64, TailRejects = 176;
-    public const int PkruRejects = 288, PkruLane = 304, Runs = 312, SavedFeatures = 320, Size = 384;
+    public const int PkruRejects = 288, PkruLane = 304, Runs = 312, SavedFeatures = 320, BounceRuns = 328, PkruSlot = 336, Size = 384;
 
     /// <summary>The control lanes' length, and the tail's: from the descriptor to the end of the header.</summary>
     public const int ControlLength = 32, TailLength = AreaOffsets.Components - AreaOffsets.Descriptor;

@@ -225,7 +225,7 @@ internal static unsafe class Processor
     // each build and publish the same tables; the last one's stay.
     private static void PinRunTables(CpuProfile profile)
     {
-        CopyRun[][] tables = [CopyRun.ForSlots(profile), CopyRun.ForCompacted()];
+        CopyRun[][] tables = [CopyRun.ForSlots(profile), CopyRun.ForCompacted(), CopyRun.ForBounce(profile), CopyRun.ForCheckedRestore(profile)];
         int length = 0;
         foreach (CopyRun[] table in tables)
         {
@@ -246,7 +246,7 @@ internal static unsafe class Processor
         s_compactedRuns = starts[1];
         s_copiesWithAvx = (profile.Xcr0 & XFeatures.Avx) != 0;
         // Published last: a thread that sees the plan sees the tables and the flag above it (x86 keeps stores in order).
-        System.Threading.Volatile.Write(ref s_restorePlan, (nint)XSave.RestorePlan.Pin(in s_current, profile.SavedEnd, s_slotRuns));
+        System.Threading.Volatile.Write(ref s_restorePlan, (nint)XSave.RestorePlan.Pin(in s_current, profile.SavedEnd, CopyRun.PkruSlot(profile), starts[3], starts[2]));
     }
 
     // CPUID leaf 0DH, read once and only where XSAVE is implemented (leaf 1 says so: no leaf 0,

@@ -6,7 +6,7 @@ namespace XSave;
 /// <see cref="ForSlots"/>): bytes [<see cref="Offset"/>, +<see cref="Length"/>) are copied from the first area to
 /// the second (or zeroed there) when <see cref="Component"/>'s bit is set in the components
 /// passed, or always. A table ends with a run of length 0. The tables for this CPU are built once
-/// from its <see cref="CpuProfile"/> (<see cref="Processor.SlotRuns"/>, <see cref="Processor.CompactedRuns"/>):
+/// from its <see cref="CpuProfile"/> (<see cref="Processor.SlotRuns"/>, <see cref="Processor.CompactedRuns"/>, <see cref="RestorePlan.BounceRuns"/>):
 /// a handful of runs, since each costs the walk a branch it may mispredict.
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Size = 8)]
@@ -21,29 +21,33 @@ internal readonly struct CopyRun(int offset, int length, int component, bool zer
     public readonly byte Zero = zero ? (byte)1 : (byte)0;
 
     /// <summary>
-    /// The saved slots the routines do not copy by themselves: each slot this CPU saves but AVX's
-    /// (which they copy at its architectural place, 576–831, when the component's bit is set),
-    /// under its component's bit, then zeros over each such slot's bytes past its registers
-    /// (PKRU's 4 in 8; BNDCSR's 48 in 64, which qemu's XSAVE leaves unwritten). The same table
-    /// serves a restore's copy (with XSTATE_BV) and a misaligned save's copy back (with every
-    /// saved component), where the zeros keep a scratch byte XSAVE did not write out of the area.
+    /// The saved slots the copy routine does not copy by itself: each slot this CPU saves but
+    /// AVX's (which it copies at its architectural place, 576–831, when the component's bit is
+    /// set), under its component's bit. A restore's managed copy takes these (with XSTATE_BV).
     /// </summary>
-    public static CopyRun[] ForSlots(CpuProfile cpu)
-    {
-        var runs = new List<CopyRun>();
-        foreach (var (component, slot) in cpu.SavedSlots)
-        {
-            if (component != AvxBit || slot != new ComponentSlot(AreaOffsets.Components, AreaOffsets.AvxSize))
-            {
-                runs.Add(new(slot.Offset, slot.Size, component, zero: false));
-            }
-        }
+    public static CopyRun[] ForSlots(CpuProfile cpu) => Ended(Slots(cpu, pkruMoved: false));
 
+    /// <summary>
+    /// What the checked restore walks: <see cref="ForSlots"/> less PKRU's slot where the routine
+    /// moves it itself (<see cref="PkruSlot"/>: its 16-byte lane holds the 8-byte slot).
+    /// </summary>
+    public static CopyRun[] ForCheckedRestore(CpuProfile cpu) => Ended(Slots(cpu, pkruMoved: true));
+
+    /// <summary>
+    /// A misaligned save's copy back (with every saved component): the slots the checked restore
+    /// walks, then zeros over each slot's bytes past its registers (BNDCSR's 48 in 64, which
+    /// qemu's XSAVE leaves unwritten), so no scratch byte XSAVE did not write reaches the area. A
+    /// restore needs no such zeros: XRSTOR does not read those bytes.
+    /// </summary>
+    public static CopyRun[] ForBounce(CpuProfile cpu)
+    {
+        List<CopyRun> runs = Slots(cpu, pkruMoved: true);
+        int pkru = PkruSlot(cpu);
         foreach (var (component, slot) in cpu.SavedSlots)
         {
             foreach (var (offset, length) in cpu.SavedSlotPadding)
             {
-                if (offset >= slot.Offset && offset < slot.End)
+                if (offset >= slot.Offset && offset < slot.End && slot.Offset != pkru)
                 {
                     runs.Add(new(offset, length, component, zero: true));
                 }
@@ -53,10 +57,45 @@ internal readonly struct CopyRun(int offset, int length, int component, bool zer
         return Ended(runs);
     }
 
+    /// <summary>
+    /// Where PKRU's slot lies when the routines move it themselves, or 0: where the CPU saves PKRU
+    /// in an 8-byte slot at a multiple of 8 (every CPU seen), one 4-byte load and one 8-byte store
+    /// take its register and zero its padding — each run walked costs a branch the CPU mispredicts
+    /// after XSAVE, about 5 ns on the machine in docs/benchmarks.md, more than the bytes.
+    /// </summary>
+    public static int PkruSlot(CpuProfile cpu)
+    {
+        foreach (var (component, slot) in cpu.SavedSlots)
+        {
+            if (component == PkruBit && slot.Size == 8 && slot.Offset % 8 == 0)
+            {
+                return slot.Offset;
+            }
+        }
+
+        return 0;
+    }
+
+    private static List<CopyRun> Slots(CpuProfile cpu, bool pkruMoved)
+    {
+        var runs = new List<CopyRun>();
+        int pkru = pkruMoved ? PkruSlot(cpu) : 0;
+        foreach (var (component, slot) in cpu.SavedSlots)
+        {
+            bool avxInPlace = component == AvxBit && slot == new ComponentSlot(AreaOffsets.Components, AreaOffsets.AvxSize);
+            if (!avxInPlace && !(pkru != 0 && slot.Offset == pkru))
+            {
+                runs.Add(new(slot.Offset, slot.Size, component, zero: false));
+            }
+        }
+
+        return runs;
+    }
+
     /// <summary>A compacted area: its components are packed from byte 576 on, so the rest of the page.</summary>
     public static CopyRun[] ForCompacted() => [new(AreaOffsets.Components, XSaveArea.Size - AreaOffsets.Components, Always, zero: false), default];
 
-    private const int AvxBit = 2;
+    private const int AvxBit = 2, PkruBit = 9;
 
     private static CopyRun[] Ended(List<CopyRun> runs)
     {

@@ -15,6 +15,8 @@ internal unsafe struct RestorePlan
     [FieldOffset(RestorePlanOffsets.PkruLane)] public long PkruLane;
     [FieldOffset(RestorePlanOffsets.Runs)] public CopyRun* Runs;
     [FieldOffset(RestorePlanOffsets.SavedFeatures)] public ulong SavedFeatures;
+    [FieldOffset(RestorePlanOffsets.BounceRuns)] public CopyRun* BounceRuns;
+    [FieldOffset(RestorePlanOffsets.PkruSlot)] public long PkruSlot;
 
     /// <summary>
     /// Where the checked restore's scratch ends: past the furthest slot of a safe component in
@@ -27,7 +29,7 @@ internal unsafe struct RestorePlan
     public const int ScratchBytes = ScratchEnd + XSaveArea.Alignment;
 
     /// <summary>The plan for <paramref name="cpu"/>, in 64-byte-aligned native memory kept for the life of the process.</summary>
-    public static RestorePlan* Pin(in CpuSnapshot cpu, int savedEnd, CopyRun* runs)
+    public static RestorePlan* Pin(in CpuSnapshot cpu, int savedEnd, int pkruSlot, CopyRun* runs, CopyRun* bounceRuns)
     {
         var plan = (RestorePlan*)NativeMemory.AlignedAlloc(RestorePlanOffsets.Size, XSaveArea.Alignment);
         var bytes = new Span<byte>(plan, RestorePlanOffsets.Size);
@@ -49,6 +51,8 @@ internal unsafe struct RestorePlan
         plan->PkruLane = cpu.PkruRejects == Vector128<ulong>.Zero ? AreaOffsets.Registers : cpu.PkruLane;
         plan->Runs = runs;
         plan->SavedFeatures = cpu.Xcr0 & (ulong)XSaveArea.SafeFeatures;
+        plan->BounceRuns = bounceRuns;
+        plan->PkruSlot = pkruSlot;
         return plan;
     }
 
