@@ -203,8 +203,8 @@ public sealed partial class XSaveThunkGenerator
         /// <summary>
         /// The runtime's misaligned save (XSaveArea.Save of an area XSAVE cannot take): XSAVE64
         /// into the aligned scratch with no store in front of it, then into the area: the legacy
-        /// region, zeros over the bytes of it XSAVE need not write (byte 5, the 6 bytes above each
-        /// 80-bit ST register, 416–463), the plan's layout descriptor, the header (the XSTATE_BV
+        /// region, with zeros over the bytes of it XSAVE need not write (byte 5, the 6 bytes above
+        /// each 80-bit ST register, through the plan's masks; 416–463), the plan's layout descriptor, the header (the XSTATE_BV
         /// XSAVE wrote, kept to the saved components; XCOMP_BV and the reserved bytes zero), AVX's
         /// slot and the plan's other saved slots, with zeros past their registers. No stale byte of the scratch reaches the area;
         /// bytes in no saved slot stay the caller's, as XSAVE in place leaves them.
@@ -234,13 +234,17 @@ public sealed partial class XSaveThunkGenerator
                 c.mov(scratch, r11);
             }
 
-            StraightCopy(c, scratch, area, 0, AreaOffsets.Descriptor, avx);
-            c.mov(__byte_ptr[area + ReservedByte], 0);
-            for (int st = AreaOffsets.Registers + StRegisterBytes; st < AreaOffsets.Xmm; st += 16)
+            // The control lanes and the ST registers through the plan's masks, which zero the
+            // reserved bytes among them (XSAVE need not write those): one AND a vector, no extra store.
+            for (int offset = 0; offset < AreaOffsets.Xmm; offset += avx ? 32 : 16)
             {
-                c.mov(__word_ptr[area + st], 0);
-                c.mov(__dword_ptr[area + st + 2], 0);
+                int mask = offset < AreaOffsets.Registers ? RestorePlanOffsets.LegacyKeep + offset : RestorePlanOffsets.StKeep;
+                lanes.Load(xmm0, __[scratch + offset], avx);
+                lanes.And(xmm0, __[plan + mask], avx);
+                lanes.StoreUnaligned(__[area + offset], xmm0, avx);
             }
+
+            StraightCopy(c, scratch, area, AreaOffsets.Xmm, AreaOffsets.Reserved, avx);
 
             Zero(c, xmm1, avx);
             for (int offset = AreaOffsets.Reserved; offset < AreaOffsets.Descriptor; offset += 16)
@@ -283,9 +287,6 @@ public sealed partial class XSaveThunkGenerator
 
             c.ret();
         }
-
-        /// <summary>The legacy region's reserved byte after the abridged FTW, and the register bytes of each 16-byte ST slot.</summary>
-        private const int ReservedByte = 5, StRegisterBytes = 10;
 
         /// <summary>
         /// The runtime's checked restore (XSaveArea.Load): the bytes the checks read — FCW to
@@ -447,9 +448,13 @@ public sealed partial class XSaveThunkGenerator
                 }
             }
 
-            public void StoreUnaligned(AssemblerMemoryOperand to, AssemblerRegisterXMM from)
+            public void StoreUnaligned(AssemblerMemoryOperand to, AssemblerRegisterXMM from, bool wide = false)
             {
-                if (avx)
+                if (wide)
+                {
+                    c.vmovdqu(__ymmword_ptr[to], Ymm(from));
+                }
+                else if (avx)
                 {
                     c.vmovdqu(__xmmword_ptr[to], from);
                 }

@@ -24,12 +24,15 @@ internal static class AreaOffsets
 /// equal Expected wherever Rejects has a bit set — then the same for PKRU's lane, the lane's
 /// offset in the area, the address of the restore's run table (CopyRun), the components XSAVE
 /// saves (XCR0 within the safe set), which a bounced save keeps of the XSTATE_BV it found, the
-/// address of the bounced save's run table, and PKRU's slot where the bounced save moves it itself (CopyRun.PkruSlot).
+/// address of the bounced save's run table, PKRU's slot where the bounced save moves it itself
+/// (CopyRun.PkruSlot), and the masks the bounced save copies the legacy region's first 160 bytes
+/// through: ones over register bytes, zeros over the reserved ones XSAVE need not write.
 /// </summary>
 internal static class RestorePlanOffsets
 {
     public const int ControlExpected = 0, ControlRejects = 32, TailExpected = 64, TailRejects = 176;
-    public const int PkruRejects = 288, PkruLane = 304, Runs = 312, SavedFeatures = 320, BounceRuns = 328, PkruSlot = 336, Size = 384;
+    public const int PkruRejects = 288, PkruLane = 304, Runs = 312, SavedFeatures = 320, BounceRuns = 328, PkruSlot = 336;
+    public const int LegacyKeep = 352, StKeep = 384, Size = 448;
 
     /// <summary>The control lanes' length, and the tail's: from the descriptor to the end of the header.</summary>
     public const int ControlLength = 32, TailLength = AreaOffsets.Components - AreaOffsets.Descriptor;

@@ -53,6 +53,14 @@ internal unsafe struct RestorePlan
         plan->SavedFeatures = cpu.Xcr0 & (ulong)XSaveArea.SafeFeatures;
         plan->BounceRuns = bounceRuns;
         plan->PkruSlot = pkruSlot;
+        // The legacy region's reserved bytes in its first 160: byte 5, and the 6 above each 80-bit ST register.
+        bytes.Slice(RestorePlanOffsets.LegacyKeep, 32).Fill(0xFF);
+        bytes[RestorePlanOffsets.LegacyKeep + LegacyRegion.AbridgedFtwOffset + 1] = 0;
+        for (int slot = 0; slot < 2; slot++)
+        {
+            bytes.Slice(RestorePlanOffsets.StKeep + (slot * LegacyRegion.StSlot), LegacyRegion.StBytes).Fill(0xFF);
+        }
+
         return plan;
     }
 
