@@ -184,12 +184,19 @@ public sealed partial class XSaveThunkGenerator
         private static void CopyRuns(Assembler c, bool systemV, bool avx)
         {
             AssemblerRegister64 from = systemV ? rdi : rcx, to = systemV ? rsi : rdx, runs = systemV ? rdx : r8, components = systemV ? rcx : r9;
-            Label done = c.CreateLabel();
             Zero(c, xmm1, avx);
             // The legacy region, the descriptor and the header, which every copy takes, and AVX at
             // its architectural place: straight-line moves, no branch to mispredict.
             StraightCopy(c, from, to, 0, AreaOffsets.Components, avx);
             CopyIfSet(c, components, AvxBit, from, to, AreaOffsets.Components, AreaOffsets.Components + AreaOffsets.AvxSize, avx);
+            WalkRunsAndReturn(c, from, to, runs, components, avx);
+        }
+
+        // The last part of the copy routines: the walk, then VZEROUPPER in the VEX form (the
+        // caller's upper halves are volatile, and AVX's state goes back to its init state).
+        private static void WalkRunsAndReturn(Assembler c, AssemblerRegister64 from, AssemblerRegister64 to, AssemblerRegister64 runs, AssemblerRegister64 components, bool avx)
+        {
+            Label done = c.CreateLabel();
             WalkRuns(c, from, to, runs, components, avx, done);
             c.Label(ref done);
             if (avx)
@@ -203,10 +210,11 @@ public sealed partial class XSaveThunkGenerator
         /// <summary>
         /// The runtime's misaligned save (XSaveArea.Save of an area XSAVE cannot take): XSAVE64
         /// into the aligned scratch with no store in front of it, then into the area: the legacy
-        /// region, with zeros over the bytes of it XSAVE need not write (byte 5, the 6 bytes above
-        /// each 80-bit ST register, through the plan's masks; 416–463), the plan's layout descriptor, the header (the XSTATE_BV
-        /// XSAVE wrote, kept to the saved components; XCOMP_BV and the reserved bytes zero), AVX's
-        /// slot and the plan's other saved slots, with zeros past their registers. No stale byte of the scratch reaches the area;
+        /// region, with zeros over the bytes of it XSAVE need not write (byte 5 and the 6 bytes
+        /// above each 80-bit ST register through the plan's masks; 416–463), the plan's layout
+        /// descriptor, the header (the XSTATE_BV XSAVE wrote, kept to the saved components;
+        /// XCOMP_BV and the reserved bytes zero), AVX's slot, PKRU's, and the plan's other saved
+        /// slots with zeros past their registers. No stale byte of the scratch reaches the area;
         /// bytes in no saved slot stay the caller's, as XSAVE in place leaves them.
         /// Scratch: RAX, RDX, R10, R11, the fourth argument register, YMM0 and YMM1 (XMM in the SSE form).
         /// </summary>
@@ -216,7 +224,6 @@ public sealed partial class XSaveThunkGenerator
             // the run table's address last, over the plan's register on Windows.
             AssemblerRegister64 area = systemV ? rdi : rcx, scratch = systemV ? rsi : rdx, plan = r8, components = systemV ? rcx : r9, runs = systemV ? rdx : r8;
             var lanes = new Lanes(c, avx);
-            Label done = c.CreateLabel();
             if (systemV)
             {
                 c.mov(plan, rdx);
@@ -278,26 +285,20 @@ public sealed partial class XSaveThunkGenerator
             c.mov(__qword_ptr[area + r10], rax);
             c.Label(ref noPkru);
             c.mov(runs, __qword_ptr[plan + RestorePlanOffsets.BounceRuns]);
-            WalkRuns(c, scratch, area, runs, components, avx, done);
-            c.Label(ref done);
-            if (avx)
-            {
-                c.vzeroupper();
-            }
-
-            c.ret();
+            WalkRunsAndReturn(c, scratch, area, runs, components, avx);
         }
 
         /// <summary>
         /// The runtime's checked restore (XSaveArea.Load): the bytes the checks read — FCW to
         /// MXCSR_MASK, the layout descriptor and the header, PKRU's lane — are each loaded once from
         /// the caller's area into a register, stored into the scratch and checked in the register
-        /// against the RestorePlan: another thread writing the area meanwhile cannot make the scratch differ from
-        /// what was checked. The other bytes XRSTOR reads (registers, the slots XSTATE_BV marks)
-        /// are copied as they are. Passing, XRSTOR64 loads the scratch and EAX is 0; else EAX is 1,
-        /// nothing was loaded, and the caller's validator decides and explains. The checks are
-        /// RestoreFastPath's, stricter than the rules: what passes them, the rules accept.
-        /// Scratch: RAX, R10, R11, the fourth argument register, YMM0 and YMM1 (XMM0 and XMM1 in the SSE form).
+        /// against the RestorePlan: another thread writing the area meanwhile cannot make the
+        /// scratch differ from what was checked. The x87 registers and the other slots XSTATE_BV
+        /// marks are copied as they are; the XMM registers and AVX's upper halves are loaded
+        /// straight from the area. Passing, XRSTOR64 loads the rest from the scratch and EAX is 0;
+        /// else EAX is 1, nothing was loaded, and the caller's validator decides and explains. The
+        /// checks are RestoreFastPath's, stricter than the rules: what passes them, the rules accept.
+        /// Scratch: RAX, R10, R11, the fourth argument register, YMM0–YMM15 (XMM in the SSE form).
         /// </summary>
         private static void CheckedRestore(Assembler c, bool systemV, bool avx)
         {
@@ -415,119 +416,28 @@ public sealed partial class XSaveThunkGenerator
         /// </summary>
         private sealed class Lanes(Assembler c, bool avx)
         {
-            public void Load(AssemblerRegisterXMM to, AssemblerMemoryOperand from, bool wide = false)
-            {
-                if (wide)
-                {
-                    c.vmovdqu(Ymm(to), __ymmword_ptr[from]);
-                }
-                else if (avx)
-                {
-                    c.vmovdqu(to, __xmmword_ptr[from]);
-                }
-                else
-                {
-                    c.movdqu(to, __xmmword_ptr[from]);
-                }
-            }
+            public void Load(AssemblerRegisterXMM to, AssemblerMemoryOperand from, bool wide = false) =>
+                Emit(wide, () => c.vmovdqu(Ymm(to), __ymmword_ptr[from]), () => c.vmovdqu(to, __xmmword_ptr[from]), () => c.movdqu(to, __xmmword_ptr[from]));
 
             // Aligned: the scratch is 64-byte aligned and every lane is at a multiple of 16.
-            public void Store(AssemblerMemoryOperand to, AssemblerRegisterXMM from, bool wide = false)
-            {
-                if (wide)
-                {
-                    c.vmovdqu(__ymmword_ptr[to], Ymm(from));
-                }
-                else if (avx)
-                {
-                    c.vmovdqa(__xmmword_ptr[to], from);
-                }
-                else
-                {
-                    c.movdqa(__xmmword_ptr[to], from);
-                }
-            }
+            public void Store(AssemblerMemoryOperand to, AssemblerRegisterXMM from, bool wide = false) =>
+                Emit(wide, () => c.vmovdqu(__ymmword_ptr[to], Ymm(from)), () => c.vmovdqa(__xmmword_ptr[to], from), () => c.movdqa(__xmmword_ptr[to], from));
 
-            public void StoreUnaligned(AssemblerMemoryOperand to, AssemblerRegisterXMM from, bool wide = false)
-            {
-                if (wide)
-                {
-                    c.vmovdqu(__ymmword_ptr[to], Ymm(from));
-                }
-                else if (avx)
-                {
-                    c.vmovdqu(__xmmword_ptr[to], from);
-                }
-                else
-                {
-                    c.movdqu(__xmmword_ptr[to], from);
-                }
-            }
+            public void StoreUnaligned(AssemblerMemoryOperand to, AssemblerRegisterXMM from, bool wide = false) =>
+                Emit(wide, () => c.vmovdqu(__ymmword_ptr[to], Ymm(from)), () => c.vmovdqu(__xmmword_ptr[to], from), () => c.movdqu(__xmmword_ptr[to], from));
 
-            public void Move(AssemblerRegisterXMM to, AssemblerRegisterXMM from, bool wide = false)
-            {
-                if (wide)
-                {
-                    c.vmovdqa(Ymm(to), Ymm(from));
-                }
-                else if (avx)
-                {
-                    c.vmovdqa(to, from);
-                }
-                else
-                {
-                    c.movdqa(to, from);
-                }
-            }
+            public void Move(AssemblerRegisterXMM to, AssemblerRegisterXMM from, bool wide = false) =>
+                Emit(wide, () => c.vmovdqa(Ymm(to), Ymm(from)), () => c.vmovdqa(to, from), () => c.movdqa(to, from));
 
             // The plan's lanes are 16-byte aligned, as legacy SSE memory operands must be.
-            public void Xor(AssemblerRegisterXMM to, AssemblerMemoryOperand with, bool wide = false)
-            {
-                if (wide)
-                {
-                    c.vpxor(Ymm(to), Ymm(to), __ymmword_ptr[with]);
-                }
-                else if (avx)
-                {
-                    c.vpxor(to, to, __xmmword_ptr[with]);
-                }
-                else
-                {
-                    c.pxor(to, __xmmword_ptr[with]);
-                }
-            }
+            public void Xor(AssemblerRegisterXMM to, AssemblerMemoryOperand with, bool wide = false) =>
+                Emit(wide, () => c.vpxor(Ymm(to), Ymm(to), __ymmword_ptr[with]), () => c.vpxor(to, to, __xmmword_ptr[with]), () => c.pxor(to, __xmmword_ptr[with]));
 
-            public void And(AssemblerRegisterXMM to, AssemblerMemoryOperand with, bool wide = false)
-            {
-                if (wide)
-                {
-                    c.vpand(Ymm(to), Ymm(to), __ymmword_ptr[with]);
-                }
-                else if (avx)
-                {
-                    c.vpand(to, to, __xmmword_ptr[with]);
-                }
-                else
-                {
-                    c.pand(to, __xmmword_ptr[with]);
-                }
-            }
+            public void And(AssemblerRegisterXMM to, AssemblerMemoryOperand with, bool wide = false) =>
+                Emit(wide, () => c.vpand(Ymm(to), Ymm(to), __ymmword_ptr[with]), () => c.vpand(to, to, __xmmword_ptr[with]), () => c.pand(to, __xmmword_ptr[with]));
 
-            public void Or(AssemblerRegisterXMM to, AssemblerRegisterXMM with, bool wide = false)
-            {
-                if (wide)
-                {
-                    c.vpor(Ymm(to), Ymm(to), Ymm(with));
-                }
-                else if (avx)
-                {
-                    c.vpor(to, to, with);
-                }
-                else
-                {
-                    c.por(to, with);
-                }
-            }
+            public void Or(AssemblerRegisterXMM to, AssemblerRegisterXMM with, bool wide = false) =>
+                Emit(wide, () => c.vpor(Ymm(to), Ymm(to), Ymm(with)), () => c.vpor(to, to, with), () => c.por(to, with));
 
             // Jumps unless every bit of the register is zero: VPTEST over all 256 bits where AVX is
             // enabled (AVX implies SSE4.1); SSE2 elsewhere (no PTEST: compare each byte with zero).
@@ -546,6 +456,23 @@ public sealed partial class XSaveThunkGenerator
                 c.pmovmskb(eax, lane);
                 c.cmp(eax, 0xFFFF);
                 c.jne(target);
+            }
+
+            // One operation in its three encodings: 32 bytes (VEX.256), 16 in VEX, 16 in legacy SSE.
+            private void Emit(bool wide, System.Action vex256, System.Action vex128, System.Action sse)
+            {
+                if (wide)
+                {
+                    vex256();
+                }
+                else if (avx)
+                {
+                    vex128();
+                }
+                else
+                {
+                    sse();
+                }
             }
 
             private static AssemblerRegisterYMM Ymm(AssemblerRegisterXMM register) => register == xmm0 ? ymm0 : ymm1;
