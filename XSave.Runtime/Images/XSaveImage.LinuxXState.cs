@@ -3,7 +3,7 @@ namespace XSave;
 // Writing the format Linux reads: NT_X86_XSTATE, as PTRACE_SETREGSET takes it and a core holds it.
 public sealed partial class XSaveImage
 {
-    private const int LinuxXcr0Offset = 464; // sw_reserved word 0 (USER_XSTATE_XCR0_WORD)
+    private const int LinuxXcr0Offset = AreaOffsets.Descriptor; // sw_reserved word 0 (USER_XSTATE_XCR0_WORD): the software bytes
 
     /// <summary>
     /// The state as a Linux NT_X86_XSTATE image for a thread whose XCR0 is

@@ -270,7 +270,7 @@ public sealed partial class XSaveImage
 
     private static (XSaveImageFormat Format, XFeatures? Xcr0) Provenance(ReadOnlySpan<byte> image)
     {
-        ReadOnlySpan<byte> software = image.Slice(464, 48);
+        ReadOnlySpan<byte> software = image.Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length);
         if (LayoutDescriptor.Read(software) is not null)
         {
             return (XSaveImageFormat.Recorded, null);

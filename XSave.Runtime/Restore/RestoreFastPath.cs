@@ -18,8 +18,8 @@ internal static unsafe class RestoreFastPath
     public static bool Passes(XSaveArea* area, in CpuSnapshot cpu)
     {
         // Pairs ORed as a tree, not a chain: XRSTOR waits on the whole check, so its depth counts.
-        Vector128<ulong> legacy = ((Read(area, 0) ^ FcwMasks(in cpu)) & X87Rejects(in cpu)) |
-                                  ((Read(area, 16) ^ MxcsrMasks(in cpu)) & MxcsrRejects(in cpu));
+        Vector128<ulong> legacy = ((Read(area, AreaOffsets.ControlLanes) ^ FcwMasks(in cpu)) & X87Rejects(in cpu)) |
+                                  ((Read(area, AreaOffsets.ControlLanes + 16) ^ MxcsrMasks(in cpu)) & MxcsrRejects(in cpu));
         Vector128<ulong> pkru = Vector128.LoadUnsafe(ref *((byte*)area + PkruLane(in cpu))).AsUInt64() & PkruRejects(in cpu);
         return (Differences(area, in cpu, RestoreHeaderRejects(in cpu)) | (legacy | pkru)) == Vector128<ulong>.Zero;
     }
@@ -35,11 +35,12 @@ internal static unsafe class RestoreFastPath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> Differences(XSaveArea* area, in CpuSnapshot cpu, Vector128<ulong> headerRejects)
     {
-        Vector128<ulong> layout = ((Read(area, 464) ^ Descriptor0(in cpu)) |
-                                   (Read(area, 480) ^ Descriptor1(in cpu))) |
-                                  ((Read(area, 496) ^ Descriptor2(in cpu)) |
-                                   (Read(area, 512) & headerRejects));
-        return layout | ((Read(area, 528) | Read(area, 544)) | Read(area, 560));
+        const int Descriptor = AreaOffsets.Descriptor, Header = AreaOffsets.Header;
+        Vector128<ulong> layout = ((Read(area, Descriptor) ^ Descriptor0(in cpu)) |
+                                   (Read(area, Descriptor + 16) ^ Descriptor1(in cpu))) |
+                                  ((Read(area, Descriptor + 32) ^ Descriptor2(in cpu)) |
+                                   (Read(area, Header) & headerRejects));
+        return layout | ((Read(area, Header + 16) | Read(area, Header + 32)) | Read(area, Header + 48));
     }
 
     // Under the JIT, the live snapshot is read from FoldedSnapshot's constants; NativeAOT cannot
