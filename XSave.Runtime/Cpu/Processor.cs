@@ -25,6 +25,7 @@ internal static unsafe class Processor
     private static CopyRun[]? s_runTables;
     private static CopyRun* s_slotRuns, s_compactedRuns;
     private static nint s_restorePlan; // a RestorePlan*, written once with a barrier
+    private static int s_tablesClaimed; // 1 once a thread builds the tables
     private static bool s_copiesWithAvx;
     private const int Read = int.MinValue;
 
@@ -221,9 +222,26 @@ internal static unsafe class Processor
         System.Threading.Volatile.Write(ref s_state, Ready);
     }
 
-    // One pinned array holds the tables, each ended by its zero-length run. Racing first calls
-    // each build and publish the same tables; the last one's stay.
+    // One pinned array holds the tables, each ended by its zero-length run. Built by one thread
+    // only (a second build by a racing first call would let the first one's array be collected
+    // while a thread still held the plan pointing into it); the others wait for its plan, which
+    // is published last.
     private static void PinRunTables(CpuProfile profile)
+    {
+        if (System.Threading.Interlocked.Exchange(ref s_tablesClaimed, 1) == 0)
+        {
+            BuildRunTables(profile);
+            return;
+        }
+
+        var spin = default(System.Threading.SpinWait);
+        while (System.Threading.Volatile.Read(ref s_restorePlan) == 0)
+        {
+            spin.SpinOnce();
+        }
+    }
+
+    private static void BuildRunTables(CpuProfile profile)
     {
         CopyRun[][] tables = [CopyRun.ForSlots(profile), CopyRun.ForCompacted(), CopyRun.ForBounce(profile), CopyRun.ForCheckedRestore(profile)];
         int length = 0;

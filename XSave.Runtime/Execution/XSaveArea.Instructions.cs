@@ -187,6 +187,9 @@ public unsafe partial struct XSaveArea
     /// </summary>
     internal static void CopyWhatXRstorReads(XSaveArea* from, XSaveArea* to)
     {
+        // The run tables exist once the processor is read; a generated checked thunk can be a
+        // process's first call into the library.
+        Processor.EnsureReady();
         // Decided on values held in registers, which then overwrite the copy's header fields: what
         // is copied is what was decided on, and nothing just stored is read back.
         XFeatures inUse = from->_header.XStateBv;
