@@ -268,13 +268,12 @@ public sealed partial class XSaveThunkGenerator
             c.mov(components, __qword_ptr[plan + RestorePlanOffsets.SavedFeatures]);
             c.mov(rax, __qword_ptr[scratch + AreaOffsets.Header]);
             c.and(rax, components); // XSAVE leaves the bits of components it does not save as they were
-            c.mov(__qword_ptr[area + AreaOffsets.Header], rax);
-            for (int offset = AreaOffsets.Header + 16; offset < AreaOffsets.Components; offset += 16)
+            lanes.FromGeneral(xmm0, rax); // XSTATE_BV, and a zero XCOMP_BV beside it
+            for (int offset = AreaOffsets.Header; offset < AreaOffsets.Components; offset += 16)
             {
-                lanes.StoreUnaligned(__[area + offset], xmm1);
+                lanes.StoreUnaligned(__[area + offset], offset == AreaOffsets.Header ? xmm0 : xmm1);
             }
 
-            c.mov(__qword_ptr[area + AreaOffsets.Header + 8], 0); // XCOMP_BV
             CopyIfSet(c, components, AvxBit, scratch, area, AreaOffsets.Components, AreaOffsets.Components + AreaOffsets.AvxSize, avx);
             // PKRU's 8-byte slot where the plan names it: its 4 register bytes, then 4 zeros.
             Label noPkru = c.CreateLabel();
@@ -425,6 +424,10 @@ public sealed partial class XSaveThunkGenerator
 
             public void StoreUnaligned(AssemblerMemoryOperand to, AssemblerRegisterXMM from, bool wide = false) =>
                 Emit(wide, () => c.vmovdqu(__ymmword_ptr[to], Ymm(from)), () => c.vmovdqu(__xmmword_ptr[to], from), () => c.movdqu(__xmmword_ptr[to], from));
+
+            // The low 8 bytes from a general register, the high 8 zero.
+            public void FromGeneral(AssemblerRegisterXMM to, AssemblerRegister64 from) =>
+                Emit(false, () => { }, () => c.vmovq(to, from), () => c.movq(to, from));
 
             public void Move(AssemblerRegisterXMM to, AssemblerRegisterXMM from, bool wide = false) =>
                 Emit(wide, () => c.vmovdqa(Ymm(to), Ymm(from)), () => c.vmovdqa(to, from), () => c.movdqa(to, from));
