@@ -434,13 +434,13 @@ public sealed partial class XSaveThunkGenerator
 
             // The plan's lanes are 16-byte aligned, as legacy SSE memory operands must be.
             public void Xor(AssemblerRegisterXMM to, AssemblerMemoryOperand with, bool wide = false) =>
-                Emit(wide, () => c.vpxor(Ymm(to), Ymm(to), __ymmword_ptr[with]), () => c.vpxor(to, to, __xmmword_ptr[with]), () => c.pxor(to, __xmmword_ptr[with]));
+                Emit(wide, () => c.vxorps(Ymm(to), Ymm(to), __ymmword_ptr[with]), () => c.vpxor(to, to, __xmmword_ptr[with]), () => c.pxor(to, __xmmword_ptr[with]));
 
             public void And(AssemblerRegisterXMM to, AssemblerMemoryOperand with, bool wide = false) =>
-                Emit(wide, () => c.vpand(Ymm(to), Ymm(to), __ymmword_ptr[with]), () => c.vpand(to, to, __xmmword_ptr[with]), () => c.pand(to, __xmmword_ptr[with]));
+                Emit(wide, () => c.vandps(Ymm(to), Ymm(to), __ymmword_ptr[with]), () => c.vpand(to, to, __xmmword_ptr[with]), () => c.pand(to, __xmmword_ptr[with]));
 
             public void Or(AssemblerRegisterXMM to, AssemblerRegisterXMM with, bool wide = false) =>
-                Emit(wide, () => c.vpor(Ymm(to), Ymm(to), Ymm(with)), () => c.vpor(to, to, with), () => c.por(to, with));
+                Emit(wide, () => c.vorps(Ymm(to), Ymm(to), Ymm(with)), () => c.vpor(to, to, with), () => c.por(to, with));
 
             // Jumps unless every bit of the register is zero: VPTEST over all 256 bits where AVX is
             // enabled (AVX implies SSE4.1); SSE2 elsewhere (no PTEST: compare each byte with zero).
@@ -462,6 +462,8 @@ public sealed partial class XSaveThunkGenerator
             }
 
             // One operation in its three encodings: 32 bytes (VEX.256), 16 in VEX, 16 in legacy SSE.
+            // The 32-byte forms are AVX's own (VANDPS, not VPAND: 256-bit integer operations are
+            // AVX2, which a Sandy Bridge lacks; qemu's SandyBridge model raised #UD on them).
             private void Emit(bool wide, System.Action vex256, System.Action vex128, System.Action sse)
             {
                 if (wide)
