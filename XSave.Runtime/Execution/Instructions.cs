@@ -22,12 +22,6 @@ internal static unsafe partial class Instructions
     [XSaveThunk(RuntimeRoutine.XSaveOptXRstor, Unchecked = true)]
     internal static partial void XSaveOptXRstor64(XSaveArea* save, XSaveArea* restore);
 
-    [XSaveThunk(XSaveInstruction.XSaveC, Unchecked = true)]
-    internal static partial void XSaveC64(XSaveArea* area);
-
-    [XSaveThunk(XSaveInstruction.XSaveCXRstor, Unchecked = true)]
-    internal static partial void XSaveCXRstor64(XSaveArea* save, XSaveArea* restore);
-
     [XSaveThunk(XSaveInstruction.FxSave, Unchecked = true)]
     internal static partial void FxSave64(LegacyRegion* region);
 
