@@ -94,6 +94,9 @@ public sealed partial class XSaveThunkGenerator
                 case XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx:
                     CheckedRestore(c, systemV, avx: thunk.Instruction == XSaveInstruction.CheckedRestoreAvx);
                     return Finish(c);
+                case XSaveInstruction.PreparedSave:
+                    PreparedSave(c, systemV);
+                    return Finish(c);
                 case XSaveInstruction.XSetBv:
                     // XCR number in ECX, value in EDX:EAX.
                     Privileged(c, () =>
@@ -285,6 +288,74 @@ public sealed partial class XSaveThunkGenerator
             c.Label(ref noPkru);
             c.mov(runs, __qword_ptr[plan + RestorePlanOffsets.BounceRuns]);
             WalkRunsAndReturn(c, scratch, area, runs, components, avx);
+        }
+
+        /// <summary>
+        /// The runtime's aligned save (XSaveArea.Save): XSAVE64 of the safe set, after making bytes
+        /// 464–575 what an aligned save leaves there — the plan's layout descriptor, no XSTATE_BV bit
+        /// outside what XSAVE writes, XCOMP_BV and the reserved header bytes zero. Checked first and
+        /// written only where they differ: an area this CPU saved before already holds them, and
+        /// stores in front of XSAVE cost more than loads. General-purpose registers only, so the
+        /// check neither changes a vector register XSAVE is about to record nor mixes SSE and AVX
+        /// encodings. Scratch: RAX, RDX, R8 (Windows), R9, R10, R11.
+        /// </summary>
+        private static void PreparedSave(Assembler c, bool systemV)
+        {
+            AssemblerRegister64 area = systemV ? rdi : rcx, plan = systemV ? rsi : r8;
+            if (!systemV)
+            {
+                c.mov(plan, rdx); // EDX:EAX takes the mask
+            }
+
+            // Differences ORed into four registers, then as a tree: XSAVE waits on the branch.
+            AssemblerRegister64[] sums = [rax, rdx, r10, r11];
+            for (int offset = 0; offset < AreaOffsets.Header - AreaOffsets.Descriptor; offset += 8)
+            {
+                AssemblerRegister64 sum = offset < 32 ? sums[offset / 8] : r9;
+                c.mov(sum, __qword_ptr[area + AreaOffsets.Descriptor + offset]);
+                c.xor(sum, __qword_ptr[plan + RestorePlanOffsets.TailExpected + offset]);
+                if (sum == r9)
+                {
+                    c.or(sums[(offset / 8) % 4], r9);
+                }
+            }
+
+            // XSTATE_BV: a bit outside the saved set survives OR-then-XOR with it.
+            c.mov(r9, __qword_ptr[area + AreaOffsets.Header]);
+            c.or(r9, __qword_ptr[plan + RestorePlanOffsets.SavedFeatures]);
+            c.xor(r9, __qword_ptr[plan + RestorePlanOffsets.SavedFeatures]);
+            c.or(r10, r9);
+            for (int offset = 8; offset < AreaOffsets.Components - AreaOffsets.Header; offset += 8)
+            {
+                c.or(sums[(offset / 8) % 4], __qword_ptr[area + AreaOffsets.Header + offset]);
+            }
+
+            c.or(rax, rdx);
+            c.or(r10, r11);
+            c.or(rax, r10);
+            Label rewrite = c.CreateLabel(), save = c.CreateLabel();
+            c.jnz(rewrite);
+            c.Label(ref save);
+            c.mov(eax, SafeFeatureMask);
+            c.xor(edx, edx);
+            c.xsave64(__[area]);
+            c.ret();
+
+            c.Label(ref rewrite);
+            for (int offset = 0; offset < AreaOffsets.Header - AreaOffsets.Descriptor; offset += 8)
+            {
+                c.mov(rax, __qword_ptr[plan + RestorePlanOffsets.TailExpected + offset]);
+                c.mov(__qword_ptr[area + AreaOffsets.Descriptor + offset], rax);
+            }
+
+            // XSAVE writes XSTATE_BV's bit for every component it saves and leaves the others as they were.
+            c.xor(eax, eax);
+            for (int offset = 0; offset < AreaOffsets.Components - AreaOffsets.Header; offset += 8)
+            {
+                c.mov(__qword_ptr[area + AreaOffsets.Header + offset], rax);
+            }
+
+            c.jmp(save);
         }
 
         /// <summary>

@@ -82,7 +82,7 @@ public sealed partial class XSaveThunkGenerator
                 {
                     XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, ulong, void>){entry})({arguments});",
                     XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, void>){entry})({arguments});",
-                    XSaveInstruction.XSaveOptXRstor => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>){entry})({arguments});",
+                    XSaveInstruction.XSaveOptXRstor or XSaveInstruction.PreparedSave => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>){entry})({arguments});",
                     _ => $"return ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, int>){entry})({arguments});",
                 });
             }

@@ -199,7 +199,7 @@ public sealed partial class XSaveThunkGenerator
         /// <summary>Routines only XSave.Runtime declares (its private copies), not instructions a user asks for.</summary>
         public static bool IsRuntimeRoutine(XSaveInstruction instruction) =>
             instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx or XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx
-                or XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx or XSaveInstruction.XSaveOptXRstor;
+                or XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx or XSaveInstruction.XSaveOptXRstor or XSaveInstruction.PreparedSave;
 
         /// <summary>The signatures each instruction accepts.</summary>
         private static class Signature
@@ -211,9 +211,9 @@ public sealed partial class XSaveThunkGenerator
                 secondName = string.Empty;
                 maskName = string.Empty;
                 var parameters = method.Parameters;
-                if (instruction == XSaveInstruction.XSaveOptXRstor)
+                if (instruction is XSaveInstruction.XSaveOptXRstor or XSaveInstruction.PreparedSave)
                 {
-                    // (XSaveArea* save, XSaveArea* restore), as the switch instructions without a mask.
+                    // Two pointers: (XSaveArea* save, XSaveArea* restore), as the switch instructions without a mask, or (XSaveArea* area, RestorePlan* plan).
                     return method.ReturnsVoid && parameters.Length == 2 && parameters.All(p => p.RefKind == RefKind.None && p.Type.TypeKind == TypeKind.Pointer);
                 }
 
@@ -325,6 +325,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "the runtime's checked restore",
                 XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => "the runtime's bounced save",
                 XSaveInstruction.XSaveOptXRstor => "XSAVEOPT64 then XRSTOR64",
+                XSaveInstruction.PreparedSave => "the runtime's prepared save",
                 _ => instruction.ToString().ToUpperInvariant() + "64",
             };
 
@@ -339,6 +340,7 @@ public sealed partial class XSaveThunkGenerator
                 XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "'static partial int M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
                 XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => "'static partial void M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
                 XSaveInstruction.XSaveOptXRstor => "'static partial void M(XSaveArea* save, XSaveArea* restore)'",
+                XSaveInstruction.PreparedSave => "'static partial void M(XSaveArea* area, RestorePlan* plan)'",
                 XSaveInstruction.StMxcsr => "'static partial uint M()' or 'static partial Mxcsr M()'",
                 XSaveInstruction.LdMxcsr => "'static partial void M(uint value)' or 'static partial void M(Mxcsr value)'",
                 XSaveInstruction.FnStCw => "'static partial ushort M()' or 'static partial X87ControlWord M()'",

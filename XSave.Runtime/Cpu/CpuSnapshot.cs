@@ -4,8 +4,7 @@ namespace XSave;
 
 /// <summary>
 /// A <see cref="CpuProfile"/> in the shape the restore fast path reads: what restores are checked
-/// against, as masks (<see cref="Processor.Snapshot"/> is the running CPU's; <see cref="FoldedSnapshot"/>
-/// copies it into static readonly fields).
+/// against, as masks (<see cref="Processor.Snapshot"/> is the running CPU's).
 /// </summary>
 internal struct CpuSnapshot
 {
@@ -15,9 +14,6 @@ internal struct CpuSnapshot
 
     /// <summary>Bits of header bytes 0–15 a restore must not see set: XSTATE_BV outside XCR0, any of XCOMP_BV.</summary>
     public Vector128<ulong> RestoreHeaderRejects;
-
-    /// <summary>Bits of header bytes 0–15 that Save must clear: XSTATE_BV outside what XSAVE writes (XCR0 within the safe set), any of XCOMP_BV.</summary>
-    public Vector128<ulong> SaveHeaderRejects;
 
     /// <summary>FCW's exception masks in legacy bytes 0–15: each must be set.</summary>
     public Vector128<ulong> FcwMasks;
@@ -43,7 +39,6 @@ internal struct CpuSnapshot
             Xcr0 = xcr0,
             MxcsrMask = cpu.MxcsrMask,
             RestoreHeaderRejects = Vector128.Create(~xcr0, ulong.MaxValue),
-            SaveHeaderRejects = Vector128.Create(~(xcr0 & (ulong)XSaveArea.SafeFeatures), ulong.MaxValue),
             FcwMasks = Vector128.Create((ulong)X87ControlWord.AllExceptionMasks, 0),
             X87Rejects = Vector128.Create((ulong)X87ControlWord.AllExceptionMasks | (0xFFUL << (LegacyRegion.AbridgedFtwOffset * 8)), 0),
             MxcsrMasks = Vector128.Create(0, 0, (uint)Mxcsr.AllExceptionMasks, 0),

@@ -105,9 +105,6 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>Where <see cref="Snapshot"/> is kept, read or not yet: for telling it from others (<see cref="FoldedSnapshot"/>).</summary>
-    public static ref readonly CpuSnapshot SnapshotStorage => ref s_current;
-
     /// <summary>XCR0, read once with XGETBV.</summary>
     public static XFeatures Xcr0
     {

@@ -16,6 +16,10 @@ internal static unsafe partial class Instructions
     [XSaveThunk(XSaveInstruction.XSaveXRstor, Unchecked = true)]
     internal static partial void XSaveXRstor64(XSaveArea* save, XSaveArea* restore);
 
+    /// <summary>XSAVE64 into an aligned area after making its descriptor and header what a save leaves (only where they differ).</summary>
+    [XSaveThunk(RuntimeRoutine.PreparedSave, Unchecked = true)]
+    internal static partial void PreparedSave(XSaveArea* area, RestorePlan* plan);
+
     [XSaveThunk(XSaveInstruction.XSaveOpt, Unchecked = true)]
     internal static partial void XSaveOpt64(XSaveArea* area);
 

@@ -28,36 +28,44 @@ public unsafe partial struct XSaveArea
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Save()
     {
-        // One check of the snapshot stands for "XSAVE can run here" too: it throws where it cannot.
-        ref readonly CpuSnapshot cpu = ref Processor.Snapshot;
         fixed (XSaveArea* area = &this)
         {
-            // Bytes 464–511 are software's (XSAVE never writes them): record where this CPU put
-            // things, and reset the header (XSAVE leaves XCOMP_BV and the reserved bytes as they
-            // were). Before the instruction, not after: stores behind XSAVE cost more (measured). An
-            // area saved by this CPU before already holds those bytes, and checking is cheaper than
-            // storing (docs/benchmarks.md).
-            if (IsAligned(area))
+            // Bytes 464–511 are software's (XSAVE never writes them): the machine code records
+            // where this CPU put things there and resets the header (XSAVE leaves XCOMP_BV and
+            // the reserved bytes as they were), checking first: an area this CPU saved before
+            // already holds those bytes, and loads in front of XSAVE cost less than stores.
+            RestorePlan* plan = Processor.RestorePlan;
+            if (plan != null && IsAligned(area))
             {
-                if (!RestoreFastPath.HeaderAndLayoutAsSaved(area, in cpu))
-                {
-                    PrepareForSave(area, in cpu);
-                }
-
-                Instructions.XSave64(area);
+                Instructions.PreparedSave(area, plan);
             }
             else
             {
-                SaveBounced(area);
+                SaveUnprepared(area);
             }
+        }
+    }
+
+    // The first save of the process (no plan yet: reading the processor throws where XSAVE
+    // cannot run), and every misaligned one.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SaveUnprepared(XSaveArea* area)
+    {
+        Processor.EnsureReady();
+        if (IsAligned(area))
+        {
+            Instructions.PreparedSave(area, Processor.RestorePlan);
+        }
+        else
+        {
+            SaveBounced(area);
         }
     }
 
     // XSAVE faults on a misaligned area: bounce through aligned stack memory, in the runtime's
     // machine code (Instructions.SaveBounced: no store in front of XSAVE, the copy straight after).
     // The bytes in no saved slot (gaps, components not enabled) stay as the caller had them, as an
-    // aligned save leaves them. Out of line so that Save itself stays small enough to inline.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // aligned save leaves them.
     private static void SaveBounced(XSaveArea* area)
     {
         if (Processor.Profile.SavedEnd <= RestorePlan.ScratchEnd)
@@ -198,29 +206,6 @@ public unsafe partial struct XSaveArea
         Instructions.CopyRuns(from, to, runs, (ulong)inUse);
         to->_header.XStateBv = inUse;
         to->_header.XCompBv = format;
-    }
-
-    // The stores in front of XSAVE are 16 bytes wide, in an order where no two neighbours touch:
-    // the JIT merges adjacent stores (a struct copy, `= default`, or these in address order) into
-    // 32-byte YMM moves. A processor that tracks the AVX state by instruction (the SDM lets
-    // XINUSE[2] stay 1 with zero upper halves, until VZEROUPPER) would then save AVX as in use:
-    // 256 more bytes each way, and an area that says AVX where the caller had none. (Element
-    // indexing is no better: NativeAOT compiles the inline-array indexer as a call.)
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrepareForSave(XSaveArea* area, in CpuSnapshot cpu)
-    {
-        ref readonly ulong words = ref cpu.Descriptor[0];
-        byte* descriptor = (byte*)area + LayoutDescriptor.Offset, header = (byte*)area + HeaderOffset;
-        Vector128.LoadUnsafe(in words).Store((ulong*)descriptor);
-        Vector128<byte>.Zero.Store(header + 16);
-        Vector128.LoadUnsafe(in words, 2).Store((ulong*)(descriptor + 16));
-        Vector128<byte>.Zero.Store(header + 32);
-        Vector128.LoadUnsafe(in words, 4).Store((ulong*)(descriptor + 32));
-        Vector128<byte>.Zero.Store(header + 48);
-        // XSAVE writes XSTATE_BV for every component it saves and leaves the other bits as they were.
-        *(ulong*)header = 0;
-
-        *(ulong*)(header + 8) = 0; // XCOMP_BV
     }
 
     // The checked restore's scratch, and a misaligned save's where the CPU saves no further than

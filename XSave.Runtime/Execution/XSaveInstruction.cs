@@ -69,6 +69,7 @@ enum XSaveInstruction
     SaveBouncedAvx = 21,
     /// <summary>XSAVEOPT64 into the first area, then XRSTOR64 from the second: a context's switch (its memory keeps XSAVEOPT's contract).</summary>
     XSaveOptXRstor = 22,
+    PreparedSave = 23,
 #endif
 }
 
@@ -83,5 +84,6 @@ internal static class RuntimeRoutine
     public const XSaveInstruction SaveBounced = (XSaveInstruction)20;
     public const XSaveInstruction SaveBouncedAvx = (XSaveInstruction)21;
     public const XSaveInstruction XSaveOptXRstor = (XSaveInstruction)22;
+    public const XSaveInstruction PreparedSave = (XSaveInstruction)23;
 }
 #endif

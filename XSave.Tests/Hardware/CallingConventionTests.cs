@@ -131,6 +131,7 @@ public unsafe class CallingConventionTests
             GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.RestorePlan),
             // A bounced save into `first`, misaligned by 8, through `second`.
             GeneratedInstruction.SaveBounced or GeneratedInstruction.SaveBouncedAvx => ((ulong)first.Pointer + 8, (ulong)second.Pointer, (ulong)Processor.RestorePlan),
+            GeneratedInstruction.PreparedSave => ((ulong)first.Pointer, (ulong)Processor.RestorePlan, 0UL),
             _ => ((ulong)first.Pointer, (ulong)XSaveArea.SafeFeatures, 0UL),
         };
 
@@ -185,7 +186,8 @@ public unsafe class CallingConventionTests
                     Assert.That(new Span<byte>(second.Pointer, XSaveArea.HeaderOffset + XSaveHeader.Size).ToArray(),
                         Is.EqualTo(new Span<byte>(first.Pointer, XSaveArea.HeaderOffset + XSaveHeader.Size).ToArray()), "the legacy region, descriptor and header copied");
                     break;
-                case GeneratedInstruction.XSave or GeneratedInstruction.XSaveOpt or GeneratedInstruction.XSaveC or GeneratedInstruction.FxSave or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor or GeneratedInstruction.XSaveOptXRstor:
+                case GeneratedInstruction.XSave or GeneratedInstruction.XSaveOpt or GeneratedInstruction.XSaveC or GeneratedInstruction.FxSave or GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor or GeneratedInstruction.XSaveOptXRstor
+                    or GeneratedInstruction.PreparedSave:
                     // The save ran inside the call: the area holds the known XMM values.
                     Assert.That(AreaXmm((XSaveArea*)first.Pointer), Is.EqualTo(Enumerable.Range(0, 16).Select(i => f->XmmIn[i]).ToArray()), "the saved XMM registers");
                     break;

@@ -177,9 +177,9 @@ public class LayoutTests
         // Its copy also lists the privileged instructions, which only the freestanding form runs,
         // and the runtime's own routines, which the runtime names by number (RuntimeRoutine).
         string[] privileged = ["XSetBv", "ReadCr4", "EnableOsXSave"];
-        string[] routines = ["CopyRuns", "CopyRunsAvx", "CheckedRestore", "CheckedRestoreAvx", "SaveBounced", "SaveBouncedAvx", "XSaveOptXRstor"];
+        string[] routines = ["CopyRuns", "CopyRunsAvx", "CheckedRestore", "CheckedRestoreAvx", "SaveBounced", "SaveBouncedAvx", "XSaveOptXRstor", "PreparedSave"];
         Assert.That(Enum.GetNames<XSave.Generators.Shared.XSaveInstruction>(), Is.EqualTo(Enum.GetNames<XSaveInstruction>().Concat(privileged).Concat(routines)));
-        Assert.That(new[] { RuntimeRoutine.CopyRuns, RuntimeRoutine.CopyRunsAvx, RuntimeRoutine.CheckedRestore, RuntimeRoutine.CheckedRestoreAvx, RuntimeRoutine.SaveBounced, RuntimeRoutine.SaveBouncedAvx, RuntimeRoutine.XSaveOptXRstor }.Select(v => (int)v),
+        Assert.That(new[] { RuntimeRoutine.CopyRuns, RuntimeRoutine.CopyRunsAvx, RuntimeRoutine.CheckedRestore, RuntimeRoutine.CheckedRestoreAvx, RuntimeRoutine.SaveBounced, RuntimeRoutine.SaveBouncedAvx, RuntimeRoutine.XSaveOptXRstor, RuntimeRoutine.PreparedSave }.Select(v => (int)v),
             Is.EqualTo(routines.Select(r => (int)Enum.Parse<XSave.Generators.Shared.XSaveInstruction>(r))), "RuntimeRoutine's numbers are the generator's");
         Assert.That(Enum.GetValues<XSave.Generators.Shared.XSaveInstruction>().Take(Enum.GetValues<XSaveInstruction>().Length).Select(v => (int)v), Is.EqualTo(Enum.GetValues<XSaveInstruction>().Select(v => (int)v)));
     }

@@ -125,45 +125,6 @@ public unsafe class RestoreFastPathTests
         });
     }
 
-    /// <summary>
-    /// The live CPU's snapshot is read from <see cref="FoldedSnapshot"/> under the JIT (constants to
-    /// optimised code); any other snapshot as it is. The two must decide every flip alike: a saved
-    /// area with each bit the fast path reads flipped, against a copy of the live snapshot.
-    /// </summary>
-    [Test]
-    [RequiresXSave]
-    public void The_live_snapshot_decides_as_a_copy_of_it_does()
-    {
-        using var aligned = new AlignedBuffer(XSaveArea.Size);
-        var area = (XSaveArea*)aligned.Pointer;
-        area->Save();
-        XSaveArea saved = *area;
-        CpuSnapshot copy = Processor.Snapshot;
-        Assert.That(Unsafe.AreSame(in copy, in Processor.SnapshotStorage), Is.False, "the copy is another snapshot");
-
-        var disagreements = new List<string>();
-        int rejected = 0;
-        foreach (int bit in FlippedBits(XSaveArea.EnabledFeatures, Processor.Profile.Layout!))
-        {
-            *area = saved;
-            ((byte*)area)[bit / 8] ^= (byte)(1 << (bit % 8));
-            bool live = RestoreFastPath.Passes(area, in Processor.Snapshot), copied = RestoreFastPath.Passes(area, in copy);
-            rejected += live ? 0 : 1;
-            if (live != copied)
-            {
-                disagreements.Add($"byte {bit / 8} bit {bit % 8}: live {live}, copy {copied}");
-            }
-        }
-
-        *area = saved;
-        Assert.Multiple(() =>
-        {
-            Assert.That(RestoreFastPath.Passes(area, in Processor.Snapshot), Is.True, "the area as saved");
-            Assert.That(disagreements, Is.Empty);
-            Assert.That(rejected, Is.GreaterThan(XSaveHeader.Size * 8), "flips the fast path rejects");
-        });
-    }
-
     /// <summary>Every bit of the legacy region and header, and of PKRU where the CPU has it.</summary>
     private static IEnumerable<int> FlippedBits(XFeatures xcr0, XSaveLayout layout)
     {
