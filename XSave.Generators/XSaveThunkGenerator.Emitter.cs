@@ -65,7 +65,8 @@ public sealed partial class XSaveThunkGenerator
             source.Line($"{thunk.Modifiers} {thunk.ReturnType} {thunk.Name}({string.Join(", ", thunk.Parameters)})");
             source.Open();
             string entry = $"({PageClass}.Base + 0x{offset:X4})";
-            if (thunk.Instruction == XSaveInstruction.XGetBv)
+            InstructionFacts facts = thunk.Facts;
+            if (facts.Shape == ThunkShape.ReadXcr)
             {
                 if (!thunk.IsUnchecked)
                 {
@@ -74,21 +75,18 @@ public sealed partial class XSaveThunkGenerator
 
                 source.Line($"return ((delegate* unmanaged[SuppressGCTransition]<uint, ulong>){entry})({SourceWriter.Identifier(thunk.Names.Register)});");
             }
-            else if (Parser.IsRuntimeRoutine(thunk.Instruction))
+            else if (facts.IsRuntimeRoutine)
             {
-                // The pointers (two for a switch, three otherwise), and for a run copy the components, as the parser matched them.
+                // The pointers, and for a run copy the components, as the parser matched them.
                 string arguments = string.Join(", ", thunk.Parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
-                source.Line(thunk.Instruction switch
-                {
-                    XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, ulong, void>){entry})({arguments});",
-                    XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, void>){entry})({arguments});",
-                    XSaveInstruction.XSaveOptXRstor or XSaveInstruction.PreparedSave => $"((delegate* unmanaged[SuppressGCTransition]<void*, void*, void>){entry})({arguments});",
-                    _ => $"return ((delegate* unmanaged[SuppressGCTransition]<void*, void*, void*, int>){entry})({arguments});",
-                });
+                string types = string.Concat(Enumerable.Repeat("void*, ", facts.Pointers)) + (facts.TakesComponents ? "ulong, " : string.Empty);
+                source.Line(facts.ReturnsStatus
+                    ? $"return ((delegate* unmanaged[SuppressGCTransition]<{types}int>){entry})({arguments});"
+                    : $"((delegate* unmanaged[SuppressGCTransition]<{types}void>){entry})({arguments});");
             }
-            else if (ControlWord.Of(thunk.Instruction) is { } word)
+            else if (facts.Word != ControlWordKind.None)
             {
-                ControlWordCall(source, thunk, word, entry);
+                ControlWordCall(source, thunk, ControlWord.Of(facts.Word), entry);
             }
             else
             {
@@ -102,7 +100,7 @@ public sealed partial class XSaveThunkGenerator
         // before it can unmask an exception or set a bit the CPU faults on.
         private static void ControlWordCall(SourceWriter source, ThunkModel thunk, ControlWord word, string entry)
         {
-            if (ControlWord.IsRead(thunk.Instruction))
+            if (thunk.Facts.ReadsWord)
             {
                 source.Line($"return ({thunk.ReturnType})((delegate* unmanaged[SuppressGCTransition]<{word.Integer}>){entry})();");
                 return;
@@ -119,8 +117,8 @@ public sealed partial class XSaveThunkGenerator
 
         private static void AreaCall(SourceWriter source, ThunkModel thunk, string entry)
         {
-            bool isFx = thunk.Instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
-            string areaType = isFx ? "global::XSave.LegacyRegion" : "global::XSave.XSaveArea";
+            InstructionFacts facts = thunk.Facts;
+            string areaType = facts.Shape == ThunkShape.LegacyRegion ? "global::XSave.LegacyRegion" : "global::XSave.XSaveArea";
             string areaName = SourceWriter.Identifier(thunk.Names.Area);
             string pointer = areaName;
             if (thunk.Passing != AreaPassing.Pointer)
@@ -135,7 +133,7 @@ public sealed partial class XSaveThunkGenerator
             }
 
             string mask = thunk.HasMask ? $"(ulong){SourceWriter.Identifier(thunk.Names.Mask)}" : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
-            if (thunk.Instruction is XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor)
+            if (facts.Shape == ThunkShape.Switch)
             {
                 SwitchCall(source, thunk, entry, pointer, mask);
                 return;
@@ -144,10 +142,10 @@ public sealed partial class XSaveThunkGenerator
             if (!thunk.IsUnchecked)
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
-                source.Line($"{Guards}.RequireAlignedArea({pointer}, {(isFx ? 16 : 64)}, \"{thunk.Names.Area}\");");
-                if (thunk.Instruction is XSaveInstruction.XRstor or XSaveInstruction.FxRstor)
+                source.Line($"{Guards}.RequireAlignedArea({pointer}, {facts.Alignment}, \"{thunk.Names.Area}\");");
+                if (facts.Access == AreaAccess.Restores)
                 {
-                    pointer = ValidatedCopy(source, pointer, isFx ? null : mask);
+                    pointer = ValidatedCopy(source, pointer, facts.TakesMask ? mask : null);
                 }
             }
 
@@ -168,8 +166,8 @@ public sealed partial class XSaveThunkGenerator
             if (!thunk.IsUnchecked)
             {
                 source.Line($"{Guards}.RequireInstruction(global::XSave.XSaveInstruction.{thunk.Instruction});");
-                source.Line($"{Guards}.RequireAlignedArea({save}, 64, \"{thunk.Names.Area}\");");
-                source.Line($"{Guards}.RequireAlignedArea({restore}, 64, \"{thunk.Names.RestoredArea}\");");
+                source.Line($"{Guards}.RequireAlignedArea({save}, {thunk.Facts.Alignment}, \"{thunk.Names.Area}\");");
+                source.Line($"{Guards}.RequireAlignedArea({restore}, {thunk.Facts.Alignment}, \"{thunk.Names.RestoredArea}\");");
                 restore = ValidatedCopy(source, restore, mask);
             }
 

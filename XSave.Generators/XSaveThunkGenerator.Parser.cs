@@ -47,13 +47,13 @@ public sealed partial class XSaveThunkGenerator
                 .FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, instructionValue))?.Name;
             // XSave.Runtime lists no privileged instruction, so in the runtime form only a cast of
             // one's number gets here: said as XSAVE009, which tells where it can run.
-            if (member is null && !freestanding && System.Enum.IsDefined(typeof(XSaveInstruction), instructionValue) && Signature.IsPrivileged((XSaveInstruction)instructionValue))
+            if (member is null && !freestanding && System.Enum.IsDefined(typeof(XSaveInstruction), instructionValue) && InstructionTable.Of((XSaveInstruction)instructionValue).IsPrivileged)
             {
                 member = ((XSaveInstruction)instructionValue).ToString();
             }
 
             // The runtime's own routines, likewise cast, exist for XSave.Runtime alone.
-            if (member is null && !freestanding && IsRuntimeRoutine((XSaveInstruction)instructionValue) && context.SemanticModel.Compilation.AssemblyName == RuntimeAssembly)
+            if (member is null && !freestanding && System.Enum.IsDefined(typeof(XSaveInstruction), instructionValue) && InstructionTable.Of((XSaveInstruction)instructionValue).IsRuntimeRoutine && context.SemanticModel.Compilation.AssemblyName == RuntimeAssembly)
             {
                 member = ((XSaveInstruction)instructionValue).ToString();
             }
@@ -90,16 +90,17 @@ public sealed partial class XSaveThunkGenerator
             // The form follows the attribute: XSave.Runtime's, or the generator's own (XSAVE_FREESTANDING).
             AreaPassing passing = AreaPassing.None;
             string firstName = string.Empty, secondName = string.Empty, maskName = string.Empty;
-            if (!freestanding && Signature.IsPrivileged(instruction))
+            InstructionFacts facts = InstructionTable.Of(instruction);
+            if (!freestanding && facts.IsPrivileged)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PrivilegedInstructionNeedsFreestanding, location, name, Signature.InstructionText(instruction)));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PrivilegedInstructionNeedsFreestanding, location, name, facts.Text));
             }
             else if (!(freestanding
-                ? FreestandingSignature.TryMatch(method, instruction, out passing, out firstName, out secondName, out maskName)
-                : Signature.TryMatch(method, instruction, out passing, out firstName, out secondName, out maskName)))
+                ? FreestandingSignature.TryMatch(method, facts, out passing, out firstName, out secondName, out maskName)
+                : Signature.TryMatch(method, facts, out passing, out firstName, out secondName, out maskName)))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SignatureDoesNotMatchInstruction, location, name, Signature.InstructionText(instruction),
-                    freestanding ? FreestandingSignature.Expected(instruction) : Signature.Expected(instruction)));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SignatureDoesNotMatchInstruction, location, name, facts.Text,
+                    freestanding ? facts.FreestandingSignature : facts.RuntimeSignature));
             }
 
             if (context.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: false })
@@ -121,7 +122,7 @@ public sealed partial class XSaveThunkGenerator
                 name,
                 method.ToDisplayString(LabelFormat),
                 method.Parameters.Select(ParameterText).ToEquatableArray(),
-                ParameterNames.Of(instruction, firstName, secondName, maskName),
+                ParameterNames.Of(facts.Shape, firstName, secondName, maskName),
                 instruction,
                 passing,
                 isUnchecked,
@@ -196,52 +197,38 @@ public sealed partial class XSaveThunkGenerator
             return $"{refKind}{parameter.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)} {identifier}";
         }
 
-        /// <summary>Routines only XSave.Runtime declares (its private copies), not instructions a user asks for.</summary>
-        public static bool IsRuntimeRoutine(XSaveInstruction instruction) =>
-            instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx or XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx
-                or XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx or XSaveInstruction.XSaveOptXRstor or XSaveInstruction.PreparedSave;
-
-        /// <summary>The signatures each instruction accepts.</summary>
+        /// <summary>The signatures of the runtime form, by the instruction's shape.</summary>
         private static class Signature
         {
-            public static bool TryMatch(IMethodSymbol method, XSaveInstruction instruction, out AreaPassing passing, out string firstName, out string secondName, out string maskName)
+            public static bool TryMatch(IMethodSymbol method, InstructionFacts facts, out AreaPassing passing, out string firstName, out string secondName, out string maskName)
             {
                 passing = AreaPassing.None;
                 firstName = method.Parameters.Length > 0 ? method.Parameters[0].Name : string.Empty;
                 secondName = string.Empty;
                 maskName = string.Empty;
                 var parameters = method.Parameters;
-                if (instruction is XSaveInstruction.XSaveOptXRstor or XSaveInstruction.PreparedSave)
+                switch (facts.Shape)
                 {
-                    // Two pointers: (XSaveArea* save, XSaveArea* restore), as the switch instructions without a mask, or (XSaveArea* area, RestorePlan* plan).
-                    return method.ReturnsVoid && parameters.Length == 2 && parameters.All(p => p.RefKind == RefKind.None && p.Type.TypeKind == TypeKind.Pointer);
-                }
-
-                if (IsRuntimeRoutine(instruction))
-                {
-                    // Three pointers, then the components for a run copy; a checked restore returns its status.
-                    bool copies = instruction is XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx;
-                    bool returnsStatus = instruction is XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx;
-                    return (returnsStatus ? method.ReturnType.SpecialType == SpecialType.System_Int32 : method.ReturnsVoid)
-                        && parameters.Length == (copies ? 4 : 3)
-                        && parameters.Take(3).All(p => p.RefKind == RefKind.None && p.Type.TypeKind == TypeKind.Pointer)
-                        && (!copies || (parameters[3].RefKind == RefKind.None && parameters[3].Type.SpecialType == SpecialType.System_UInt64));
-                }
-
-                if (instruction == XSaveInstruction.XGetBv)
-                {
-                    return method.ReturnType.SpecialType == SpecialType.System_UInt64
-                        && parameters.Length == 1
-                        && parameters[0].RefKind == RefKind.None
-                        && parameters[0].Type.SpecialType == SpecialType.System_UInt32;
-                }
-
-                if (ControlWord.Of(instruction) is { } word)
-                {
-                    // A read returns the word; a write takes it by value.
-                    return ControlWord.IsRead(instruction)
-                        ? parameters.Length == 0 && word.Accepts(method.ReturnType)
-                        : method.ReturnsVoid && parameters.Length == 1 && parameters[0].RefKind == RefKind.None && word.Accepts(parameters[0].Type);
+                    case ThunkShape.Routine:
+                        // Pointers, then the components for a run copy; a checked restore returns its status.
+                        int count = facts.Pointers + (facts.TakesComponents ? 1 : 0);
+                        return (facts.ReturnsStatus ? method.ReturnType.SpecialType == SpecialType.System_Int32 : method.ReturnsVoid)
+                            && parameters.Length == count
+                            && parameters.Take(facts.Pointers).All(p => p.RefKind == RefKind.None && p.Type.TypeKind == TypeKind.Pointer)
+                            && (!facts.TakesComponents || (parameters[count - 1].RefKind == RefKind.None && parameters[count - 1].Type.SpecialType == SpecialType.System_UInt64));
+                    case ThunkShape.ReadXcr:
+                        return method.ReturnType.SpecialType == SpecialType.System_UInt64
+                            && parameters.Length == 1
+                            && parameters[0].RefKind == RefKind.None
+                            && parameters[0].Type.SpecialType == SpecialType.System_UInt32;
+                    case ThunkShape.ReadControlWord:
+                        return parameters.Length == 0 && ControlWord.Of(facts.Word).Accepts(method.ReturnType);
+                    case ThunkShape.WriteControlWord:
+                        return method.ReturnsVoid && parameters.Length == 1 && parameters[0].RefKind == RefKind.None && ControlWord.Of(facts.Word).Accepts(parameters[0].Type);
+                    case ThunkShape.Area or ThunkShape.Switch or ThunkShape.LegacyRegion:
+                        break;
+                    default:
+                        return false; // the freestanding form's alone
                 }
 
                 if (!method.ReturnsVoid || parameters.Length == 0)
@@ -252,7 +239,7 @@ public sealed partial class XSaveThunkGenerator
                 // Two areas, as pointers only: a switch's areas are long-lived and pinned (a
                 // scheduler's contexts, AlignedXSaveArea), so nothing needs pinning per call.
                 int areas = 1;
-                if (instruction is XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor)
+                if (facts.Shape == ThunkShape.Switch)
                 {
                     if (parameters.Length < 2 || !TryArea(parameters[1], XSaveArea, isRestore: true, out AreaPassing second) || second != AreaPassing.Pointer)
                     {
@@ -263,9 +250,8 @@ public sealed partial class XSaveThunkGenerator
                     areas = 2;
                 }
 
-                bool isFx = instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
-                bool isRestore = instruction is XSaveInstruction.XRstor or XSaveInstruction.FxRstor;
-                string areaType = isFx ? LegacyRegion : XSaveArea;
+                bool isRestore = facts.Access == AreaAccess.Restores;
+                string areaType = facts.Shape == ThunkShape.LegacyRegion ? LegacyRegion : XSaveArea;
                 if (!TryArea(parameters[0], areaType, isRestore, out passing) || (areas == 2 && passing != AreaPassing.Pointer))
                 {
                     return false;
@@ -279,7 +265,7 @@ public sealed partial class XSaveThunkGenerator
                 // The mask: a ulong, or the XFeatures set it stands for.
                 IParameterSymbol mask = parameters[areas];
                 bool maskType = parameters.Length == areas + 1 && (mask.Type.SpecialType == SpecialType.System_UInt64 || IsType(mask.Type, "global::XSave.XFeatures"));
-                if (isFx || !maskType || mask.RefKind != RefKind.None)
+                if (!facts.TakesMask || !maskType || mask.RefKind != RefKind.None)
                 {
                     return false;
                 }
@@ -309,48 +295,6 @@ public sealed partial class XSaveThunkGenerator
 
             private static bool IsType(ITypeSymbol type, string fullName) =>
                 type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) == fullName;
-
-            public static string InstructionText(XSaveInstruction instruction) => instruction switch
-            {
-                XSaveInstruction.XGetBv => "XGETBV",
-                XSaveInstruction.FxSave => "FXSAVE64",
-                XSaveInstruction.FxRstor => "FXRSTOR64",
-                XSaveInstruction.XSaveXRstor => "XSAVE64 then XRSTOR64",
-                XSaveInstruction.XSaveCXRstor => "XSAVEC64 then XRSTOR64",
-                XSaveInstruction.XSetBv => "XSETBV",
-                XSaveInstruction.ReadCr4 => "MOV from CR4",
-                XSaveInstruction.EnableOsXSave => "MOV to CR4 (setting OSXSAVE)",
-                XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw => instruction.ToString().ToUpperInvariant(),
-                XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => "the runtime's run copy",
-                XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "the runtime's checked restore",
-                XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => "the runtime's bounced save",
-                XSaveInstruction.XSaveOptXRstor => "XSAVEOPT64 then XRSTOR64",
-                XSaveInstruction.PreparedSave => "the runtime's prepared save",
-                _ => instruction.ToString().ToUpperInvariant() + "64",
-            };
-
-            /// <summary>Instructions that raise #GP below CPL 0.</summary>
-            public static bool IsPrivileged(XSaveInstruction instruction) =>
-                instruction is XSaveInstruction.XSetBv or XSaveInstruction.ReadCr4 or XSaveInstruction.EnableOsXSave;
-
-            public static string Expected(XSaveInstruction instruction) => instruction switch
-            {
-                XSaveInstruction.XGetBv => "'static partial ulong M(uint register)'",
-                XSaveInstruction.CopyRuns or XSaveInstruction.CopyRunsAvx => "'static partial void M(byte* from, byte* to, CopyRun* runs, ulong components)'",
-                XSaveInstruction.CheckedRestore or XSaveInstruction.CheckedRestoreAvx => "'static partial int M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
-                XSaveInstruction.SaveBounced or XSaveInstruction.SaveBouncedAvx => "'static partial void M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'",
-                XSaveInstruction.XSaveOptXRstor => "'static partial void M(XSaveArea* save, XSaveArea* restore)'",
-                XSaveInstruction.PreparedSave => "'static partial void M(XSaveArea* area, RestorePlan* plan)'",
-                XSaveInstruction.StMxcsr => "'static partial uint M()' or 'static partial Mxcsr M()'",
-                XSaveInstruction.LdMxcsr => "'static partial void M(uint value)' or 'static partial void M(Mxcsr value)'",
-                XSaveInstruction.FnStCw => "'static partial ushort M()' or 'static partial X87ControlWord M()'",
-                XSaveInstruction.FldCw => "'static partial void M(ushort value)' or 'static partial void M(X87ControlWord value)'",
-                XSaveInstruction.FxSave => "'static partial void M(LegacyRegion* region)' or 'static partial void M(ref LegacyRegion region)'",
-                XSaveInstruction.FxRstor => "'static partial void M(LegacyRegion* region)', or with 'ref' or 'in LegacyRegion region'",
-                XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor => "'static partial void M(XSaveArea* save, XSaveArea* restore)', optionally followed by 'ulong mask' or 'XFeatures mask'",
-                XSaveInstruction.XRstor => "'static partial void M(XSaveArea* area)', or with 'ref' or 'in XSaveArea area', optionally followed by 'ulong mask' or 'XFeatures mask'",
-                _ => "'static partial void M(XSaveArea* area)' or 'static partial void M(ref XSaveArea area)', optionally followed by 'ulong mask' or 'XFeatures mask'",
-            };
         }
     }
 }

@@ -15,7 +15,7 @@ public sealed partial class XSaveThunkGenerator
         public const string HintName = "XSaveFreestandingThunks.g.cs";
         private const string Thunks = "global::XSave.XSaveThunks";
         private const string Status = "global::XSave.XSaveStatus";
-        private const string Instruction = "global::XSave.XSaveInstruction";
+        private const string Requirement = "global::XSave.XSaveRequirement";
 
         /// <summary>The sources every freestanding project gets verbatim beside its own part: (hint name, embedded resource).</summary>
         public static readonly (string HintName, string Resource)[] Templates =
@@ -89,21 +89,22 @@ public sealed partial class XSaveThunkGenerator
             source.Open();
             string entry = $"({Thunks}.Base + 0x{offset:X4})";
             string register = Name(thunk.Names.Register), value = Name(thunk.Names.Value);
-            string instruction = $"{Instruction}.{thunk.Instruction}";
+            InstructionFacts facts = thunk.Facts;
+            string requirement = $"{Requirement}.{facts.Requires}";
             string installed = $"{Thunks}.Installed()";
-            switch (thunk.Instruction)
+            switch (facts.Shape)
             {
-                case XSaveInstruction.XGetBv:
+                case ThunkShape.ReadXcr:
                     source.Line($"{value} = 0;");
-                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckXGetBv({register})");
+                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckXGetBv({requirement}, {register})");
                     source.Line($"{value} = ((delegate* {callConvention}<uint, ulong>){entry})({register});");
                     source.Line($"return {Status}.Ok;");
                     break;
-                case XSaveInstruction.XSetBv:
-                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckXSetBv({register}, {value})");
+                case ThunkShape.WriteXcr:
+                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckXSetBv({requirement}, {register}, {value})");
                     ThenProbe(source, $"((delegate* {callConvention}<uint, ulong, int>){entry})({register}, {value})", "XCR0");
                     break;
-                case XSaveInstruction.ReadCr4:
+                case ThunkShape.ReadControlRegister:
                     source.Line($"{value} = 0;");
                     Guard(source, installed);
                     source.Line("ulong cr4 = 0;");
@@ -111,40 +112,42 @@ public sealed partial class XSaveThunkGenerator
                     source.Line($"{value} = cr4;");
                     source.Line("return status;");
                     break;
-                case XSaveInstruction.EnableOsXSave:
-                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckReady({instruction})");
+                case ThunkShape.NoParameter:
+                    Guard(source, thunk.IsUnchecked ? installed : $"{Thunks}.CheckReady({requirement})");
                     ThenProbe(source, $"((delegate* {callConvention}<int>){entry})()", "CR4.OSXSAVE");
                     break;
                 default:
-                    AreaCall(source, thunk, entry, Name(thunk.Names.Area), Name(thunk.Names.RestoredArea), instruction, installed, callConvention);
+                    AreaCall(source, thunk, entry, Name(thunk.Names.Area), Name(thunk.Names.RestoredArea), requirement, installed, callConvention);
                     break;
             }
 
             source.Close();
         }
 
-        private static void AreaCall(SourceWriter source, ThunkModel thunk, string entry, string area, string restore, string instruction, string installed, string callConvention)
+        private static void AreaCall(SourceWriter source, ThunkModel thunk, string entry, string area, string restore, string requirement, string installed, string callConvention)
         {
-            bool isFx = thunk.Instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
-            bool isSwitch = restore.Length > 0;
+            InstructionFacts facts = thunk.Facts;
+            bool isSwitch = facts.Shape == ThunkShape.Switch;
             string mask = thunk.HasMask ? SourceWriter.Identifier(thunk.Names.Mask) : $"0x{CodeAssembler.SafeFeatureMask:X}UL";
-            string check = thunk.Instruction switch
+            string alignment = $"{facts.Alignment}UL";
+            string check = facts switch
             {
                 _ when thunk.IsUnchecked => installed,
-                XSaveInstruction.XRstor => $"{Thunks}.CheckRestore({instruction}, (byte*){area}, {mask})",
-                XSaveInstruction.FxRstor => $"{Thunks}.CheckFxRestore((byte*){area})",
-                XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor => $"{Thunks}.CheckSwitch({instruction}, (byte*){area}, (byte*){restore}, {mask})",
-                _ => $"{Thunks}.CheckSave({instruction}, (byte*){area})",
+                { Shape: ThunkShape.Switch } => $"{Thunks}.CheckSwitch({requirement}, (byte*){area}, (byte*){restore}, {alignment}, {mask})",
+                { Access: AreaAccess.Restores, Shape: ThunkShape.LegacyRegion } => $"{Thunks}.CheckFxRestore({requirement}, (byte*){area}, {alignment})",
+                { Access: AreaAccess.Restores } => $"{Thunks}.CheckRestore({requirement}, (byte*){area}, {alignment}, {mask})",
+                _ => $"{Thunks}.CheckSave({requirement}, (byte*){area}, {alignment})",
             };
             Guard(source, check);
-            if (thunk.Instruction is not (XSaveInstruction.XRstor or XSaveInstruction.FxSave or XSaveInstruction.FxRstor))
+            // A save into an XSAVE area (a switch's included) starts from a clean header.
+            if ((facts.Access & AreaAccess.Saves) != 0 && facts.Shape != ThunkShape.LegacyRegion)
             {
                 source.Line($"{Thunks}.ClearHeader((byte*){area});");
             }
 
             string areas = isSwitch ? "void*, void*" : "void*";
             string arguments = isSwitch ? $"{area}, {restore}" : area;
-            source.Line(isFx || !thunk.HasMask
+            source.Line(!facts.TakesMask || !thunk.HasMask
                 ? $"((delegate* {callConvention}<{areas}, void>){entry})({arguments});"
                 : $"((delegate* {callConvention}<{areas}, ulong, void>){entry})({arguments}, {mask});");
             source.Line($"return {Status}.Ok;");

@@ -11,23 +11,21 @@ public sealed partial class XSaveThunkGenerator
     {
         public const string Status = "global::XSave.XSaveStatus";
 
-        public static bool TryMatch(IMethodSymbol method, XSaveInstruction instruction, out AreaPassing passing, out string firstName, out string secondName, out string maskName)
+        public static bool TryMatch(IMethodSymbol method, InstructionFacts facts, out AreaPassing passing, out string firstName, out string secondName, out string maskName)
         {
             passing = AreaPassing.None;
             firstName = secondName = maskName = string.Empty;
             var parameters = method.Parameters;
-            if (method.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) != Status)
+            if (method.ReturnType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) != Status || (facts.Forms & ThunkForms.Freestanding) == 0)
             {
                 return false;
             }
 
-            switch (instruction)
+            switch (facts.Shape)
             {
-                case XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw:
-                    return false; // the runtime form's only
-                case XSaveInstruction.EnableOsXSave:
+                case ThunkShape.NoParameter:
                     return parameters.Length == 0;
-                case XSaveInstruction.ReadCr4:
+                case ThunkShape.ReadControlRegister:
                     if (parameters.Length != 1 || !IsOutUlong(parameters[0]))
                     {
                         return false;
@@ -35,8 +33,8 @@ public sealed partial class XSaveThunkGenerator
 
                     firstName = parameters[0].Name;
                     return true;
-                case XSaveInstruction.XGetBv or XSaveInstruction.XSetBv:
-                    bool value = parameters.Length == 2 && (instruction == XSaveInstruction.XGetBv
+                case ThunkShape.ReadXcr or ThunkShape.WriteXcr:
+                    bool value = parameters.Length == 2 && (facts.Shape == ThunkShape.ReadXcr
                         ? IsOutUlong(parameters[1])
                         : parameters[1].RefKind == RefKind.None && parameters[1].Type.SpecialType == SpecialType.System_UInt64);
                     if (!value || parameters[0].RefKind != RefKind.None || parameters[0].Type.SpecialType != SpecialType.System_UInt32)
@@ -49,9 +47,8 @@ public sealed partial class XSaveThunkGenerator
                     return true;
             }
 
-            int areas = instruction is XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor ? 2 : 1;
-            bool isFx = instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor;
-            if (parameters.Length < areas || parameters.Length > areas + (isFx ? 0 : 1))
+            int areas = facts.Shape == ThunkShape.Switch ? 2 : 1;
+            if (parameters.Length < areas || parameters.Length > areas + (facts.TakesMask ? 1 : 0))
             {
                 return false;
             }
@@ -76,18 +73,6 @@ public sealed partial class XSaveThunkGenerator
             maskName = mask.Name;
             return mask.RefKind == RefKind.None && mask.Type.SpecialType == SpecialType.System_UInt64;
         }
-
-        public static string Expected(XSaveInstruction instruction) => instruction switch
-        {
-            XSaveInstruction.XGetBv => "'static partial XSaveStatus M(uint register, out ulong value)'",
-            XSaveInstruction.XSetBv => "'static partial XSaveStatus M(uint register, ulong value)'",
-            XSaveInstruction.ReadCr4 => "'static partial XSaveStatus M(out ulong value)'",
-            XSaveInstruction.EnableOsXSave => "'static partial XSaveStatus M()'",
-            XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr or XSaveInstruction.FnStCw or XSaveInstruction.FldCw => "a method of a project that references XSave.Runtime (the control-word thunks have no freestanding form)",
-            XSaveInstruction.FxSave or XSaveInstruction.FxRstor => "'static partial XSaveStatus M(void* region)' (or byte*)",
-            XSaveInstruction.XSaveXRstor or XSaveInstruction.XSaveCXRstor => "'static partial XSaveStatus M(void* save, void* restore)' (or byte*), optionally followed by 'ulong mask'",
-            _ => "'static partial XSaveStatus M(void* area)' (or byte*), optionally followed by 'ulong mask'",
-        };
 
         private static bool IsOutUlong(IParameterSymbol parameter) =>
             parameter.RefKind == RefKind.Out && parameter.Type.SpecialType == SpecialType.System_UInt64;

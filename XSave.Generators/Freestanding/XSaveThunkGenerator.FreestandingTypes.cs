@@ -18,8 +18,9 @@ public sealed partial class XSaveThunkGenerator
         public static string Source()
         {
             string instructions = string.Join("\n", Enum.GetValues(typeof(XSaveInstruction)).Cast<XSaveInstruction>()
-                .Where(i => !Parser.IsRuntimeRoutine(i))
+                .Where(i => !InstructionTable.Of(i).IsRuntimeRoutine)
                 .Select(i => $"        {i} = {(int)i},"));
+            string requirements = string.Join("\n", Enum.GetNames(typeof(InstructionRequirement)).Select(r => $"        {r},"));
             string statuses = string.Join("\n", Enum.GetValues(typeof(FreestandingStatus)).Cast<FreestandingStatus>()
                 .Select(s => $"        /// <summary>{FreestandingStatusText.Describe(s)}</summary>\n        {s} = {(int)s},"));
             return $$"""
@@ -49,6 +50,12 @@ public sealed partial class XSaveThunkGenerator
                     internal enum XSaveInstruction
                     {
                 {{instructions}}
+                    }
+
+                    /// <summary>What the processor must provide before an instruction runs: each thunk's body passes its instruction's (the generator's instruction table).</summary>
+                    internal enum XSaveRequirement
+                    {
+                {{requirements}}
                     }
 
                     /// <summary>What a freestanding thunk did: Ok, or why it did not execute its instruction.</summary>

@@ -12,16 +12,8 @@ internal sealed record ControlWord(string Integer, string Typed, string Guard)
     public static readonly ControlWord Mxcsr = new("uint", "global::XSave.Mxcsr", "ValidateMxcsr");
     public static readonly ControlWord X87 = new("ushort", "global::XSave.X87ControlWord", "ValidateX87ControlWord");
 
-    /// <summary>The word <paramref name="instruction"/> moves, or null for the others.</summary>
-    public static ControlWord? Of(XSaveInstruction instruction) => instruction switch
-    {
-        XSaveInstruction.StMxcsr or XSaveInstruction.LdMxcsr => Mxcsr,
-        XSaveInstruction.FnStCw or XSaveInstruction.FldCw => X87,
-        _ => null,
-    };
-
-    /// <summary>True for the reads (STMXCSR, FNSTCW), which return the word.</summary>
-    public static bool IsRead(XSaveInstruction instruction) => instruction is XSaveInstruction.StMxcsr or XSaveInstruction.FnStCw;
+    /// <summary>The types of the word an instruction's row names.</summary>
+    public static ControlWord Of(ControlWordKind kind) => kind == ControlWordKind.Mxcsr ? Mxcsr : X87;
 
     /// <summary>Whether a signature may use <paramref name="type"/> for this word.</summary>
     public bool Accepts(ITypeSymbol type) =>

@@ -26,6 +26,9 @@ internal sealed record ThunkModel(
     bool IsFreestanding)
 {
     public bool HasMask => Names.Mask.Length > 0;
+
+    /// <summary>The instruction's row.</summary>
+    public InstructionFacts Facts => InstructionTable.Of(Instruction);
 }
 
 /// <summary>
@@ -40,11 +43,11 @@ internal sealed record ThunkModel(
 internal sealed record ParameterNames(string Area, string RestoredArea, string Register, string Value, string Mask)
 {
     /// <summary>The names as the signature matchers find them, in declaration order, given their meaning.</summary>
-    public static ParameterNames Of(XSaveInstruction instruction, string first, string second, string mask) => instruction switch
+    public static ParameterNames Of(ThunkShape shape, string first, string second, string mask) => shape switch
     {
-        XSaveInstruction.XGetBv or XSaveInstruction.XSetBv => new(string.Empty, string.Empty, first, second, mask),
-        XSaveInstruction.ReadCr4 or XSaveInstruction.LdMxcsr or XSaveInstruction.FldCw => new(string.Empty, string.Empty, string.Empty, first, mask),
-        XSaveInstruction.EnableOsXSave => new(string.Empty, string.Empty, string.Empty, string.Empty, mask),
+        ThunkShape.ReadXcr or ThunkShape.WriteXcr => new(string.Empty, string.Empty, first, second, mask),
+        ThunkShape.ReadControlRegister or ThunkShape.WriteControlWord => new(string.Empty, string.Empty, string.Empty, first, mask),
+        ThunkShape.NoParameter or ThunkShape.ReadControlWord => new(string.Empty, string.Empty, string.Empty, string.Empty, mask),
         _ => new(first, second, string.Empty, string.Empty, mask),
     };
 }

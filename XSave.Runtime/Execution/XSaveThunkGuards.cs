@@ -15,17 +15,18 @@ public static unsafe class XSaveThunkGuards
     /// <param name="instruction">The instruction about to run.</param>
     public static void RequireInstruction(XSaveInstruction instruction)
     {
-        if (instruction is XSaveInstruction.FxSave or XSaveInstruction.FxRstor)
+        InstructionRequirement requires = InstructionTable.Of(instruction).Requires;
+        if (requires == InstructionRequirement.X64)
         {
             Processor.ThrowIfNotX64();
             return;
         }
 
         Processor.ThrowIfXSaveUnavailable();
-        bool supported = instruction switch
+        bool supported = requires switch
         {
-            XSaveInstruction.XSaveOpt => Processor.Profile.HasXSaveOpt,
-            XSaveInstruction.XSaveC or XSaveInstruction.XSaveCXRstor => Processor.Profile.HasXSaveC,
+            InstructionRequirement.XSaveOpt => Processor.Profile.HasXSaveOpt,
+            InstructionRequirement.XSaveC => Processor.Profile.HasXSaveC,
             _ => true,
         };
         if (!supported)

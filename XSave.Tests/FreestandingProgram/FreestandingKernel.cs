@@ -38,7 +38,7 @@ public static unsafe class FreestandingKernel
 
     public static string EnableOsXSave() => Kernel.EnableOsXSave().ToString();
 
-    public static string CheckXSetBv(ulong value) => XSaveThunks.CheckXSetBv(0, value).ToString();
+    public static string CheckXSetBv(ulong value) => XSaveThunks.CheckXSetBv(XSaveRequirement.XSave, 0, value).ToString();
 
     /// <summary>1/3 in single precision: the last bit shows the rounding mode MXCSR holds.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

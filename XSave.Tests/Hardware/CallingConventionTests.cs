@@ -256,7 +256,7 @@ public unsafe class CallingConventionTests
             return !XSaveArea.IsSupported ? "Needs XSAVE enabled." : !Processor.Profile.HasXSaveOpt ? "This CPU does not implement XSAVEOPT." : null;
         }
 
-        if (XSaveThunkGenerator.Parser.IsRuntimeRoutine(instruction))
+        if (XSave.Generators.Shared.InstructionTable.Of(instruction).IsRuntimeRoutine)
         {
             // The runtime's routines read its tables for this CPU; the VEX forms need AVX enabled.
             bool vex = instruction is GeneratedInstruction.CopyRunsAvx or GeneratedInstruction.CheckedRestoreAvx or GeneratedInstruction.SaveBouncedAvx;
@@ -290,5 +290,5 @@ public unsafe class CallingConventionTests
     private static ThunkModel Model(GeneratedInstruction instruction, bool hasMask) => new(
         new HierarchyInfo(string.Empty, EquatableArray<string>.Empty),
         "static", "void", "Thunk", "Thunk", EquatableArray<string>.Empty,
-        ParameterNames.Of(instruction, "area", string.Empty, hasMask ? "mask" : string.Empty), instruction, AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
+        ParameterNames.Of(XSave.Generators.Shared.InstructionTable.Of(instruction).Shape, "area", string.Empty, hasMask ? "mask" : string.Empty), instruction, AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
 }

@@ -180,7 +180,7 @@ public unsafe class PrivateCopyTests : RestoresCpuState
     private static Generators.Models.ThunkModel Model(GeneratedInstruction instruction) => new(
         new Generators.Models.HierarchyInfo(string.Empty, Generators.Helpers.EquatableArray<string>.Empty),
         "static", "int", "Thunk", "Thunk", Generators.Helpers.EquatableArray<string>.Empty,
-        Generators.Models.ParameterNames.Of(instruction, "area", "scratch", string.Empty), instruction, Generators.Models.AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
+        Generators.Models.ParameterNames.Of(Generators.Shared.InstructionTable.Of(instruction).Shape, "area", "scratch", string.Empty), instruction, Generators.Models.AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
 
     /// <summary>Each breaks one check of the routine; each must come back declined with nothing loaded.</summary>
     public static IEnumerable<TestCaseData> Declined()

@@ -115,15 +115,15 @@ namespace XSave
         /// <summary>Ok once <see cref="Install"/> has mapped the thunks.</summary>
         public static XSaveStatus Installed() => s_base == null ? XSaveStatus.NotInstalled : XSaveStatus.Ok;
 
-        /// <summary>Whether the CPU has <paramref name="instruction"/> and CR4 lets it run.</summary>
-        public static XSaveStatus CheckReady(XSaveInstruction instruction)
+        /// <summary>Whether the CPU provides what an instruction requires (its row's requirement, passed by the generated body) and CR4 lets it run.</summary>
+        public static XSaveStatus CheckReady(XSaveRequirement requirement)
         {
             if (s_base == null)
             {
                 return XSaveStatus.NotInstalled;
             }
 
-            if (instruction == XSaveInstruction.FxSave || instruction == XSaveInstruction.FxRstor)
+            if (requirement == XSaveRequirement.X64)
             {
                 return (s_cpu.Leaf1 & (1UL << 56)) != 0 ? XSaveStatus.Ok : XSaveStatus.NotSupported; // FXSR: CPUID.1:EDX[24]
             }
@@ -133,7 +133,7 @@ namespace XSave
                 return XSaveStatus.NotSupported;
             }
 
-            if (instruction == XSaveInstruction.EnableOsXSave)
+            if (requirement == XSaveRequirement.XSaveImplemented)
             {
                 return XSaveStatus.Ok;
             }
@@ -143,12 +143,7 @@ namespace XSave
                 return XSaveStatus.NotEnabled;
             }
 
-            if (instruction == XSaveInstruction.XSaveOpt && !HasXSaveOpt)
-            {
-                return XSaveStatus.NotSupported;
-            }
-
-            if ((instruction == XSaveInstruction.XSaveC || instruction == XSaveInstruction.XSaveCXRstor) && !HasXSaveC)
+            if ((requirement == XSaveRequirement.XSaveOpt && !HasXSaveOpt) || (requirement == XSaveRequirement.XSaveC && !HasXSaveC))
             {
                 return XSaveStatus.NotSupported;
             }
@@ -156,36 +151,36 @@ namespace XSave
             return XSaveStatus.Ok;
         }
 
-        /// <summary>The checks before XSAVE, XSAVEOPT, XSAVEC and FXSAVE.</summary>
-        public static XSaveStatus CheckSave(XSaveInstruction instruction, byte* area)
+        /// <summary>The checks before a save into an area of <paramref name="alignment"/> bytes.</summary>
+        public static XSaveStatus CheckSave(XSaveRequirement requirement, byte* area, ulong alignment)
         {
-            XSaveStatus status = CheckReady(instruction);
-            return status != XSaveStatus.Ok ? status : Aligned(area, instruction == XSaveInstruction.FxSave ? 16UL : 64UL);
+            XSaveStatus status = CheckReady(requirement);
+            return status != XSaveStatus.Ok ? status : Aligned(area, alignment);
         }
 
         /// <summary>The checks before XRSTOR: every #GP rule, and no state code could not live in.</summary>
-        public static XSaveStatus CheckRestore(XSaveInstruction instruction, byte* area, ulong mask)
+        public static XSaveStatus CheckRestore(XSaveRequirement requirement, byte* area, ulong alignment, ulong mask)
         {
-            XSaveStatus status = CheckSave(instruction, area);
+            XSaveStatus status = CheckSave(requirement, area, alignment);
             return status != XSaveStatus.Ok ? status : Restorable(area, mask & SafeFeatures);
         }
 
         /// <summary>The checks before a switch: both areas, and the restored one as for XRSTOR.</summary>
-        public static XSaveStatus CheckSwitch(XSaveInstruction instruction, byte* save, byte* restore, ulong mask)
+        public static XSaveStatus CheckSwitch(XSaveRequirement requirement, byte* save, byte* restore, ulong alignment, ulong mask)
         {
-            XSaveStatus status = CheckSave(instruction, save);
+            XSaveStatus status = CheckSave(requirement, save, alignment);
             if (status == XSaveStatus.Ok)
             {
-                status = Aligned(restore, 64UL);
+                status = Aligned(restore, alignment);
             }
 
             return status != XSaveStatus.Ok ? status : Restorable(restore, mask & SafeFeatures);
         }
 
         /// <summary>The checks before FXRSTOR.</summary>
-        public static XSaveStatus CheckFxRestore(byte* region)
+        public static XSaveStatus CheckFxRestore(XSaveRequirement requirement, byte* region, ulong alignment)
         {
-            XSaveStatus status = CheckSave(XSaveInstruction.FxSave, region);
+            XSaveStatus status = CheckSave(requirement, region, alignment);
             if (status != XSaveStatus.Ok)
             {
                 return status;
@@ -196,9 +191,9 @@ namespace XSave
         }
 
         /// <summary>XGETBV reads XCR0, and XCR1 where CPUID.(0DH,1):EAX[2] says so.</summary>
-        public static XSaveStatus CheckXGetBv(uint register)
+        public static XSaveStatus CheckXGetBv(XSaveRequirement requirement, uint register)
         {
-            XSaveStatus status = CheckReady(XSaveInstruction.XGetBv);
+            XSaveStatus status = CheckReady(requirement);
             if (status != XSaveStatus.Ok)
             {
                 return status;
@@ -208,9 +203,9 @@ namespace XSave
         }
 
         /// <summary>The values XSETBV accepts for XCR0 (SDM, XSETBV: each one below raises #GP).</summary>
-        public static XSaveStatus CheckXSetBv(uint register, ulong value)
+        public static XSaveStatus CheckXSetBv(XSaveRequirement requirement, uint register, ulong value)
         {
-            XSaveStatus status = CheckReady(XSaveInstruction.XSetBv);
+            XSaveStatus status = CheckReady(requirement);
             if (status != XSaveStatus.Ok)
             {
                 return status;

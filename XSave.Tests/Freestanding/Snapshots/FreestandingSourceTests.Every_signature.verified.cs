@@ -10,7 +10,7 @@ namespace XSave.Tests.FreestandingProgram
     {
         public static partial global::XSave.XSaveStatus Save(void* area)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveInstruction.XSave, (byte*)area);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveRequirement.XSave, (byte*)area, 64UL);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -23,7 +23,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus SaveMask(byte* area, ulong mask)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveInstruction.XSave, (byte*)area);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveRequirement.XSave, (byte*)area, 64UL);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -36,7 +36,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus SaveOptimized(void* area)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveInstruction.XSaveOpt, (byte*)area);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveRequirement.XSaveOpt, (byte*)area, 64UL);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -49,7 +49,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus SaveCompacted(void* area)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveInstruction.XSaveC, (byte*)area);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveRequirement.XSaveC, (byte*)area, 64UL);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -62,7 +62,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus Restore(void* area)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckRestore(global::XSave.XSaveInstruction.XRstor, (byte*)area, 0xA02FFUL);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckRestore(global::XSave.XSaveRequirement.XSave, (byte*)area, 64UL, 0xA02FFUL);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -74,7 +74,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus RestoreMask(void* area, ulong mask)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckRestore(global::XSave.XSaveInstruction.XRstor, (byte*)area, mask);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckRestore(global::XSave.XSaveRequirement.XSave, (byte*)area, 64UL, mask);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -98,7 +98,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus FxSave(void* region)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveInstruction.FxSave, (byte*)region);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSave(global::XSave.XSaveRequirement.X64, (byte*)region, 16UL);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -110,7 +110,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus FxRestore(void* region)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckFxRestore((byte*)region);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckFxRestore(global::XSave.XSaveRequirement.X64, (byte*)region, 16UL);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -122,7 +122,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus Switch(void* save, void* restore)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSwitch(global::XSave.XSaveInstruction.XSaveXRstor, (byte*)save, (byte*)restore, 0xA02FFUL);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSwitch(global::XSave.XSaveRequirement.XSave, (byte*)save, (byte*)restore, 64UL, 0xA02FFUL);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -135,7 +135,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus SwitchCompacted(void* save, void* restore, ulong mask)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSwitch(global::XSave.XSaveInstruction.XSaveCXRstor, (byte*)save, (byte*)restore, mask);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckSwitch(global::XSave.XSaveRequirement.XSaveC, (byte*)save, (byte*)restore, 64UL, mask);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -149,7 +149,7 @@ namespace XSave.Tests.FreestandingProgram
         public static partial global::XSave.XSaveStatus ReadXcr(uint register, out ulong value)
         {
             value = 0;
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckXGetBv(register);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckXGetBv(global::XSave.XSaveRequirement.XSave, register);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -161,7 +161,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus WriteXcr(uint register, ulong value)
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckXSetBv(register, value);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckXSetBv(global::XSave.XSaveRequirement.XSave, register, value);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
@@ -189,7 +189,7 @@ namespace XSave.Tests.FreestandingProgram
 
         public static partial global::XSave.XSaveStatus EnableOsXSave()
         {
-            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckReady(global::XSave.XSaveInstruction.EnableOsXSave);
+            global::XSave.XSaveStatus status = global::XSave.XSaveThunks.CheckReady(global::XSave.XSaveRequirement.XSaveImplemented);
             if (status != global::XSave.XSaveStatus.Ok)
             {
                 return status;
