@@ -2,7 +2,8 @@ namespace XSave.Generators.Freestanding;
 
 /// <summary>
 /// What a freestanding thunk returns, emitted into the project as <c>XSave.XSaveStatus</c> (one
-/// definition: the machine code's NotPrivileged and the emitted enum both come from here).
+/// definition: the machine code's NotPrivileged and the emitted enum both come from here; the
+/// statuses of broken restore rules are the rule rows' own, in RestoreChecks).
 /// </summary>
 internal enum FreestandingStatus
 {
@@ -14,13 +15,13 @@ internal enum FreestandingStatus
     NotEnabled,
     NullArea,
     MisalignedArea,
-    InvalidHeader,
-    InvalidMxcsr,
-    UnmaskedExceptions,
-    KeyZeroLocked,
+    InvalidHeader = RestoreChecks.InvalidHeaderStatus,
+    InvalidMxcsr = RestoreChecks.InvalidMxcsrStatus,
+    UnmaskedExceptions = RestoreChecks.UnmaskedExceptionsStatus,
+    KeyZeroLocked = RestoreChecks.KeyZeroLockedStatus,
     InvalidRegister,
     InvalidXcr0,
-    X87RegistersInUse,
+    X87RegistersInUse = RestoreChecks.X87RegistersInUseStatus,
 }
 
 internal static class FreestandingStatusText

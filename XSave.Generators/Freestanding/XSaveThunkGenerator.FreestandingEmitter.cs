@@ -58,7 +58,6 @@ public sealed partial class XSaveThunkGenerator
             source.Line($"public const int Length = {length};");
             source.Line();
             source.Line($"private const ulong SafeFeatures = 0x{CodeAssembler.SafeFeatureMask:X}UL;");
-            source.Line($"private const ulong X87Feature = 0x{(ulong)XFeatures.X87:X}UL;");
             source.Line($"private const int PkruBit = {BitOf(XFeatures.Pkru)};");
             source.Line();
             source.Line("private static void RunProbe(CpuAnswers* answers) =>");

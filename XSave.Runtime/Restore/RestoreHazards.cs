@@ -14,11 +14,11 @@ public enum RestoreHazards
     /// <summary>Refuse every hazard (the default).</summary>
     None = 0,
     /// <summary>Allow an MXCSR that unmasks SSE exceptions (<see cref="RestoreRule.MxcsrExceptionUnmasked"/>).</summary>
-    UnmaskedSseExceptions = 1 << 0,
+    UnmaskedSseExceptions = (int)RestoreChecks.UnmaskedSseExceptionsWaiver,
     /// <summary>Allow an FCW that unmasks x87 exceptions (<see cref="RestoreRule.X87ExceptionUnmasked"/>).</summary>
-    UnmaskedX87Exceptions = 1 << 1,
+    UnmaskedX87Exceptions = (int)RestoreChecks.UnmaskedX87ExceptionsWaiver,
     /// <summary>Allow a PKRU that denies access to or writes through key 0 (<see cref="RestoreRule.PkruLocksKeyZero"/>).</summary>
-    KeyZeroLocked = 1 << 2,
+    KeyZeroLocked = (int)RestoreChecks.KeyZeroLockedWaiver,
     /// <summary>Allow an x87 state whose register stack is not empty (<see cref="RestoreRule.X87RegistersInUse"/>).</summary>
-    X87RegistersInUse = 1 << 3,
+    X87RegistersInUse = (int)RestoreChecks.X87RegistersInUseWaiver,
 }

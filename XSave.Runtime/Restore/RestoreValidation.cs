@@ -48,79 +48,31 @@ public static class RestoreValidation
     /// <summary>The same checks against a CPU profile (the running CPU's, or a recorded one).</summary>
     internal static void ThrowIfInvalid(in XSaveArea area, XFeatures mask, CpuProfile cpu, RestoreHazards allowed)
     {
-        XFeatures xcr0 = cpu.Xcr0;
         ref readonly XSaveHeader header = ref area.ReadOnlyHeader;
-        XFeatures xstateBv = header.XStateBv;
-        if (RestoreChecks.XStateBvOutsideXcr0((ulong)xstateBv, (ulong)xcr0))
+        ref readonly LegacyRegion legacy = ref area.ReadOnlyLegacy;
+        XFeatures restored = mask & cpu.Xcr0;
+        // PKRU is looked for only in a layout the header rules let stand (they are checked before it).
+        bool layoutStands = !header.IsCompacted || (header.CompactedFeatures & ~(cpu.Xcr0 & XSaveArea.SafeFeatures)) == 0;
+        ComponentSlot? pkru = (header.XStateBv & restored & XFeatures.Pkru) != 0 && layoutStands ? cpu.PkruSlot(in area) : null;
+        var inputs = new RestoreInputs
         {
-            throw Fail(RestoreRule.XStateBvOutsideXcr0, "XSTATE_BV", (ulong)xstateBv,
-                $"XSTATE_BV = 0x{(ulong)xstateBv:X} names component bit(s) 0x{(ulong)(xstateBv & ~xcr0):X} that are not enabled in XCR0 = 0x{(ulong)xcr0:X}; XRSTOR would raise #GP.");
-        }
-
-        ulong xcompBv = header.XCompBv;
-        if (!header.IsCompacted)
-        {
-            if (RestoreChecks.XCompBvInStandardFormat(xcompBv))
-            {
-                throw Fail(RestoreRule.XCompBvInStandardFormat, "XCOMP_BV", xcompBv,
-                    $"XCOMP_BV = 0x{xcompBv:X} must be 0 in the standard format (bit 63 clear); XRSTOR would raise #GP.");
-            }
-        }
-        else
-        {
-            XFeatures laidOut = header.CompactedFeatures;
-            if (RestoreChecks.CompactedFormatUnsupported(xcompBv, cpu.HasXSaveC))
-            {
-                throw Fail(RestoreRule.CompactedFormatUnsupported, "XCOMP_BV", xcompBv,
-                    $"XCOMP_BV = 0x{xcompBv:X} marks the compacted format, which this CPU cannot restore (no XSAVEC); XRSTOR would raise #GP.");
-            }
-
-            if (RestoreChecks.XCompBvOutsideXcr0(xcompBv, (ulong)xcr0))
-            {
-                throw Fail(RestoreRule.XCompBvOutsideXcr0, "XCOMP_BV", xcompBv,
-                    $"XCOMP_BV = 0x{xcompBv:X} names component bit(s) 0x{(ulong)(laidOut & ~xcr0):X} that are not enabled in XCR0 = 0x{(ulong)xcr0:X}; XRSTOR would raise #GP.");
-            }
-
-            if (RestoreChecks.XStateBvOutsideXCompBv((ulong)xstateBv, (ulong)laidOut))
-            {
-                throw Fail(RestoreRule.XStateBvOutsideXCompBv, "XSTATE_BV", (ulong)xstateBv,
-                    $"XSTATE_BV = 0x{(ulong)xstateBv:X} names bit(s) 0x{(ulong)(xstateBv & ~laidOut):X} missing from XCOMP_BV = 0x{xcompBv:X}; a compacted XRSTOR would raise #GP.");
-            }
-
-            if (RestoreChecks.XCompBvOutsidePage(xcompBv, (ulong)XSaveArea.SafeFeatures))
-            {
-                throw Fail(RestoreRule.XCompBvOutsidePage, "XCOMP_BV", xcompBv,
-                    $"XCOMP_BV = 0x{xcompBv:X} lays out component bit(s) 0x{(ulong)(laidOut & ~XSaveArea.SafeFeatures):X} outside XSaveArea.SafeFeatures; their slots would push the restore past the 4096-byte page.");
-            }
-        }
-
-        int reserved = header.FirstNonZeroReservedByte();
-        if (reserved >= 0)
-        {
-            byte value = area.ByteAt(reserved);
-            throw Fail(RestoreRule.HeaderReservedBytes, $"XSAVE header byte {reserved - XSaveArea.HeaderOffset}", value,
-                $"XSAVE header byte {reserved - XSaveArea.HeaderOffset} (area byte {reserved}) is 0x{value:X2}; header bytes 16–63 are reserved and must be 0 (XRSTOR raises #GP on bytes 16–23, and on all 48 in a compacted area; the SDM reserves the rest, and Linux refuses them too).");
-        }
-
-        XFeatures restored = mask & xcr0;
-        if (!header.IsCompacted && !cpu.Descriptor.IsEmpty)
-        {
-            ThrowIfLayoutDiffers(in area, xstateBv & restored, cpu);
-        }
-
-        // XRSTOR loads MXCSR whenever the mask requests SSE or AVX, and FCW with the rest of the
-        // x87 state only when XSTATE_BV marks it (else it initialises it).
-        bool loadsMxcsr = ((ulong)restored & RestoreChecks.MxcsrLoaders) != 0;
-        if (loadsMxcsr)
-        {
-            ThrowIfMxcsrReserved(area.ReadOnlyLegacy.Mxcsr, cpu.MxcsrMask);
-        }
-
-        ThrowIfHazardous(in area.ReadOnlyLegacy, loadsMxcsr, (xstateBv & restored & XFeatures.X87) != 0, allowed);
-        if ((xstateBv & restored & XFeatures.Pkru) != 0 && (allowed & RestoreHazards.KeyZeroLocked) == 0)
-        {
-            ThrowIfPkruLocksKeyZero(in area, cpu);
-        }
+            XStateBv = (ulong)header.XStateBv,
+            XCompBv = header.XCompBv,
+            Xcr0 = (ulong)cpu.Xcr0,
+            InPage = (ulong)XSaveArea.SafeFeatures,
+            CompactedSupported = cpu.HasXSaveC,
+            Restored = (ulong)restored,
+            ReservedByteSet = header.FirstNonZeroReservedByte(),
+            LayoutMismatch = !header.IsCompacted && !cpu.Descriptor.IsEmpty ? FirstMisplaced(in area, header.XStateBv & restored, cpu) : -1,
+            Mxcsr = (uint)legacy.Mxcsr,
+            MxcsrMask = cpu.MxcsrMask,
+            Fcw = (ushort)legacy.Fcw,
+            AbridgedFtw = legacy.AbridgedFtw,
+            PkruFound = pkru is not null,
+            Pkru = pkru is { } slot ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(area.AsReadOnlySpan().Slice(slot.Offset, 4)) : 0,
+            Allowed = (uint)allowed,
+        };
+        ThrowIfBroken(in inputs, in area, cpu, pkru?.Offset ?? -1);
     }
 
     /// <summary>The check of <see cref="ThrowIfInvalid(in LegacyRegion, uint, RestoreHazards)"/>, no hazard allowed.</summary>
@@ -136,92 +88,109 @@ public static class RestoreValidation
     /// <param name="region">The legacy region about to be restored.</param>
     /// <param name="mxcsrMask">The running CPU's MXCSR_MASK (the region's own field is ignored, as the CPU ignores it).</param>
     /// <param name="allowed">The hazards the caller accepts.</param>
-    public static void ThrowIfInvalid(in LegacyRegion region, uint mxcsrMask, RestoreHazards allowed)
-    {
-        ThrowIfMxcsrReserved(region.Mxcsr, mxcsrMask);
-        ThrowIfHazardous(in region, loadsMxcsr: true, loadsX87: true, allowed);
-    }
+    public static void ThrowIfInvalid(in LegacyRegion region, uint mxcsrMask, RestoreHazards allowed) =>
+        ThrowIfBroken(Loading(XFeatures.X87 | XFeatures.Sse, (uint)region.Mxcsr, mxcsrMask, (ushort)region.Fcw, region.AbridgedFtw, allowed));
 
     /// <summary>The checks of an MXCSR about to be loaded alone (LDMXCSR): the reserved bits, then the masks.</summary>
-    internal static void ThrowIfInvalidMxcsr(uint mxcsr, uint mxcsrMask, RestoreHazards allowed)
-    {
-        ThrowIfMxcsrReserved((Mxcsr)mxcsr, mxcsrMask);
-        ThrowIfMxcsrUnmasks(mxcsr, allowed);
-    }
+    internal static void ThrowIfInvalidMxcsr(uint mxcsr, uint mxcsrMask, RestoreHazards allowed) =>
+        ThrowIfBroken(Loading(XFeatures.Sse, mxcsr, mxcsrMask, 0, 0, allowed));
 
     /// <summary>The check of an FCW about to be loaded alone (FLDCW): the masks.</summary>
-    internal static void ThrowIfInvalidFcw(ushort fcw, RestoreHazards allowed) => ThrowIfFcwUnmasks(fcw, allowed);
+    internal static void ThrowIfInvalidFcw(ushort fcw, RestoreHazards allowed) =>
+        ThrowIfBroken(Loading(XFeatures.X87, 0, 0, fcw, 0, allowed));
 
-    private static void ThrowIfMxcsrReserved(Mxcsr value, uint mxcsrMask)
+    // The inputs of a load of legacy fields alone: a standard header that loads exactly `loaded`.
+    private static RestoreInputs Loading(XFeatures loaded, uint mxcsr, uint mxcsrMask, ushort fcw, byte ftw, RestoreHazards allowed) => new()
     {
-        uint mxcsr = (uint)value;
-        if (RestoreChecks.MxcsrReservedBits(mxcsr, mxcsrMask))
+        XStateBv = (ulong)loaded,
+        Xcr0 = (ulong)loaded,
+        Restored = (ulong)loaded,
+        ReservedByteSet = -1,
+        LayoutMismatch = -1,
+        Mxcsr = mxcsr,
+        MxcsrMask = mxcsrMask,
+        Fcw = fcw,
+        AbridgedFtw = ftw,
+        Allowed = (uint)allowed,
+    };
+
+    private static void ThrowIfBroken(in RestoreInputs inputs) => ThrowIfBroken(in inputs, in Unsafe.NullRef<XSaveArea>(), null, -1);
+
+    // The walk both forms make (RestoreChecks.FirstBroken); the first broken rule is worded here.
+    private static void ThrowIfBroken(in RestoreInputs inputs, in XSaveArea area, CpuProfile? cpu, int pkruOffset)
+    {
+        int position = RestoreChecks.FirstBroken(in inputs);
+        if (position >= 0)
         {
-            throw Fail(RestoreRule.MxcsrReservedBits, "MXCSR", mxcsr,
-                $"MXCSR = 0x{mxcsr:X8} sets bit(s) 0x{mxcsr & ~mxcsrMask:X} outside this CPU's MXCSR_MASK = 0x{mxcsrMask:X8}; the restore would raise #GP.");
+            var rule = (RestoreRule)RestoreChecks.Row(position).Rule;
+            (string field, ulong value, string message) = Words(rule, in inputs, in area, cpu, pkruOffset);
+            throw new InvalidXSaveAreaException(rule, field, value, message + NotLoaded);
         }
     }
 
-    private static void ThrowIfMxcsrUnmasks(uint mxcsr, RestoreHazards allowed)
+    // What each rule says when broken: the field it names, the value found there, why it cannot load.
+    private static (string Field, ulong Value, string Message) Words(RestoreRule rule, in RestoreInputs x, in XSaveArea area, CpuProfile? cpu, int pkruOffset)
     {
-        if (RestoreChecks.MxcsrExceptionUnmasked(mxcsr) && (allowed & RestoreHazards.UnmaskedSseExceptions) == 0)
+        ulong laidOut = x.XCompBv & ~RestoreChecks.CompactedFormat;
+        switch (rule)
         {
-            throw Fail(RestoreRule.MxcsrExceptionUnmasked, "MXCSR", mxcsr,
-                $"MXCSR = 0x{mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~mxcsr & RestoreChecks.MxcsrExceptionMasks:X}): the next floating-point operation that raises one, in managed code or the runtime's own, traps ({FloatingPointTrap.Name}) and .NET ends the process: no catch block sees it. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions only if nothing that can raise one runs until a later restore masks it again.");
+            case RestoreRule.XStateBvOutsideXcr0:
+                return ("XSTATE_BV", x.XStateBv,
+                    $"XSTATE_BV = 0x{x.XStateBv:X} names component bit(s) 0x{x.XStateBv & ~x.Xcr0:X} that are not enabled in XCR0 = 0x{x.Xcr0:X}; XRSTOR would raise #GP.");
+            case RestoreRule.XCompBvInStandardFormat:
+                return ("XCOMP_BV", x.XCompBv, $"XCOMP_BV = 0x{x.XCompBv:X} must be 0 in the standard format (bit 63 clear); XRSTOR would raise #GP.");
+            case RestoreRule.CompactedFormatUnsupported:
+                return ("XCOMP_BV", x.XCompBv, $"XCOMP_BV = 0x{x.XCompBv:X} marks the compacted format, which this CPU cannot restore (no XSAVEC); XRSTOR would raise #GP.");
+            case RestoreRule.XCompBvOutsideXcr0:
+                return ("XCOMP_BV", x.XCompBv,
+                    $"XCOMP_BV = 0x{x.XCompBv:X} names component bit(s) 0x{laidOut & ~x.Xcr0:X} that are not enabled in XCR0 = 0x{x.Xcr0:X}; XRSTOR would raise #GP.");
+            case RestoreRule.XStateBvOutsideXCompBv:
+                return ("XSTATE_BV", x.XStateBv,
+                    $"XSTATE_BV = 0x{x.XStateBv:X} names bit(s) 0x{x.XStateBv & ~laidOut:X} missing from XCOMP_BV = 0x{x.XCompBv:X}; a compacted XRSTOR would raise #GP.");
+            case RestoreRule.XCompBvOutsidePage:
+                return ("XCOMP_BV", x.XCompBv,
+                    $"XCOMP_BV = 0x{x.XCompBv:X} lays out component bit(s) 0x{laidOut & ~x.InPage:X} outside XSaveArea.SafeFeatures; their slots would push the restore past the 4096-byte page.");
+            case RestoreRule.HeaderReservedBytes:
+                int at = x.ReservedByteSet, headerByte = at - XSaveArea.HeaderOffset;
+                byte found = area.ByteAt(at);
+                return ($"XSAVE header byte {headerByte}", found,
+                    $"XSAVE header byte {headerByte} (area byte {at}) is 0x{found:X2}; header bytes 16–63 are reserved and must be 0 (XRSTOR raises #GP on bytes 16–23, and on all 48 in a compacted area; the SDM reserves the rest, and Linux refuses them too).");
+            case RestoreRule.LayoutMismatch:
+                var component = (XFeatures)(1UL << x.LayoutMismatch);
+                string recorded = Offset(area.Layout!, component), here = Offset(cpu!.Layout!, component);
+                return ("layout descriptor", (ulong)x.LayoutMismatch,
+                    $"The layout descriptor (bytes 464–511) places component {x.LayoutMismatch} ({component}) at {recorded}, but this CPU puts it at {here}: the area was saved on another kind of CPU. Convert it with XSaveImage.Parse(bytes).ToStandard().");
+            case RestoreRule.MxcsrReservedBits:
+                return ("MXCSR", x.Mxcsr,
+                    $"MXCSR = 0x{x.Mxcsr:X8} sets bit(s) 0x{x.Mxcsr & ~x.MxcsrMask:X} outside this CPU's MXCSR_MASK = 0x{x.MxcsrMask:X8}; the restore would raise #GP.");
+            case RestoreRule.MxcsrExceptionUnmasked:
+                return ("MXCSR", x.Mxcsr,
+                    $"MXCSR = 0x{x.Mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~x.Mxcsr & RestoreChecks.MxcsrExceptionMasks:X}): the next floating-point operation that raises one, in managed code or the runtime's own, traps ({FloatingPointTrap.Name}) and .NET ends the process: no catch block sees it. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions only if nothing that can raise one runs until a later restore masks it again.");
+            case RestoreRule.X87ExceptionUnmasked:
+                return ("FCW", x.Fcw,
+                    $"FCW = 0x{x.Fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~x.Fcw & RestoreChecks.FcwExceptionMasks:X}): managed code has no x87 instructions, but the next one that raises an exception ({FloatingPointTrap.X87Users}) traps ({FloatingPointTrap.Name}) and ends the process. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions only if no x87 code that can raise one runs until a later restore masks it again.");
+            case RestoreRule.X87RegistersInUse:
+                return ("FTW", x.AbridgedFtw,
+                    $"The abridged FTW = 0x{x.AbridgedFtw:X2} marks x87 register(s) in use, but both x64 calling conventions require an empty x87 stack at every call and return: the next x87 code (a C library's long double functions) would overflow it and compute NaN without a word. Set AbridgedFtw to 0 (the registers' bytes may stay), or pass RestoreHazards.X87RegistersInUse if the code that runs next pops or frees them.");
+            default: // RestoreRule.PkruLocksKeyZero
+                return x.PkruFound
+                    ? ("PKRU", x.Pkru,
+                        $"PKRU = 0x{x.Pkru:X8} (area byte {pkruOffset}) sets bit(s) 0x{x.Pkru & RestoreChecks.KeyZeroBits:X} for protection key 0, the key of every page not given another with pkey_mprotect: the thread's next memory access would fault. Clear bits 0–1, or pass RestoreHazards.KeyZeroLocked if the code that runs next touches only pages of other keys.")
+                    : ("PKRU", 0, "XSTATE_BV marks PKRU in use, but neither the CPU's layout nor the area's says where it lies, so its key-0 bits cannot be checked.");
         }
     }
 
-    private static void ThrowIfFcwUnmasks(ushort fcw, RestoreHazards allowed)
-    {
-        if (RestoreChecks.X87ExceptionUnmasked(fcw) && (allowed & RestoreHazards.UnmaskedX87Exceptions) == 0)
-        {
-            throw Fail(RestoreRule.X87ExceptionUnmasked, "FCW", fcw,
-                $"FCW = 0x{fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~fcw & RestoreChecks.FcwExceptionMasks:X}): managed code has no x87 instructions, but the next one that raises an exception ({FloatingPointTrap.X87Users}) traps ({FloatingPointTrap.Name}) and ends the process. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions only if no x87 code that can raise one runs until a later restore masks it again.");
-        }
-    }
+    private static string Offset(XSaveLayout layout, XFeatures component) =>
+        layout.Slot(component)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot";
 
-    private static void ThrowIfHazardous(in LegacyRegion region, bool loadsMxcsr, bool loadsX87, RestoreHazards allowed)
-    {
-        if (loadsMxcsr)
-        {
-            ThrowIfMxcsrUnmasks((uint)region.Mxcsr, allowed);
-        }
-
-        if (loadsX87)
-        {
-            ThrowIfFcwUnmasks((ushort)region.Fcw, allowed);
-        }
-
-        byte ftw = region.AbridgedFtw;
-        if (loadsX87 && RestoreChecks.X87RegistersInUse(ftw) && (allowed & RestoreHazards.X87RegistersInUse) == 0)
-        {
-            throw Fail(RestoreRule.X87RegistersInUse, "FTW", ftw,
-                $"The abridged FTW = 0x{ftw:X2} marks x87 register(s) in use, but both x64 calling conventions require an empty x87 stack at every call and return: the next x87 code (a C library's long double functions) would overflow it and compute NaN without a word. Set AbridgedFtw to 0 (the registers' bytes may stay), or pass RestoreHazards.X87RegistersInUse if the code that runs next pops or frees them.");
-        }
-    }
-
-    private static void ThrowIfPkruLocksKeyZero(in XSaveArea area, CpuProfile cpu)
-    {
-        if (cpu.PkruSlot(in area) is not { } slot)
-        {
-            throw Fail(RestoreRule.PkruLocksKeyZero, "PKRU", 0,
-                "XSTATE_BV marks PKRU in use, but neither the CPU's layout nor the area's says where it lies, so its key-0 bits cannot be checked.");
-        }
-
-        uint pkru = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(area.AsReadOnlySpan().Slice(slot.Offset, 4));
-        if (RestoreChecks.PkruLocksKeyZero(pkru))
-        {
-            throw Fail(RestoreRule.PkruLocksKeyZero, "PKRU", pkru,
-                $"PKRU = 0x{pkru:X8} (area byte {slot.Offset}) sets bit(s) 0x{pkru & RestoreChecks.KeyZeroBits:X} for protection key 0, the key of every page not given another with pkey_mprotect: the thread's next memory access would fault. Clear bits 0–1, or pass RestoreHazards.KeyZeroLocked if the code that runs next touches only pages of other keys.");
-        }
-    }
-
-    private static void ThrowIfLayoutDiffers(in XSaveArea area, XFeatures restored, CpuProfile cpu)
+    // The first restored component the area's recorded layout places elsewhere than this CPU
+    // does, or -1: saved here, or no layout recorded (the CPU's own is assumed, as XRSTOR does).
+    private static int FirstMisplaced(in XSaveArea area, XFeatures restored, CpuProfile cpu)
     {
         ReadOnlySpan<byte> recorded = area.AsReadOnlySpan().Slice(LayoutDescriptor.Offset, LayoutDescriptor.Length);
         if (recorded.SequenceEqual(cpu.Descriptor) || LayoutDescriptor.Read(recorded) is not { } areaLayout)
         {
-            return; // saved here, or no layout recorded (the CPU's own is assumed, as XRSTOR does)
+            return -1;
         }
 
         XSaveLayout cpuLayout = cpu.Layout!;
@@ -229,13 +198,10 @@ public static class RestoreValidation
         {
             if (areaLayout.Slot(component)?.Offset != cpuLayout.Slot(component)?.Offset)
             {
-                int bit = XSaveLayout.Bit(component);
-                throw Fail(RestoreRule.LayoutMismatch, "layout descriptor", (ulong)bit,
-                    $"The layout descriptor (bytes 464–511) places component {bit} ({component}) at {areaLayout.Slot(component)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot"}, but this CPU puts it at {cpuLayout.Slot(component)?.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no slot"}: the area was saved on another kind of CPU. Convert it with XSaveImage.Parse(bytes).ToStandard().");
+                return XSaveLayout.Bit(component);
             }
         }
-    }
 
-    private static InvalidXSaveAreaException Fail(RestoreRule rule, string field, ulong value, string message) =>
-        new(rule, field, value, message + NotLoaded);
+        return -1;
+    }
 }

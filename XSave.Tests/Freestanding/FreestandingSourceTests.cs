@@ -41,11 +41,15 @@ public class FreestandingSourceTests
     {
         // AMX tile data (bit 18) enabled and laid out: APX or anything after it would start past the page.
         const ulong xcr0 = 0x60003, compacted = RestoreChecks.CompactedFormat;
+        static int Broken(ulong xcompBv) => RestoreChecks.FirstBroken(new RestoreInputs
+        {
+            XStateBv = 3, XCompBv = xcompBv, Xcr0 = xcr0, InPage = (ulong)XSaveArea.SafeFeatures, CompactedSupported = true,
+            Restored = xcr0, ReservedByteSet = -1, LayoutMismatch = -1, MxcsrMask = 0xFFFF, Mxcsr = 0x1F80, Fcw = 0x37F,
+        });
         Assert.Multiple(() =>
         {
-            Assert.That(RestoreChecks.BreaksHeaderRule(3, compacted | 0x60003, xcr0, true, (ulong)XSaveArea.SafeFeatures), Is.True);
-            Assert.That(RestoreChecks.XCompBvOutsidePage(compacted | 0x60003, (ulong)XSaveArea.SafeFeatures), Is.True);
-            Assert.That(RestoreChecks.BreaksHeaderRule(3, compacted | 0x20003, xcr0, true, (ulong)XSaveArea.SafeFeatures), Is.False, "TILECFG alone fits");
+            Assert.That(RestoreChecks.Row(Broken(compacted | 0x60003)).Rule, Is.EqualTo((int)RestoreRule.XCompBvOutsidePage));
+            Assert.That(Broken(compacted | 0x20003), Is.EqualTo(-1), "TILECFG alone fits");
         });
     }
 

@@ -186,8 +186,11 @@ namespace XSave
                 return status;
             }
 
-            status = Mxcsr(region);
-            return status != XSaveStatus.Ok ? status : X87(region);
+            // FXRSTOR loads the x87 state and MXCSR: the rules of those fields, walked as for XRSTOR.
+            RestoreInputs inputs = LegacyFields(region);
+            inputs.XStateBv = inputs.Xcr0 = inputs.Restored = RestoreChecks.X87Bit | RestoreChecks.MxcsrLoaders;
+            int position = RestoreChecks.FirstBroken(in inputs);
+            return position < 0 ? XSaveStatus.Ok : (XSaveStatus)RestoreChecks.Row(position).Status;
         }
 
         /// <summary>XGETBV reads XCR0, and XCR1 where CPUID.(0DH,1):EAX[2] says so.</summary>
@@ -239,71 +242,48 @@ namespace XSave
 
         // XRSTOR's #GP rules on the header, then what the restore would load: RestoreChecks, the
         // runtime's own rules.
+        // The runtime's rules, walked in the runtime's order (RestoreChecks' rows); the first broken
+        // one returns its row's status. The layout descriptor is the runtime's concern: not checked here.
         private static XSaveStatus Restorable(byte* area, ulong mask)
         {
-            ulong xstateBv = *(ulong*)(area + RestoreChecks.XStateBvOffset);
-            ulong xcompBv = *(ulong*)(area + RestoreChecks.XCompBvOffset);
-            if (RestoreChecks.BreaksHeaderRule(xstateBv, xcompBv, s_cpu.Xcr0, HasXSaveC, SafeFeatures) || RestoreChecks.FirstReservedHeaderByteSet(area) >= 0)
+            RestoreInputs inputs = LegacyFields(area);
+            inputs.XStateBv = *(ulong*)(area + RestoreChecks.XStateBvOffset);
+            inputs.XCompBv = *(ulong*)(area + RestoreChecks.XCompBvOffset);
+            inputs.Xcr0 = s_cpu.Xcr0;
+            inputs.CompactedSupported = HasXSaveC;
+            inputs.Restored = mask & s_cpu.Xcr0;
+            inputs.ReservedByteSet = RestoreChecks.FirstReservedHeaderByteSet(area);
+            if (inputs.LoadsPkru)
             {
-                return XSaveStatus.InvalidHeader;
+                ulong offset = inputs.IsCompacted ? CompactedOffset(inputs.XCompBv, PkruBit) : s_cpu.Component9 >> 32;
+                inputs.PkruFound = offset != 0 && offset <= 4092; // its 4 bytes inside the 4096-byte page
+                inputs.Pkru = inputs.PkruFound ? *(uint*)(area + offset) : 0;
             }
 
-            ulong requested = mask & s_cpu.Xcr0;
-            if ((requested & RestoreChecks.MxcsrLoaders) != 0)
+            int position = RestoreChecks.FirstBroken(in inputs);
+            if (position < 0)
             {
-                XSaveStatus mxcsr = Mxcsr(area);
-                if (mxcsr != XSaveStatus.Ok)
-                {
-                    return mxcsr;
-                }
+                return XSaveStatus.Ok;
             }
 
-            ulong loaded = requested & xstateBv;
-            if ((loaded & X87Feature) != 0)
-            {
-                XSaveStatus x87 = X87(area);
-                if (x87 != XSaveStatus.Ok)
-                {
-                    return x87;
-                }
-            }
-
-            if ((loaded & (1UL << PkruBit)) != 0)
-            {
-                ulong offset = (xcompBv & RestoreChecks.CompactedFormat) != 0 ? CompactedOffset(xcompBv, PkruBit) : s_cpu.Component9 >> 32;
-                if (offset == 0 || offset > 4092) // its 4 bytes inside the 4096-byte page
-                {
-                    return XSaveStatus.InvalidHeader;
-                }
-
-                if (RestoreChecks.PkruLocksKeyZero(*(uint*)(area + offset)))
-                {
-                    return XSaveStatus.KeyZeroLocked;
-                }
-            }
-
-            return XSaveStatus.Ok;
+            RestoreRuleRow row = RestoreChecks.Row(position);
+            // A PKRU no layout places inside the page is a header this form cannot judge.
+            return row.Rule == RestoreChecks.PkruLocksKeyZeroRule && !inputs.PkruFound ? XSaveStatus.InvalidHeader : (XSaveStatus)row.Status;
         }
 
-        private static XSaveStatus Mxcsr(byte* area)
+        // The legacy fields the rules read, in a header that loads nothing yet.
+        private static RestoreInputs LegacyFields(byte* area)
         {
-            uint mxcsr = *(uint*)(area + RestoreChecks.MxcsrOffset);
-            if (RestoreChecks.MxcsrReservedBits(mxcsr, MxcsrMask))
-            {
-                return XSaveStatus.InvalidMxcsr;
-            }
-
-            return RestoreChecks.MxcsrExceptionUnmasked(mxcsr) ? XSaveStatus.UnmaskedExceptions : XSaveStatus.Ok;
-        }
-
-        private static XSaveStatus X87(byte* area)
-        {
-            if (RestoreChecks.X87ExceptionUnmasked(*(ushort*)(area + RestoreChecks.FcwOffset)))
-            {
-                return XSaveStatus.UnmaskedExceptions;
-            }
-
-            return RestoreChecks.X87RegistersInUse(area[RestoreChecks.AbridgedFtwOffset]) ? XSaveStatus.X87RegistersInUse : XSaveStatus.Ok;
+            RestoreInputs inputs = default;
+            inputs.InPage = SafeFeatures;
+            inputs.ReservedByteSet = -1;
+            inputs.LayoutMismatch = -1;
+            inputs.Mxcsr = *(uint*)(area + RestoreChecks.MxcsrOffset);
+            inputs.MxcsrMask = MxcsrMask;
+            inputs.Fcw = *(ushort*)(area + RestoreChecks.FcwOffset);
+            inputs.AbridgedFtw = area[RestoreChecks.AbridgedFtwOffset];
+            inputs.Allowed = 0; // this form waives no hazard
+            return inputs;
         }
 
         // Compacted format: components follow the header in XCOMP_BV order, each 64-byte

@@ -211,7 +211,6 @@ namespace XSave
         public const int Length = 1376;
 
         private const ulong SafeFeatures = 0xA02FFUL;
-        private const ulong X87Feature = 0x1UL;
         private const int PkruBit = 9;
 
         private static void RunProbe(CpuAnswers* answers) =>
