@@ -11,7 +11,7 @@ public struct XSaveHeader
     public const int Size = 64;
 
     /// <summary>Bit 63 of XCOMP_BV: the area is in the compacted format.</summary>
-    public const ulong CompactedFormat = 1UL << 63;
+    public const ulong CompactedFormat = RestoreChecks.CompactedFormat;
 
     private ulong _xstateBv;
     private ulong _xcompBv;
