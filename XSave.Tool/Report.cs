@@ -17,13 +17,28 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
     /// </summary>
     public static Report Of(XSaveArea area, string source, XFeatures? enabled, XSaveImage? image, ThreadFacts? thread = null)
     {
-        XSaveHeader header = area.Header;
-        LegacyRegion legacy = area.Legacy;
-        XFeatures inUse = header.XStateBv;
+        XFeatures inUse = area.Header.XStateBv;
         bool legacyOnly = image?.Format == XSaveImageFormat.FxSave;
         enabled = legacyOnly ? XFeatures.X87 | XFeatures.Sse : enabled; // nothing else was recorded: show nothing else
         bool Shows(XFeatures feature) => area.Layout?.Slot(feature) is not null && (enabled is not { } xcr0 || xcr0.HasFlag(feature));
 
+        var sections = new List<ReportSection> { new("State", InitState: false, StateItems(area, source, enabled, image, thread, legacyOnly)) };
+        sections.Add(new("x87", InitState: !inUse.HasFlag(XFeatures.X87), X87Items(area.Legacy)));
+        sections.Add(new("SSE", InitState: !inUse.HasFlag(XFeatures.Sse),
+        [
+            new("MXCSR", $"0x{(uint)area.Legacy.Mxcsr:X8}  {MxcsrText(area.Legacy.Mxcsr)}", "mxcsr", Hex((uint)area.Legacy.Mxcsr)),
+            new("MXCSR_MASK", $"0x{(uint)area.Legacy.MxcsrMask:X8}", "mxcsrMask", Hex((uint)area.Legacy.MxcsrMask)),
+        ]));
+        sections.Add(VectorSection(area, inUse, thread?.VectorRegisters ?? 16, Shows(XFeatures.Avx)));
+        sections.AddRange(LaterComponents(area, inUse, Shows));
+        sections.AddRange(SupervisorComponents(area, inUse));
+        return new Report(sections);
+    }
+
+    // Where the state came from and what its header says.
+    private static List<ReportItem> StateItems(XSaveArea area, string source, XFeatures? enabled, XSaveImage? image, ThreadFacts? thread, bool legacyOnly)
+    {
+        XSaveHeader header = area.Header;
         var state = new List<ReportItem> { new("source", source, "source", source) };
         if (thread is not null)
         {
@@ -60,10 +75,13 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             state.Add(new("layout from", Source(image.LayoutSource), "layoutSource", image.LayoutSource.ToString()));
         }
 
-        state.Add(new("XSTATE_BV (not in init state)", Features(inUse), "xstateBv", Hex((ulong)inUse)));
+        state.Add(new("XSTATE_BV (not in init state)", Features(header.XStateBv), "xstateBv", Hex((ulong)header.XStateBv)));
         state.Add(new("XCOMP_BV", $"0x{header.XCompBv:X16}{(header.IsCompacted ? " (compacted)" : " (standard format)")}", "xcompBv", Hex(header.XCompBv)));
-        var sections = new List<ReportSection> { new("State", InitState: false, state) };
+        return state;
+    }
 
+    private static List<ReportItem> X87Items(LegacyRegion legacy)
+    {
         var x87 = new List<ReportItem>
         {
             new("FCW", $"0x{(ushort)legacy.Fcw:X4}  {ControlWord(legacy.Fcw)}", "fcw", Hex((ushort)legacy.Fcw)),
@@ -86,56 +104,50 @@ internal sealed record Report(IReadOnlyList<ReportSection> Sections)
             x87.Add(new($"ST{i}", valid ? st.ToString() : $"empty ({st})", "st[]", json, Dim: !valid));
         }
 
-        sections.Add(new("x87", InitState: !inUse.HasFlag(XFeatures.X87), x87));
-        sections.Add(new("SSE", InitState: !inUse.HasFlag(XFeatures.Sse),
-        [
-            new("MXCSR", $"0x{(uint)legacy.Mxcsr:X8}  {MxcsrText(legacy.Mxcsr)}", "mxcsr", Hex((uint)legacy.Mxcsr)),
-            new("MXCSR_MASK", $"0x{(uint)legacy.MxcsrMask:X8}", "mxcsrMask", Hex((uint)legacy.MxcsrMask)),
-        ]));
-        int registers = thread?.VectorRegisters ?? 16;
-        if (Shows(XFeatures.Avx))
-        {
-            // A YMM row's low half is the XMM register (SSE's); AVX holds only the upper halves.
-            sections.Add(new("AVX  (YMM: upper half AVX, low half XMM)", InitState: !inUse.HasFlag(XFeatures.Avx),
-                Enumerable.Range(0, registers).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList(),
-                InitNote: "(AVX in its init state: upper halves zero)"));
-        }
-        else
-        {
-            sections.Add(new("XMM", InitState: !inUse.HasFlag(XFeatures.Sse),
-                Enumerable.Range(0, registers).Select(i => new ReportItem($"XMM{i}", legacy.Xmm[i].ToString(), "xmm[]", legacy.Xmm[i].ToString())).ToList()));
-        }
+        return x87;
+    }
 
-        // Every later component, in bit order, as the component table describes it; AVX-512's two
-        // ZMM components are one section of whole registers.
+    // YMM where AVX is shown (a row's low half is the XMM register, SSE's; AVX holds only the upper halves), else XMM.
+    private static ReportSection VectorSection(XSaveArea area, XFeatures inUse, int registers, bool avx) => avx
+        ? new("AVX  (YMM: upper half AVX, low half XMM)", InitState: !inUse.HasFlag(XFeatures.Avx),
+            Enumerable.Range(0, registers).Select(i => new ReportItem($"YMM{i}", area.Ymm(i).ToString(), "ymm[]", area.Ymm(i).ToString())).ToList(),
+            InitNote: "(AVX in its init state: upper halves zero)")
+        : new("XMM", InitState: !inUse.HasFlag(XFeatures.Sse),
+            Enumerable.Range(0, registers).Select(i => new ReportItem($"XMM{i}", area.Legacy.Xmm[i].ToString(), "xmm[]", area.Legacy.Xmm[i].ToString())).ToList());
+
+    // Every later component, in bit order, as the component table describes it; AVX-512's two
+    // ZMM components are one section of whole registers.
+    private static IEnumerable<ReportSection> LaterComponents(XSaveArea area, XFeatures inUse, Func<XFeatures, bool> shows)
+    {
         bool zmmShown = false;
-        foreach (StateComponent component in StateComponent.All.Where(c => c.HasView && c.Feature > XFeatures.Avx && Shows(c.Feature)))
+        foreach (StateComponent component in StateComponent.All.Where(c => c.HasView && c.Feature > XFeatures.Avx && shows(c.Feature)))
         {
             if ((component.Feature & ZmmViews) == 0)
             {
-                sections.Add(new(component.Name, InitState: !inUse.HasFlag(component.Feature),
-                    Enumerable.Range(0, component.RegisterCount).Select(i => RegisterItem(area, component, i)).ToList()));
+                yield return new(component.Name, InitState: !inUse.HasFlag(component.Feature),
+                    Enumerable.Range(0, component.RegisterCount).Select(i => RegisterItem(area, component, i)).ToList());
             }
             else if (!zmmShown)
             {
                 zmmShown = true;
-                sections.Add(new("AVX-512  (ZMM: YMM with ZMM_Hi256 for 0–15, Hi16_ZMM for 16–31)", InitState: (inUse & ZmmViews) == 0,
-                    Enumerable.Range(0, 32).Select(i => new ReportItem($"ZMM{i}", area.Zmm(i).ToString(), "zmm[]", area.Zmm(i).ToString())).ToList()));
+                yield return new("AVX-512  (ZMM: YMM with ZMM_Hi256 for 0–15, Hi16_ZMM for 16–31)", InitState: (inUse & ZmmViews) == 0,
+                    Enumerable.Range(0, 32).Select(i => new ReportItem($"ZMM{i}", area.Zmm(i).ToString(), "zmm[]", area.Zmm(i).ToString())).ToList());
             }
         }
+    }
 
-        // Supervisor components a producer exposes to user mode (Windows contexts carry CET_U), raw.
+    // Supervisor components a producer exposes to user mode (Windows contexts carry CET_U), raw.
+    private static IEnumerable<ReportSection> SupervisorComponents(XSaveArea area, XFeatures inUse)
+    {
         foreach (StateComponent component in StateComponent.All.Where(c => c.IsSupervisor && c.RegisterCount > 0 && inUse.HasFlag(c.Feature)))
         {
             if (area.Layout?.Slot(component.Feature) is { } slot && slot.End <= XSaveArea.Size)
             {
                 byte[] bytes = area.ToArray()[slot.Offset..slot.End];
-                sections.Add(new(component.Name, InitState: false, Enumerable.Range(0, component.RegisterCount)
-                    .Select(i => Word(component.RegisterName(i), component.RegisterName(i).ToLowerInvariant(), bytes.AsSpan(i * component.RegisterWidth, component.RegisterWidth))).ToList()));
+                yield return new(component.Name, InitState: false, Enumerable.Range(0, component.RegisterCount)
+                    .Select(i => Word(component.RegisterName(i), component.RegisterName(i).ToLowerInvariant(), bytes.AsSpan(i * component.RegisterWidth, component.RegisterWidth))).ToList());
             }
         }
-
-        return new Report(sections);
     }
 
     /// <summary>A thread whose producer recorded no floating-point state: who it is, and that.</summary>

@@ -15,7 +15,7 @@ namespace XSave.Tool;
 /// libraries the process loaded are printed as they appear, and named beside a change seen in the
 /// same sample or the next: a library's initialiser is the usual author of a changed control word.
 /// </summary>
-internal static class Watch
+internal static class WatchCommand
 {
     public static int Run(int pid, int intervalMilliseconds, double? seconds, TextWriter output, bool json)
     {

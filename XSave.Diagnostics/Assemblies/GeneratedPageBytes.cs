@@ -3,7 +3,7 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 
-namespace XSave.Tool;
+namespace XSave.Diagnostics;
 
 /// <summary>
 /// The machine code a generated page carries, found as the C# compiler stores it: the property
@@ -11,7 +11,7 @@ namespace XSave.Tool;
 /// <c>ldsflda</c> of a static field with an RVA (the bytes, in the PE image), <c>ldc.i4 N</c>,
 /// <c>newobj ReadOnlySpan&lt;byte&gt;(void*, int)</c>, <c>ret</c>.
 /// </summary>
-internal static class AssemblyPage
+internal static class GeneratedPageBytes
 {
     private const byte Ldsflda = 0x7F, LdcI4 = 0x20, LdcI4S = 0x1F, Newobj = 0x73, Ret = 0x2A;
 
