@@ -1,8 +1,8 @@
 // The pair comparison under the JIT (dotnet run) or NativeAOT (dotnet publish). Every round runs
 // each case once, in a fresh random order, and a ratio is the median of the per-round ratios:
-// both sides measured microseconds apart. A guest's speed can differ by up to 20% between
-// processes and drifts within one; BenchmarkDotNet runs cases one after another, so its ratios
-// carry that. This is the measurement the targets are judged by (docs/benchmarks.md).
+// both sides measured microseconds apart. On the AMD EPYC KVM guests of docs/benchmarks.md,
+// speed differed by up to 20% between processes and drifted within one; BenchmarkDotNet runs
+// cases one after another, so its ratios carry that. This is the measurement the targets are judged by (docs/benchmarks.md).
 using System;
 using System.Diagnostics;
 using System.Linq;

@@ -49,7 +49,7 @@ public class DocumentedTablesTests
     // The lines between "<!-- generated: {name} -->" and "<!-- end of generated -->" in docs/{doc}.
     private static void MatchSection(string doc, string name, string expected)
     {
-        string path = Path.Combine(StressProcess.RepositoryRoot, "docs", doc);
+        string path = Path.Combine(Repository.Root, "docs", doc);
         string text = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
         string start = $"<!-- generated: {name} (XSave.Tests/Docs/DocumentedTablesTests.cs) -->\n", end = "<!-- end of generated -->";
         int from = text.IndexOf(start, StringComparison.Ordinal);

@@ -73,7 +73,7 @@ public class BootScriptTests
             }
 
             var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add(Path.Combine(StressProcess.RepositoryRoot, "samples", "Freestanding", "boot.sh"));
+            info.ArgumentList.Add(Path.Combine(Repository.Root, "samples", "Freestanding", "boot.sh"));
             info.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
             info.Environment["XSAVE_BOOT_IMAGE"] = image;
             info.Environment["XSAVE_BOOT_FIRMWARE"] = firmware;

@@ -39,7 +39,7 @@ public class FreestandingDiagnosticTests
     [Test]
     public void A_refused_method_gets_a_stub_that_compiles_without_exception_types()
     {
-        string[] coreLibrary = Directory.GetFiles(Path.Combine(StressProcess.RepositoryRoot, "samples", "Freestanding", "CoreLib"), "*.cs");
+        string[] coreLibrary = Directory.GetFiles(Path.Combine(Repository.Root, "samples", "Freestanding", "CoreLib"), "*.cs");
         const string source = """
             using XSave;
             unsafe partial class C { [XSaveThunk(XSaveInstruction.XGetBv)] internal static partial XSaveStatus M(uint register, ulong* value); }

@@ -74,7 +74,7 @@ public class GeneratedSourceTests
 
         // The page class's fixed part is a file of this repository, emitted verbatim: the snapshot
         // keeps what the generator writes for these methods.
-        string template = System.IO.File.ReadAllText(System.IO.Path.Combine(StressProcess.RepositoryRoot, "XSave.Generators", "Templates", "XSaveThunkPage.cs")).Replace("\r\n", "\n").TrimEnd('\n');
+        string template = System.IO.File.ReadAllText(System.IO.Path.Combine(Repository.Root, "XSave.Generators", "Templates", "XSaveThunkPage.cs")).Replace("\r\n", "\n").TrimEnd('\n');
         string text = generated.SourceText.ToString();
         Assert.That(text, Does.Contain(template), "the template, verbatim");
         Snapshot.Match(generated.HintName, text.Replace(template, "// (XSave.Generators/Templates/XSaveThunkPage.cs, verbatim)", StringComparison.Ordinal));

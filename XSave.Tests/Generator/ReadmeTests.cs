@@ -14,7 +14,7 @@ public class ReadmeTests
 
     private static string[] Examples()
     {
-        string readme = File.ReadAllText(Path.Combine(StressProcess.RepositoryRoot, "README.md"));
+        string readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         return Regex.Matches(readme, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).ToArray();
     }
 

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Runtime.Intrinsics;
-using XSave.Tests.Components;
 
 namespace XSave.Tests.Layout;
 

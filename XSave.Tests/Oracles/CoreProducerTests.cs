@@ -145,9 +145,9 @@ public class CoreProducerTests
     {
         // A kernel-style core (notes first) followed by 64 GiB of memory segments, as zstd frames:
         // the notes' frame, then one frame of 1 GiB of zeros 64 times (frames concatenate).
-        byte[] image = Components.CoreBuilder.XStateImage(832, xcr0: 0x7, xstateBv: 0x7);
+        byte[] image = CoreBuilder.XStateImage(832, xcr0: 0x7, xstateBv: 0x7);
         BitConverter.TryWriteBytes(image.AsSpan(24), 0x3F80u);
-        byte[] notes = new Components.CoreBuilder().Thread(31337, image).Build();
+        byte[] notes = new CoreBuilder().Thread(31337, image).Build();
         string core = Path.Combine(s_directory, "sparse.core.zst");
         var (notesExit, notesFrame, notesErrors) = OracleProgram.Run("zstd", notes, "-q", "-c");
         var (zerosExit, zerosFrame, _) = OracleProgram.Run("sh", [], "-c", "head -c 1073741824 /dev/zero | zstd -q -1 -c");

@@ -63,7 +63,7 @@ public class MinidumpProducerTests
         string directory = Directory.CreateTempSubdirectory("xsave-minidump-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
         string program = Path.Combine(directory, "minidump.exe"), dumpPath = Path.Combine(directory, "self.dmp");
-        var (built, _, buildErrors) = Run(gcc, null, "-O1", "-o", program, Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Oracles", "minidump.c"), "-ldbghelp");
+        var (built, _, buildErrors) = Run(gcc, null, "-O1", "-o", program, Path.Combine(Repository.Root, "XSave.Tests", "Oracles", "minidump.c"), "-ldbghelp");
         Assert.That(built, Is.Zero, buildErrors);
         var environment = new Dictionary<string, string> { ["WINEPREFIX"] = Path.Combine(directory, "prefix"), ["WINEDEBUG"] = "-all" };
         var (exit, output, errors) = Run(wine, environment, program, "Z:" + dumpPath.Replace('/', '\\'));
@@ -119,7 +119,7 @@ public class MinidumpProducerTests
         {
             // XSave.Stress for win-x64, self-contained: createdump.exe comes with the runtime beside it.
             string stress = Path.Combine(directory, "stress");
-            var (published, publishOutput, _) = Run("dotnet", null, "publish", Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Stress"), "-c", "Release", "-r", "win-x64", "--self-contained", "-o", stress, "-nologo", "-v", "q");
+            var (published, publishOutput, _) = Run("dotnet", null, "publish", Path.Combine(Repository.Root, "XSave.Tests", "Stress"), "-c", "Release", "-r", "win-x64", "--self-contained", "-o", stress, "-nologo", "-v", "q");
             Assert.That(published, Is.Zero, publishOutput);
             string dumpPath = Path.Combine(directory, "held.dmp");
             var environment = new Dictionary<string, string>

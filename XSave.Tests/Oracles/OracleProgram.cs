@@ -8,7 +8,7 @@ internal static class OracleProgram
 {
     private static readonly Lazy<string> Binary = new(() =>
     {
-        string source = Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Oracles", "oracle.c");
+        string source = Path.Combine(Repository.Root, "XSave.Tests", "Oracles", "oracle.c");
         string binary = Path.Combine(Path.GetTempPath(), $"xsave-oracle-{Environment.ProcessId}");
         var (exit, _, errors) = Run("gcc", [], "-O1", "-o", binary, source);
         Assert.That(exit, Is.Zero, $"gcc failed: {errors}");

@@ -22,7 +22,7 @@ public class OracleTests
     private static (int Exit, byte[] Output, string Errors) Run(string program, byte[] input, params string[] arguments) => OracleProgram.Run(program, input, arguments);
 
     // oracle.c loads the same values the image fixtures use.
-    private static byte Pattern(int register, int j) => Components.ImageBuilder.Pattern(register, j);
+    private static byte Pattern(int register, int j) => ImageBuilder.Pattern(register, j);
 
     internal static void AssertOracleValues(XSaveArea area)
     {
@@ -54,7 +54,7 @@ public class OracleTests
 
                 for (int k = 0; k < 8; k++)
                 {
-                    Assert.That(area.Opmask(k), Is.EqualTo(Components.ImageBuilder.Opmask(k)), $"K{k}");
+                    Assert.That(area.Opmask(k), Is.EqualTo(ImageBuilder.Opmask(k)), $"K{k}");
                 }
             }
         });

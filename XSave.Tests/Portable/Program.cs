@@ -35,7 +35,7 @@ if (listener is Trace or ProcessPerThrow.ChildListener)
     settings["SynchronousEvents"] = true;
 }
 
-runner.Load(typeof(XSave.Tests.Components.ImageParsingTests).Assembly, settings);
+runner.Load(typeof(XSave.Tests.Images.ImageParsingTests).Assembly, settings);
 // XSAVE_TEST_NAMES=regex runs only the tests whose full names match (for chasing one under an emulator).
 string? names = Environment.GetEnvironmentVariable("XSAVE_TEST_NAMES");
 string selected = names is null ? string.Empty : $"<test re=\"1\">{System.Security.SecurityElement.Escape(names)}</test>";

@@ -9,7 +9,7 @@ namespace XSave.Tests.Reliability;
 [RequiresXSave]
 public class RestoreFuzzTests
 {
-    private static string Corpus => Path.Combine(StressProcess.RepositoryRoot, "XSave.Tests", "Stress", "Corpus");
+    private static string Corpus => Path.Combine(Repository.Root, "XSave.Tests", "Stress", "Corpus");
 
     private static long Cases => long.TryParse(Environment.GetEnvironmentVariable("XSAVE_FUZZ_CASES"), out long n) ? n : 20_000;
 

@@ -7,8 +7,6 @@ namespace XSave.Tests.Support;
 /// <summary>Runs XSave.Stress (copied beside the tests) in a child process and reads its "key value" lines.</summary>
 internal static class StressProcess
 {
-    public static string RepositoryRoot => Path.GetFullPath(Path.Combine(TestContext.CurrentContext.TestDirectory, "..", "..", "..", ".."));
-
     public static (Dictionary<string, string> Values, List<string> Lines) Run(params string[] arguments)
     {
         var (_, output, errors) = RunToEnd(arguments);

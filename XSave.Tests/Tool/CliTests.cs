@@ -110,11 +110,11 @@ public class CliTests
     [Test]
     public void A_core_without_a_layout_note_and_with_AVX_512_says_its_offsets_are_inferred()
     {
-        byte[] image = Components.CoreBuilder.XStateImage(2688, xcr0: 0xE7, xstateBv: 0xE7);
+        byte[] image = CoreBuilder.XStateImage(2688, xcr0: 0xE7, xstateBv: 0xE7);
         string path = Path.Combine(Directory.CreateTempSubdirectory("xsave-cli-").FullName, "gcore");
-        File.WriteAllBytes(path, new Components.CoreBuilder().Thread(5, image).Build());
+        File.WriteAllBytes(path, new CoreBuilder().Thread(5, image).Build());
         string withNote = Path.Combine(Path.GetDirectoryName(path)!, "kernel");
-        File.WriteAllBytes(withNote, new Components.CoreBuilder().Thread(5, image).Layout([(2, 576, 256), (5, 1088, 64), (6, 1152, 512), (7, 1664, 1024)]).Build());
+        File.WriteAllBytes(withNote, new CoreBuilder().Thread(5, image).Layout([(2, 576, 256), (5, 1088, 64), (6, 1152, 512), (7, 1664, 1024)]).Build());
         try
         {
             Assert.Multiple(() =>
@@ -133,9 +133,9 @@ public class CliTests
     public void Reading_a_core_names_the_kernels_layout_note_as_the_layout_source()
     {
         // A Zen 3 core (PKRU at 2432) read on any machine: the note, not this CPU, places PKRU.
-        byte[] image = Components.CoreBuilder.XStateImage(2440, xcr0: 0x207, xstateBv: 0x203);
+        byte[] image = CoreBuilder.XStateImage(2440, xcr0: 0x207, xstateBv: 0x203);
         System.BitConverter.TryWriteBytes(image.AsSpan(2432), 0x55555554u);
-        byte[] core = new Components.CoreBuilder().Thread(77, image).Layout([(2, 576, 256), (9, 2432, 8)]).Build();
+        byte[] core = new CoreBuilder().Thread(77, image).Layout([(2, 576, 256), (9, 2432, 8)]).Build();
         string path = Path.GetTempFileName();
         File.WriteAllBytes(path, core);
         try
@@ -195,7 +195,7 @@ public class CliTests
             .And.Contain("XSave.Tests.Hardware.TestThunks.SaveFeatures(XSave.XSaveArea*, XSave.XFeatures) (XSave)")
             .And.Contain("xrstor64"));
 
-        var (notAssembly, _, notAssemblyErrors) = Run("thunks", Path.Combine(StressProcess.RepositoryRoot, "README.md"));
+        var (notAssembly, _, notAssemblyErrors) = Run("thunks", Path.Combine(Repository.Root, "README.md"));
         Assert.That(notAssembly, Is.EqualTo(1));
         Assert.That(notAssemblyErrors, Does.Contain("is not a .NET assembly"));
     }

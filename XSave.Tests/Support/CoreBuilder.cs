@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Support;
 
 /// <summary>
 /// Writes a minimal Linux x86-64 ELF core: one PT_NOTE segment with, per thread, NT_PRSTATUS

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Images;
 
 /// <summary>XSaveImage.Parse shows only what an XSAVE or FXSAVE could have written: anything else is refused by what it is.</summary>
 public class InputRecognitionTests

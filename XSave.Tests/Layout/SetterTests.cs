@@ -1,4 +1,4 @@
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Layout;
 
 /// <summary>
 /// The setters, in every known layout and in compacted areas, on any architecture: each value

@@ -1,4 +1,4 @@
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Images;
 
 /// <summary>
 /// MXCSR across the two formats: a standard XRSTOR loads the MXCSR field whenever SSE or AVX is

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Hardware;
 
 /// <summary>Off x86-64 the parsing half works and executing says why it cannot.</summary>
 public class PortabilityTests

@@ -1,4 +1,4 @@
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Images;
 
 /// <summary>Malformed core files are rejected clearly, never read past their end.</summary>
 public class CoreFileTests

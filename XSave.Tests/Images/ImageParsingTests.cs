@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Images;
 
 /// <summary>Images of any length and either vendor's layout, read without executing anything.</summary>
 public class ImageParsingTests

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO;
 
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Images;
 
 /// <summary>
 /// Minidumps built byte by byte (Support/MinidumpBuilder): each context kind producers write, the

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Support;
 
 /// <summary>
 /// Builds XSAVE images byte by byte from a layout's offsets, as a CPU of that vendor would write

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace XSave.Tests.Components;
+namespace XSave.Tests.Images;
 
 /// <summary>Images out: NT_X86_XSTATE written for a given layout and XCR0 reads back as the kernel's own format, on any architecture.</summary>
 public class LinuxXStateWriterTests
