@@ -77,7 +77,8 @@ public sealed unsafe class XSaveContext
         copy.Header.XStateBv &= XSaveArea.SavedFeatures; // what XRSTOR with the context's mask acts on
         if (copy.Header.IsCompacted)
         {
-            copy = XSaveImage.Parse(copy.ToArray()).ToStandard();
+            // Every component it holds is saved here, so this CPU's layout has a slot for each in the page.
+            copy = FormatConversion.ToStandard(in copy, Processor.Layout!);
         }
 
         Processor.LayoutDescriptorBytes.CopyTo(copy.AsSpan()[LayoutDescriptor.Offset..]);

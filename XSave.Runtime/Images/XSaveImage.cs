@@ -200,17 +200,6 @@ public sealed partial class XSaveImage
     public XSaveArea ToStandard(XSaveLayout? target = null)
     {
         target ??= XSaveLayout.Current ?? throw new PlatformNotSupportedException("There is no CPU layout to convert to here; pass a target layout.");
-        XSaveArea result = default;
-        _area.AsReadOnlySpan()[..XSaveArea.HeaderOffset].CopyTo(result.AsSpan());
-        result.Header.XStateBv = InUse;
-        result.RecordLayout(target);
-        if (_area.Header.IsCompacted && !InUse.HasFlag(XFeatures.Sse))
-        {
-            // A compacted XRSTOR initialises MXCSR with SSE (XSAVEC then leaves the field stale);
-            // a standard one loads the field: give it the value the compacted restore would load.
-            result.Legacy.Mxcsr = (Mxcsr)LegacyRegion.InitMxcsr;
-        }
-
         foreach (XFeatures component in (InUse & ~(XFeatures.X87 | XFeatures.Sse)).Components())
         {
             if (StateComponent.At(XSaveLayout.Bit(component)) is { IsSupervisor: true } supervisor)
@@ -223,11 +212,9 @@ public sealed partial class XSaveImage
             {
                 throw Invalid("XSTATE_BV", $"Component {XSaveLayout.Bit(component)} ({component}) is in use but the {target.Name} layout has no slot for it inside the page: the state cannot be converted for that CPU.");
             }
-
-            GetComponent(component).CopyTo(result.AsSpan().Slice(slot.Offset, slot.Size));
         }
 
-        return result;
+        return FormatConversion.ToStandard(in _area, target);
     }
 
     /// <summary>
