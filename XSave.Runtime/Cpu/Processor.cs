@@ -21,12 +21,6 @@ internal static unsafe class Processor
     private static int s_leaf1;  // XSAVE implemented (bit 0), enabled by the OS (bit 1)
     private static int s_leafD1; // CPUID.(0DH,1).EAX (bits 5–31 are reserved)
     private static uint s_mxcsrMask; // 0 until FXSAVE has read it
-    // The private copies' run tables (CopyRun), pinned for the machine code that walks them.
-    private static CopyRun[]? s_runTables;
-    private static CopyRun* s_slotRuns, s_compactedRuns;
-    private static nint s_restorePlan; // a RestorePlan*, written once with a barrier
-    private static int s_tablesClaimed; // 1 once a thread builds the tables
-    private static bool s_copiesWithAvx;
     private const int Read = int.MinValue;
 
     // No static initialisers in this class: under NativeAOT a class constructor would put a
@@ -125,18 +119,6 @@ internal static unsafe class Processor
         }
     }
 
-    /// <summary>The saved slots the copy routines walk: <see cref="CopyRun.ForSlots"/>. Callers have made the processor ready.</summary>
-    public static CopyRun* SlotRuns => s_slotRuns;
-
-    /// <summary>What a restore copies of a compacted area: <see cref="CopyRun.ForCompacted"/>.</summary>
-    public static CopyRun* CompactedRuns => s_compactedRuns;
-
-    /// <summary>What the checked restore's machine code checks against; null until the processor has been read (the plan stands for "ready" on that path).</summary>
-    public static RestorePlan* RestorePlan => (RestorePlan*)s_restorePlan;
-
-    /// <summary>True where the copies move 32 bytes at a time (AVX enabled in XCR0).</summary>
-    public static bool CopiesWithAvx => s_copiesWithAvx;
-
     /// <summary>See <see cref="CpuProfile.SavedSlots"/>.</summary>
     public static ReadOnlySpan<(int Component, ComponentSlot Slot)> SavedSlots => Profile.SavedSlots;
 
@@ -214,54 +196,8 @@ internal static unsafe class Processor
         var (layout, aligned64) = Leaf0D.Value;
         s_profile = new CpuProfile("this CPU", xcr0, LegacyMxcsrMask, leafD1Eax: null, layout, aligned64);
         s_current = CpuSnapshot.Create(s_profile);
-        PinRunTables(s_profile);
 
         System.Threading.Volatile.Write(ref s_state, Ready);
-    }
-
-    // One pinned array holds the tables, each ended by its zero-length run. Built by one thread
-    // only (a second build by a racing first call would let the first one's array be collected
-    // while a thread still held the plan pointing into it); the others wait for its plan, which
-    // is published last.
-    private static void PinRunTables(CpuProfile profile)
-    {
-        if (System.Threading.Interlocked.Exchange(ref s_tablesClaimed, 1) == 0)
-        {
-            BuildRunTables(profile);
-            return;
-        }
-
-        var spin = default(System.Threading.SpinWait);
-        while (System.Threading.Volatile.Read(ref s_restorePlan) == 0)
-        {
-            spin.SpinOnce();
-        }
-    }
-
-    private static void BuildRunTables(CpuProfile profile)
-    {
-        CopyRun[][] tables = [CopyRun.ForSlots(profile), CopyRun.ForCompacted(), CopyRun.ForBounce(profile), CopyRun.ForCheckedRestore(profile)];
-        int length = 0;
-        foreach (CopyRun[] table in tables)
-        {
-            length += table.Length;
-        }
-
-        CopyRun[] pinned = GC.AllocateUninitializedArray<CopyRun>(length, pinned: true);
-        var starts = new CopyRun*[tables.Length];
-        var first = (CopyRun*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
-        for (int i = 0, at = 0; i < tables.Length; at += tables[i].Length, i++)
-        {
-            tables[i].CopyTo(pinned, at);
-            starts[i] = first + at;
-        }
-
-        s_runTables = pinned;
-        s_slotRuns = starts[0];
-        s_compactedRuns = starts[1];
-        s_copiesWithAvx = (profile.Xcr0 & XFeatures.Avx) != 0;
-        // Published last: a thread that sees the plan sees the tables and the flag above it (x86 keeps stores in order).
-        System.Threading.Volatile.Write(ref s_restorePlan, (nint)XSave.RestorePlan.Pin(in s_current, profile.SavedEnd, CopyRun.PkruSlot(profile), starts[3], starts[2]));
     }
 
     // CPUID leaf 0DH, read once and only where XSAVE is implemented (leaf 1 says so: no leaf 0,

@@ -6,7 +6,7 @@ namespace XSave;
 /// <see cref="ForSlots"/>): bytes [<see cref="Offset"/>, +<see cref="Length"/>) are copied from the first area to
 /// the second (or zeroed there) when <see cref="Component"/>'s bit is set in the components
 /// passed, or always. A table ends with a run of length 0. The tables for this CPU are built once
-/// from its <see cref="CpuProfile"/> (<see cref="Processor.SlotRuns"/>, <see cref="Processor.CompactedRuns"/>, <see cref="RestorePlan.BounceRuns"/>):
+/// from its <see cref="CpuProfile"/> (<see cref="RuntimeTables.SlotRuns"/>, <see cref="RuntimeTables.CompactedRuns"/>, <see cref="RestorePlan.BounceRuns"/>):
 /// a handful of runs, since each costs the walk a branch it may mispredict.
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Size = 8)]

@@ -69,8 +69,8 @@ internal static unsafe partial class Instructions
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool CheckedRestore(XSaveArea* area, XSaveArea* scratch)
     {
-        RestorePlan* plan = Processor.RestorePlan;
-        return plan != null && (Processor.CopiesWithAvx ? CheckedRestoreAvx(area, scratch, plan) : CheckedRestoreSse(area, scratch, plan)) == 0;
+        RestorePlan* plan = RuntimeTables.RestorePlan;
+        return plan != null && (RuntimeTables.CopiesWithAvx ? CheckedRestoreAvx(area, scratch, plan) : CheckedRestoreSse(area, scratch, plan)) == 0;
     }
 
     [XSaveThunk(RuntimeRoutine.SaveBounced, Unchecked = true)]
@@ -87,13 +87,13 @@ internal static unsafe partial class Instructions
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void SaveBounced(XSaveArea* area, XSaveArea* scratch)
     {
-        if (Processor.CopiesWithAvx)
+        if (RuntimeTables.CopiesWithAvx)
         {
-            SaveBouncedAvx(area, scratch, Processor.RestorePlan);
+            SaveBouncedAvx(area, scratch, RuntimeTables.RestorePlan);
         }
         else
         {
-            SaveBouncedSse(area, scratch, Processor.RestorePlan);
+            SaveBouncedSse(area, scratch, RuntimeTables.RestorePlan);
         }
     }
 
@@ -106,7 +106,7 @@ internal static unsafe partial class Instructions
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void CopyRuns(void* from, void* to, CopyRun* runs, ulong components)
     {
-        if (Processor.CopiesWithAvx)
+        if (RuntimeTables.CopiesWithAvx)
         {
             CopyRunsAvx((byte*)from, (byte*)to, runs, components);
         }

@@ -34,7 +34,7 @@ public unsafe partial struct XSaveArea
             // where this CPU put things there and resets the header (XSAVE leaves XCOMP_BV and
             // the reserved bytes as they were), checking first: an area this CPU saved before
             // already holds those bytes, and loads in front of XSAVE cost less than stores.
-            RestorePlan* plan = Processor.RestorePlan;
+            RestorePlan* plan = RuntimeTables.RestorePlan;
             if (plan != null && IsAligned(area))
             {
                 Instructions.PreparedSave(area, plan);
@@ -51,10 +51,10 @@ public unsafe partial struct XSaveArea
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SaveUnprepared(XSaveArea* area)
     {
-        Processor.EnsureReady();
+        RuntimeTables.EnsureReady();
         if (IsAligned(area))
         {
-            Instructions.PreparedSave(area, Processor.RestorePlan);
+            Instructions.PreparedSave(area, RuntimeTables.RestorePlan);
         }
         else
         {
@@ -122,12 +122,12 @@ public unsafe partial struct XSaveArea
         }
     }
 
-    // What the machine code declined, or every area before the processor was read: the managed
+    // What the machine code declined, or every area before the tables were built: the managed
     // path decides (and throws where XSAVE cannot run), on a copy of its own.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void LoadDeclined(XSaveArea* area, RestoreHazards allowed)
     {
-        Processor.EnsureReady();
+        RuntimeTables.EnsureReady();
         LoadBounced(area, validate: true, allowed);
     }
 
@@ -195,14 +195,13 @@ public unsafe partial struct XSaveArea
     /// </summary>
     internal static void CopyWhatXRstorReads(XSaveArea* from, XSaveArea* to)
     {
-        // The run tables exist once the processor is read; a generated checked thunk can be a
-        // process's first call into the library.
-        Processor.EnsureReady();
+        // A generated checked thunk can be a process's first call into the library.
+        RuntimeTables.EnsureReady();
         // Decided on values held in registers, which then overwrite the copy's header fields: what
         // is copied is what was decided on, and nothing just stored is read back.
         XFeatures inUse = from->_header.XStateBv;
         ulong format = from->_header.XCompBv;
-        CopyRun* runs = (format & XSaveHeader.CompactedFormat) != 0 ? Processor.CompactedRuns : Processor.SlotRuns;
+        CopyRun* runs = (format & XSaveHeader.CompactedFormat) != 0 ? RuntimeTables.CompactedRuns : RuntimeTables.SlotRuns;
         Instructions.CopyRuns(from, to, runs, (ulong)inUse);
         to->_header.XStateBv = inUse;
         to->_header.XCompBv = format;

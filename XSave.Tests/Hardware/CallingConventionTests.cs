@@ -127,11 +127,11 @@ public unsafe class CallingConventionTests
             GeneratedInstruction.XSetBv => (0UL, 7UL, 0UL),
             GeneratedInstruction.XSaveXRstor or GeneratedInstruction.XSaveCXRstor or GeneratedInstruction.XSaveOptXRstor => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)XSaveArea.SafeFeatures),
             // The runtime's routines, with its own tables: copy every saved slot; restore `first` through `second`.
-            GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.SlotRuns),
-            GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)Processor.RestorePlan),
+            GeneratedInstruction.CopyRuns or GeneratedInstruction.CopyRunsAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)RuntimeTables.SlotRuns),
+            GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx => ((ulong)first.Pointer, (ulong)second.Pointer, (ulong)RuntimeTables.RestorePlan),
             // A bounced save into `first`, misaligned by 8, through `second`.
-            GeneratedInstruction.SaveBounced or GeneratedInstruction.SaveBouncedAvx => ((ulong)first.Pointer + 8, (ulong)second.Pointer, (ulong)Processor.RestorePlan),
-            GeneratedInstruction.PreparedSave => ((ulong)first.Pointer, (ulong)Processor.RestorePlan, 0UL),
+            GeneratedInstruction.SaveBounced or GeneratedInstruction.SaveBouncedAvx => ((ulong)first.Pointer + 8, (ulong)second.Pointer, (ulong)RuntimeTables.RestorePlan),
+            GeneratedInstruction.PreparedSave => ((ulong)first.Pointer, (ulong)RuntimeTables.RestorePlan, 0UL),
             _ => ((ulong)first.Pointer, (ulong)XSaveArea.SafeFeatures, 0UL),
         };
 

@@ -13,6 +13,9 @@ namespace XSave.Tests.Hardware;
 [RequiresXSave]
 public unsafe class PrivateCopyTests : RestoresCpuState
 {
+    [SetUp]
+    public void BuildTheTables() => RuntimeTables.EnsureReady();
+
     private static void RequireForm(bool vex)
     {
         if (vex && (XSaveArea.EnabledFeatures & XFeatures.Avx) == 0)
@@ -34,8 +37,8 @@ public unsafe class PrivateCopyTests : RestoresCpuState
     }
 
     private static int CheckedRestore(bool vex, XSaveArea* area, XSaveArea* scratch) => vex
-        ? Instructions.CheckedRestoreAvx(area, scratch, Processor.RestorePlan)
-        : Instructions.CheckedRestoreSse(area, scratch, Processor.RestorePlan);
+        ? Instructions.CheckedRestoreAvx(area, scratch, RuntimeTables.RestorePlan)
+        : Instructions.CheckedRestoreSse(area, scratch, RuntimeTables.RestorePlan);
 
     // Runs of every length class (vectors, words, bytes, and mixes), one under a clear bit, one zeroing.
     private static readonly (int Offset, int Length, int Component, bool Zero)[] Runs =
@@ -154,7 +157,7 @@ public unsafe class PrivateCopyTests : RestoresCpuState
         XSaveArea byXRstor = TestCode.LoadThenSave(in area);
         var thunk = XSaveThunkGenerator.CodeAssembler.Run(Model(vex ? GeneratedInstruction.CheckedRestoreAvx : GeneratedInstruction.CheckedRestore));
         nint routine = ExecutableMemory.Map(thunk.SystemV.ToArray(), "XSave.Tests", string.Empty);
-        var (status, byRoutine) = TestCode.CheckedLoadThenSave(in area, routine, Processor.RestorePlan);
+        var (status, byRoutine) = TestCode.CheckedLoadThenSave(in area, routine, RuntimeTables.RestorePlan);
 
         Assert.Multiple(() =>
         {
