@@ -37,7 +37,7 @@ namespace XSave
         /// <summary>MXCSR as loaded, and the CPU's MXCSR_MASK.</summary>
         public uint Mxcsr, MxcsrMask;
 
-        /// <summary>FCW and the abridged FTW as loaded.</summary>
+        /// <summary>FCW as loaded.</summary>
         public ushort Fcw;
 
         /// <summary>The abridged FTW (one bit per x87 register in use).</summary>

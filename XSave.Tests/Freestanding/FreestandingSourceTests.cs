@@ -43,8 +43,17 @@ public class FreestandingSourceTests
         const ulong xcr0 = 0x60003, compacted = RestoreChecks.CompactedFormat;
         static int Broken(ulong xcompBv) => RestoreChecks.FirstBroken(new RestoreInputs
         {
-            XStateBv = 3, XCompBv = xcompBv, Xcr0 = xcr0, InPage = (ulong)XSaveArea.SafeFeatures, CompactedSupported = true,
-            Restored = xcr0, ReservedByteSet = -1, LayoutMismatch = -1, MxcsrMask = 0xFFFF, Mxcsr = 0x1F80, Fcw = 0x37F,
+            XStateBv = 3,
+            XCompBv = xcompBv,
+            Xcr0 = xcr0,
+            InPage = (ulong)XSaveArea.SafeFeatures,
+            CompactedSupported = true,
+            Restored = xcr0,
+            ReservedByteSet = -1,
+            LayoutMismatch = -1,
+            MxcsrMask = 0xFFFF,
+            Mxcsr = 0x1F80,
+            Fcw = 0x37F,
         });
         Assert.Multiple(() =>
         {

@@ -1,6 +1,6 @@
 using GeneratedInstruction = XSave.Generators.Shared.XSaveInstruction;
-using GeneratorTable = XSave.Generators.Shared.InstructionTable;
 using GeneratorForms = XSave.Generators.Shared.ThunkForms;
+using GeneratorTable = XSave.Generators.Shared.InstructionTable;
 
 namespace XSave.Tests.Generator;
 

@@ -54,8 +54,16 @@ public class RestoreRuleTableTests
         // An area breaking three rules at once: MXCSR reserved bit, x87 exception unmasked, x87 stack in use.
         var inputs = new RestoreInputs
         {
-            XStateBv = 3, Xcr0 = 3, Restored = 3, InPage = 3, ReservedByteSet = -1, LayoutMismatch = -1,
-            Mxcsr = 0x1F80 | 0x10000, MxcsrMask = 0xFFFF, Fcw = 0x37E, AbridgedFtw = 1,
+            XStateBv = 3,
+            Xcr0 = 3,
+            Restored = 3,
+            InPage = 3,
+            ReservedByteSet = -1,
+            LayoutMismatch = -1,
+            Mxcsr = 0x1F80 | 0x10000,
+            MxcsrMask = 0xFFFF,
+            Fcw = 0x37E,
+            AbridgedFtw = 1,
         };
         Assert.Multiple(() =>
         {
