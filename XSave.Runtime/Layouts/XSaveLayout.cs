@@ -89,26 +89,15 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// </summary>
     /// <param name="xcompBv">The components laid out (XCOMP_BV without bit 63).</param>
     /// <param name="aligned64">Components whose slot starts on a 64-byte boundary (CPUID.(0DH,i):ECX[1]); AMX by default.</param>
-    public static XSaveLayout Compacted(XFeatures xcompBv, XFeatures aligned64 = XFeatures.AmxTileConfig | XFeatures.AmxTileData)
+    public static unsafe XSaveLayout Compacted(XFeatures xcompBv, XFeatures aligned64 = XFeatures.AmxTileConfig | XFeatures.AmxTileData)
     {
         var slots = new ComponentSlot[StateComponent.Count];
-        int offset = XSaveArea.HeaderOffset + XSaveHeader.Size;
         for (int i = 2; i < StateComponent.Count; i++)
         {
-            ulong bit = 1UL << i;
-            if (((ulong)xcompBv & bit) == 0)
+            if (((ulong)xcompBv & (1UL << i)) != 0)
             {
-                continue;
+                slots[i] = new ComponentSlot(RestoreChecks.CompactedOffset((ulong)xcompBv, i, (ulong)aligned64, &ArchitecturalSize), ArchitecturalSize(i));
             }
-
-            if (((ulong)aligned64 & bit) != 0)
-            {
-                offset = (offset + 63) & ~63;
-            }
-
-            int size = ArchitecturalSize(i);
-            slots[i] = new ComponentSlot(offset, size);
-            offset += size;
         }
 
         return new XSaveLayout($"compacted (XCOMP_BV 0x{(ulong)xcompBv:X})", slots);

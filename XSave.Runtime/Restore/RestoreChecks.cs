@@ -200,6 +200,39 @@ namespace XSave
         /// <summary>PKRU denies key 0 (the thread's next memory access faults), or cannot be found to be checked.</summary>
         private static bool PkruLocksKeyZero(RestoreInputs x) => x.LoadsPkru && (!x.PkruFound || (x.Pkru & KeyZeroBits) != 0);
 
+        /// <summary>
+        /// Where a compacted area puts <paramref name="component"/> (SDM vol. 1 §13.4.3): from byte
+        /// 576, each component XCOMP_BV lays out in bit order, on a 64-byte boundary where
+        /// <paramref name="aligned64"/> has its bit, <paramref name="size"/> bytes long; 0 where
+        /// XCOMP_BV does not lay it out. The one algorithm of both forms: the runtime sizes
+        /// components from its component table, the freestanding form from CPUID.
+        /// </summary>
+        public static int CompactedOffset(ulong xcompBv, int component, ulong aligned64, delegate*<int, int> size)
+        {
+            int offset = HeaderEnd;
+            for (int i = 2; i <= component; i++)
+            {
+                if ((xcompBv & (1UL << i)) == 0)
+                {
+                    continue;
+                }
+
+                if ((aligned64 & (1UL << i)) != 0)
+                {
+                    offset = (offset + 63) & ~63;
+                }
+
+                if (i == component)
+                {
+                    return offset;
+                }
+
+                offset += size(i);
+            }
+
+            return 0;
+        }
+
         /// <summary>The first reserved header byte (area bytes 528–575) that is not zero, or -1.</summary>
         public static int FirstReservedHeaderByteSet(byte* area)
         {

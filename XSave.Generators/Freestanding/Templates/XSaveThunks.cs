@@ -255,7 +255,7 @@ namespace XSave
             inputs.ReservedByteSet = RestoreChecks.FirstReservedHeaderByteSet(area);
             if (inputs.LoadsPkru)
             {
-                ulong offset = inputs.IsCompacted ? CompactedOffset(inputs.XCompBv, PkruBit) : s_cpu.Component9 >> 32;
+                ulong offset = inputs.IsCompacted ? (ulong)RestoreChecks.CompactedOffset(inputs.XCompBv, PkruBit, s_cpu.Aligned, &ComponentSize) : s_cpu.Component9 >> 32;
                 inputs.PkruFound = offset != 0 && offset <= 4092; // its 4 bytes inside the 4096-byte page
                 inputs.Pkru = inputs.PkruFound ? *(uint*)(area + offset) : 0;
             }
@@ -286,33 +286,8 @@ namespace XSave
             return inputs;
         }
 
-        // Compacted format: components follow the header in XCOMP_BV order, each 64-byte
-        // aligned where CPUID.(0DH,i):ECX[1] says so.
-        private static ulong CompactedOffset(ulong xcompBv, int component)
-        {
-            ulong offset = 576;
-            for (int i = 2; i <= component; i++)
-            {
-                if ((xcompBv & (1UL << i)) == 0)
-                {
-                    continue;
-                }
-
-                if ((s_cpu.Aligned & (1UL << i)) != 0)
-                {
-                    offset = (offset + 63) & ~63UL;
-                }
-
-                if (i == component)
-                {
-                    return offset;
-                }
-
-                offset += Component(i) & 0xFFFFFFFFUL;
-            }
-
-            return 0;
-        }
+        // A component's size, as CPUID.(0DH,i):EAX reports it: what the compacted offsets add up.
+        private static int ComponentSize(int i) => (int)(Component(i) & 0xFFFFFFFFUL);
 
         private static ulong Component(int i) => i switch
         {
