@@ -14,7 +14,11 @@ namespace XSave;
 /// </summary>
 internal static class AreaOffsets
 {
-    public const int ControlLanes = 0, Registers = 32, Xmm = 160, Reserved = 416, Descriptor = 464, Header = 512, Components = 576;
+    public const int ControlLanes = 0, Registers = 32, Xmm = 160, Reserved = 416, Descriptor = 464;
+
+    /// <summary>The header, and the first byte past it: the rules' offsets (RestoreChecks, which freestanding projects compile too).</summary>
+    public const int Header = RestoreChecks.XStateBvOffset, Components = RestoreChecks.HeaderEnd;
+
     public const int AvxSize = 256;
 }
 
