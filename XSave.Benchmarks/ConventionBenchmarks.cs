@@ -31,7 +31,7 @@ public unsafe class ConventionBenchmarks
         ((XSaveArea*)(_areas + XSaveArea.Size))->Save();
         var model = new ThunkModel(
             new HierarchyInfo(string.Empty, EquatableArray<string>.Empty), "static", "void", "Switch", "Switch", EquatableArray<string>.Empty,
-            ParameterNames.Of(GeneratedInstruction.XSaveXRstor, "save", "restore", string.Empty), GeneratedInstruction.XSaveXRstor, AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
+            ParameterNames.Of(XSave.Generators.Shared.ThunkShape.Switch, "save", "restore", string.Empty), GeneratedInstruction.XSaveXRstor, AreaPassing.Pointer, IsUnchecked: true, IsFreestanding: false);
         AssembledThunk thunk = XSaveThunkGenerator.CodeAssembler.Run(model);
         _systemV = Loop([.. thunk.SystemV], windows: false);
         _windows = Loop([.. thunk.Windows], windows: true);

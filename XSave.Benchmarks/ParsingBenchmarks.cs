@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using BenchmarkDotNet.Attributes;
 using XSave.Diagnostics;
-using XSave.Tests.Components;
+using XSave.Tests.Support;
 
 namespace XSave.Benchmarks;
 
