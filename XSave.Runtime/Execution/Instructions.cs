@@ -64,7 +64,7 @@ internal static unsafe partial class Instructions
     /// the copy against this CPU's <see cref="RestorePlan"/> and restores it: true when it did,
     /// false when the checks declined and nothing was loaded (the area may break a rule, be
     /// compacted, or carry a hazard the caller allows: the managed validator decides), or when the
-    /// processor has not been read yet (no plan: the caller's slow path reads it).
+    /// tables are not built yet (no plan: the caller's slow path builds them).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool CheckedRestore(XSaveArea* area, XSaveArea* scratch)
@@ -82,7 +82,7 @@ internal static unsafe partial class Instructions
     /// <summary>
     /// XSAVE64 of this thread's state into <paramref name="scratch"/>, then what an aligned save
     /// writes copied into <paramref name="area"/> (which may lie anywhere), with zeros where XSAVE
-    /// need not have written: <see cref="XSaveArea.Save"/> of a misaligned area. The processor has been read.
+    /// need not have written: <see cref="XSaveArea.Save"/> of a misaligned area. The tables are built (<see cref="RuntimeTables"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void SaveBounced(XSaveArea* area, XSaveArea* scratch)

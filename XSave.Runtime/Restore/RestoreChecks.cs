@@ -68,11 +68,11 @@ namespace XSave
     internal readonly unsafe struct RestoreRuleRow
     {
         public readonly int Rule;
-        public readonly delegate*<RestoreInputs, bool> Breaks;
+        public readonly delegate*<RestoreInputs*, bool> Breaks;
         public readonly uint Waiver;
         public readonly int Status;
 
-        public RestoreRuleRow(int rule, delegate*<RestoreInputs, bool> breaks, uint waiver, int status)
+        public RestoreRuleRow(int rule, delegate*<RestoreInputs*, bool> breaks, uint waiver, int status)
         {
             Rule = rule;
             Breaks = breaks;
@@ -143,13 +143,17 @@ namespace XSave
             _ => new(PkruLocksKeyZeroRule, &PkruLocksKeyZero, KeyZeroLockedWaiver, KeyZeroLockedStatus),
         };
 
-        /// <summary>The first row whose rule the inputs break and the caller does not waive, or -1: what both forms walk.</summary>
-        public static int FirstBroken(in RestoreInputs inputs)
+        /// <summary>
+        /// The first row whose rule the inputs break and the caller does not waive, or -1: what both
+        /// forms walk. By pointer: a copy of the inputs would need a memory-copy helper that a
+        /// minimal core library lacks.
+        /// </summary>
+        public static int FirstBroken(RestoreInputs* inputs)
         {
             for (int position = 0; position < RuleCount; position++)
             {
                 RestoreRuleRow row = Row(position);
-                if ((row.Waiver & inputs.Allowed) == 0 && row.Breaks(inputs))
+                if ((row.Waiver & inputs->Allowed) == 0 && row.Breaks(inputs))
                 {
                     return position;
                 }
@@ -162,43 +166,43 @@ namespace XSave
         public static uint MxcsrMaskOrDefault(uint reported) => reported == 0 ? DefaultMxcsrMask : reported;
 
         /// <summary>XSTATE_BV may only name components enabled in XCR0.</summary>
-        private static bool XStateBvOutsideXcr0(RestoreInputs x) => (x.XStateBv & ~x.Xcr0) != 0;
+        private static bool XStateBvOutsideXcr0(RestoreInputs* x) => (x->XStateBv & ~x->Xcr0) != 0;
 
         /// <summary>In the standard format (bit 63 clear) XCOMP_BV must be zero.</summary>
-        private static bool XCompBvInStandardFormat(RestoreInputs x) => !x.IsCompacted && x.XCompBv != 0;
+        private static bool XCompBvInStandardFormat(RestoreInputs* x) => !x->IsCompacted && x->XCompBv != 0;
 
         /// <summary>The compacted format needs XSAVEC.</summary>
-        private static bool CompactedFormatUnsupported(RestoreInputs x) => x.IsCompacted && !x.CompactedSupported;
+        private static bool CompactedFormatUnsupported(RestoreInputs* x) => x->IsCompacted && !x->CompactedSupported;
 
         /// <summary>In the compacted format XCOMP_BV may only name components enabled in XCR0.</summary>
-        private static bool XCompBvOutsideXcr0(RestoreInputs x) => x.IsCompacted && (x.XCompBv & ~CompactedFormat & ~x.Xcr0) != 0;
+        private static bool XCompBvOutsideXcr0(RestoreInputs* x) => x->IsCompacted && (x->XCompBv & ~CompactedFormat & ~x->Xcr0) != 0;
 
         /// <summary>In the compacted format every XSTATE_BV bit must also be set in XCOMP_BV.</summary>
-        private static bool XStateBvOutsideXCompBv(RestoreInputs x) => x.IsCompacted && (x.XStateBv & ~x.XCompBv) != 0;
+        private static bool XStateBvOutsideXCompBv(RestoreInputs* x) => x->IsCompacted && (x->XStateBv & ~x->XCompBv) != 0;
 
         /// <summary>A compacted area may only lay out the components that fit the page (the safe set): later slots would lie past it.</summary>
-        private static bool XCompBvOutsidePage(RestoreInputs x) => x.IsCompacted && (x.XCompBv & ~CompactedFormat & ~x.InPage) != 0;
+        private static bool XCompBvOutsidePage(RestoreInputs* x) => x->IsCompacted && (x->XCompBv & ~CompactedFormat & ~x->InPage) != 0;
 
         /// <summary>Header bytes 16–63 are reserved.</summary>
-        private static bool HeaderReservedBytes(RestoreInputs x) => x.ReservedByteSet >= 0;
+        private static bool HeaderReservedBytes(RestoreInputs* x) => x->ReservedByteSet >= 0;
 
         /// <summary>A restored component recorded elsewhere than this CPU puts it.</summary>
-        private static bool LayoutMismatch(RestoreInputs x) => x.LayoutMismatch >= 0;
+        private static bool LayoutMismatch(RestoreInputs* x) => x->LayoutMismatch >= 0;
 
         /// <summary>MXCSR sets a bit outside MXCSR_MASK: the restore raises #GP.</summary>
-        private static bool MxcsrReservedBits(RestoreInputs x) => x.LoadsMxcsr && (x.Mxcsr & ~x.MxcsrMask) != 0;
+        private static bool MxcsrReservedBits(RestoreInputs* x) => x->LoadsMxcsr && (x->Mxcsr & ~x->MxcsrMask) != 0;
 
         /// <summary>MXCSR leaves an SSE exception unmasked: the next one traps.</summary>
-        private static bool MxcsrExceptionUnmasked(RestoreInputs x) => x.LoadsMxcsr && (x.Mxcsr & MxcsrExceptionMasks) != MxcsrExceptionMasks;
+        private static bool MxcsrExceptionUnmasked(RestoreInputs* x) => x->LoadsMxcsr && (x->Mxcsr & MxcsrExceptionMasks) != MxcsrExceptionMasks;
 
         /// <summary>FCW leaves an x87 exception unmasked: the next one traps.</summary>
-        private static bool X87ExceptionUnmasked(RestoreInputs x) => x.LoadsX87 && (x.Fcw & FcwExceptionMasks) != FcwExceptionMasks;
+        private static bool X87ExceptionUnmasked(RestoreInputs* x) => x->LoadsX87 && (x->Fcw & FcwExceptionMasks) != FcwExceptionMasks;
 
         /// <summary>The abridged FTW marks x87 registers in use, where both x64 conventions want an empty stack.</summary>
-        private static bool X87RegistersInUse(RestoreInputs x) => x.LoadsX87 && x.AbridgedFtw != 0;
+        private static bool X87RegistersInUse(RestoreInputs* x) => x->LoadsX87 && x->AbridgedFtw != 0;
 
         /// <summary>PKRU denies key 0 (the thread's next memory access faults), or cannot be found to be checked.</summary>
-        private static bool PkruLocksKeyZero(RestoreInputs x) => x.LoadsPkru && (!x.PkruFound || (x.Pkru & KeyZeroBits) != 0);
+        private static bool PkruLocksKeyZero(RestoreInputs* x) => x->LoadsPkru && (!x->PkruFound || (x->Pkru & KeyZeroBits) != 0);
 
         /// <summary>
         /// Where a compacted area puts <paramref name="component"/> (SDM vol. 1 §13.4.3): from byte

@@ -117,9 +117,10 @@ public static class RestoreValidation
     private static void ThrowIfBroken(in RestoreInputs inputs) => ThrowIfBroken(in inputs, in Unsafe.NullRef<XSaveArea>(), null, -1);
 
     // The walk both forms make (RestoreChecks.FirstBroken); the first broken rule is worded here.
-    private static void ThrowIfBroken(in RestoreInputs inputs, in XSaveArea area, CpuProfile? cpu, int pkruOffset)
+    private static unsafe void ThrowIfBroken(in RestoreInputs inputs, in XSaveArea area, CpuProfile? cpu, int pkruOffset)
     {
-        int position = RestoreChecks.FirstBroken(in inputs);
+        RestoreInputs walked = inputs;
+        int position = RestoreChecks.FirstBroken(&walked);
         if (position >= 0)
         {
             var rule = (RestoreRule)RestoreChecks.Row(position).Rule;

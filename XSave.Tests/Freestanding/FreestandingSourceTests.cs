@@ -41,7 +41,8 @@ public class FreestandingSourceTests
     {
         // AMX tile data (bit 18) enabled and laid out: APX or anything after it would start past the page.
         const ulong xcr0 = 0x60003, compacted = RestoreChecks.CompactedFormat;
-        static int Broken(ulong xcompBv) => RestoreChecks.FirstBroken(new RestoreInputs
+        static unsafe int Walk(RestoreInputs inputs) => RestoreChecks.FirstBroken(&inputs);
+        static int Broken(ulong xcompBv) => Walk(new RestoreInputs
         {
             XStateBv = 3,
             XCompBv = xcompBv,

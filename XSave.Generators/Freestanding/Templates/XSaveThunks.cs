@@ -187,9 +187,10 @@ namespace XSave
             }
 
             // FXRSTOR loads the x87 state and MXCSR: the rules of those fields, walked as for XRSTOR.
-            RestoreInputs inputs = LegacyFields(region);
+            RestoreInputs inputs = default;
+            LegacyFields(&inputs, region);
             inputs.XStateBv = inputs.Xcr0 = inputs.Restored = RestoreChecks.X87Bit | RestoreChecks.MxcsrLoaders;
-            int position = RestoreChecks.FirstBroken(in inputs);
+            int position = RestoreChecks.FirstBroken(&inputs);
             return position < 0 ? XSaveStatus.Ok : (XSaveStatus)RestoreChecks.Row(position).Status;
         }
 
@@ -246,7 +247,8 @@ namespace XSave
         // one returns its row's status. The layout descriptor is the runtime's concern: not checked here.
         private static XSaveStatus Restorable(byte* area, ulong mask)
         {
-            RestoreInputs inputs = LegacyFields(area);
+            RestoreInputs inputs = default;
+            LegacyFields(&inputs, area);
             inputs.XStateBv = *(ulong*)(area + RestoreChecks.XStateBvOffset);
             inputs.XCompBv = *(ulong*)(area + RestoreChecks.XCompBvOffset);
             inputs.Xcr0 = s_cpu.Xcr0;
@@ -260,7 +262,7 @@ namespace XSave
                 inputs.Pkru = inputs.PkruFound ? *(uint*)(area + offset) : 0;
             }
 
-            int position = RestoreChecks.FirstBroken(in inputs);
+            int position = RestoreChecks.FirstBroken(&inputs);
             if (position < 0)
             {
                 return XSaveStatus.Ok;
@@ -271,19 +273,18 @@ namespace XSave
             return row.Rule == RestoreChecks.PkruLocksKeyZeroRule && !inputs.PkruFound ? XSaveStatus.InvalidHeader : (XSaveStatus)row.Status;
         }
 
-        // The legacy fields the rules read, in a header that loads nothing yet.
-        private static RestoreInputs LegacyFields(byte* area)
+        // The legacy fields the rules read, in a header that loads nothing yet. Filled in place:
+        // copying the struct would need a memory-copy helper a minimal core library lacks.
+        private static void LegacyFields(RestoreInputs* inputs, byte* area)
         {
-            RestoreInputs inputs = default;
-            inputs.InPage = SafeFeatures;
-            inputs.ReservedByteSet = -1;
-            inputs.LayoutMismatch = -1;
-            inputs.Mxcsr = *(uint*)(area + RestoreChecks.MxcsrOffset);
-            inputs.MxcsrMask = MxcsrMask;
-            inputs.Fcw = *(ushort*)(area + RestoreChecks.FcwOffset);
-            inputs.AbridgedFtw = area[RestoreChecks.AbridgedFtwOffset];
-            inputs.Allowed = 0; // this form waives no hazard
-            return inputs;
+            inputs->InPage = SafeFeatures;
+            inputs->ReservedByteSet = -1;
+            inputs->LayoutMismatch = -1;
+            inputs->Mxcsr = *(uint*)(area + RestoreChecks.MxcsrOffset);
+            inputs->MxcsrMask = MxcsrMask;
+            inputs->Fcw = *(ushort*)(area + RestoreChecks.FcwOffset);
+            inputs->AbridgedFtw = area[RestoreChecks.AbridgedFtwOffset];
+            inputs->Allowed = 0; // this form waives no hazard
         }
 
         // A component's size, as CPUID.(0DH,i):EAX reports it: what the compacted offsets add up.
