@@ -51,9 +51,9 @@ public static class RestoreValidation
         ref readonly XSaveHeader header = ref area.ReadOnlyHeader;
         ref readonly LegacyRegion legacy = ref area.ReadOnlyLegacy;
         XFeatures restored = mask & cpu.Xcr0;
-        // PKRU is looked for only in a layout the header rules let stand (they are checked before it).
-        bool layoutStands = !header.IsCompacted || (header.CompactedFeatures & ~(cpu.Xcr0 & XSaveArea.SafeFeatures)) == 0;
-        ComponentSlot? pkru = (header.XStateBv & restored & XFeatures.Pkru) != 0 && layoutStands ? cpu.PkruSlot(in area) : null;
+        // Found in any header (the compacted layout of any XCOMP_BV puts PKRU, bit 9, well inside
+        // the page); the walk reaches its rule only after the header rules.
+        ComponentSlot? pkru = (header.XStateBv & restored & XFeatures.Pkru) != 0 ? cpu.PkruSlot(in area) : null;
         var inputs = new RestoreInputs
         {
             XStateBv = (ulong)header.XStateBv,
@@ -72,7 +72,7 @@ public static class RestoreValidation
             Pkru = pkru is { } slot ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(area.AsReadOnlySpan().Slice(slot.Offset, 4)) : 0,
             Allowed = (uint)allowed,
         };
-        ThrowIfBroken(in inputs, in area, cpu, pkru?.Offset ?? -1);
+        ThrowIfBroken(inputs, in area, cpu, pkru?.Offset ?? -1);
     }
 
     /// <summary>The check of <see cref="ThrowIfInvalid(in LegacyRegion, uint, RestoreHazards)"/>, no hazard allowed.</summary>
@@ -114,13 +114,12 @@ public static class RestoreValidation
         Allowed = (uint)allowed,
     };
 
-    private static void ThrowIfBroken(in RestoreInputs inputs) => ThrowIfBroken(in inputs, in Unsafe.NullRef<XSaveArea>(), null, -1);
+    private static void ThrowIfBroken(RestoreInputs inputs) => ThrowIfBroken(inputs, in Unsafe.NullRef<XSaveArea>(), null, -1);
 
     // The walk both forms make (RestoreChecks.FirstBroken); the first broken rule is worded here.
-    private static unsafe void ThrowIfBroken(in RestoreInputs inputs, in XSaveArea area, CpuProfile? cpu, int pkruOffset)
+    private static unsafe void ThrowIfBroken(RestoreInputs inputs, in XSaveArea area, CpuProfile? cpu, int pkruOffset)
     {
-        RestoreInputs walked = inputs;
-        int position = RestoreChecks.FirstBroken(&walked);
+        int position = RestoreChecks.FirstBroken(&inputs);
         if (position >= 0)
         {
             var rule = (RestoreRule)RestoreChecks.Row(position).Rule;
