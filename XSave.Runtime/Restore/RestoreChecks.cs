@@ -4,7 +4,7 @@
 // rows), and emitted by the generator into every freestanding project (XSaveThunks' checks), one
 // source for both forms. Primitives, pointers and function pointers only: a minimal core library
 // compiles it. Adding a rule: its number and row here, its member in RestoreRule, its words in
-// RestoreValidation's table, its tests.
+// RestoreValidation's switch (the build fails until it has them), its tests.
 #if XSAVE_GENERATOR
 namespace XSave.Generators.Shared
 #else

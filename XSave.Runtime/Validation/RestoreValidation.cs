@@ -128,56 +128,55 @@ public static class RestoreValidation
         }
     }
 
-    // What each rule says when broken: the field it names, the value found there, why it cannot load.
-    private static (string Field, ulong Value, string Message) Words(RestoreRule rule, in RestoreInputs x, in XSaveArea area, CpuProfile? cpu, int pkruOffset)
+    // What each rule says when broken: the field it names, the value found there, why it cannot
+    // load. A switch over every named rule with no fallback arm: a rule added to RestoreRule
+    // without its words does not compile (CS8509); a number outside the enum cannot come from a
+    // row (RestoreRuleTableTests ties the rows to the members).
+#pragma warning disable CS8524
+    private static (string Field, ulong Value, string Message) Words(RestoreRule rule, in RestoreInputs x, in XSaveArea area, CpuProfile? cpu, int pkruOffset) => rule switch
     {
-        ulong laidOut = x.XCompBv & ~RestoreChecks.CompactedFormat;
-        switch (rule)
-        {
-            case RestoreRule.XStateBvOutsideXcr0:
-                return ("XSTATE_BV", x.XStateBv,
-                    $"XSTATE_BV = 0x{x.XStateBv:X} names component bit(s) 0x{x.XStateBv & ~x.Xcr0:X} that are not enabled in XCR0 = 0x{x.Xcr0:X}; XRSTOR would raise #GP.");
-            case RestoreRule.XCompBvInStandardFormat:
-                return ("XCOMP_BV", x.XCompBv, $"XCOMP_BV = 0x{x.XCompBv:X} must be 0 in the standard format (bit 63 clear); XRSTOR would raise #GP.");
-            case RestoreRule.CompactedFormatUnsupported:
-                return ("XCOMP_BV", x.XCompBv, $"XCOMP_BV = 0x{x.XCompBv:X} marks the compacted format, which this CPU cannot restore (no XSAVEC); XRSTOR would raise #GP.");
-            case RestoreRule.XCompBvOutsideXcr0:
-                return ("XCOMP_BV", x.XCompBv,
-                    $"XCOMP_BV = 0x{x.XCompBv:X} names component bit(s) 0x{laidOut & ~x.Xcr0:X} that are not enabled in XCR0 = 0x{x.Xcr0:X}; XRSTOR would raise #GP.");
-            case RestoreRule.XStateBvOutsideXCompBv:
-                return ("XSTATE_BV", x.XStateBv,
-                    $"XSTATE_BV = 0x{x.XStateBv:X} names bit(s) 0x{x.XStateBv & ~laidOut:X} missing from XCOMP_BV = 0x{x.XCompBv:X}; a compacted XRSTOR would raise #GP.");
-            case RestoreRule.XCompBvOutsidePage:
-                return ("XCOMP_BV", x.XCompBv,
-                    $"XCOMP_BV = 0x{x.XCompBv:X} lays out component bit(s) 0x{laidOut & ~x.InPage:X} outside XSaveArea.SafeFeatures; their slots would push the restore past the 4096-byte page.");
-            case RestoreRule.HeaderReservedBytes:
-                int at = x.ReservedByteSet, headerByte = at - XSaveArea.HeaderOffset;
-                byte found = area.ByteAt(at);
-                return ($"XSAVE header byte {headerByte}", found,
-                    $"XSAVE header byte {headerByte} (area byte {at}) is 0x{found:X2}; header bytes 16–63 are reserved and must be 0 (XRSTOR raises #GP on bytes 16–23, and on all 48 in a compacted area; the SDM reserves the rest, and Linux refuses them too).");
-            case RestoreRule.LayoutMismatch:
-                var component = (XFeatures)(1UL << x.LayoutMismatch);
-                string recorded = Offset(area.Layout!, component), here = Offset(cpu!.Layout!, component);
-                return ("layout descriptor", (ulong)x.LayoutMismatch,
-                    $"The layout descriptor (bytes 464–511) places component {x.LayoutMismatch} ({component}) at {recorded}, but this CPU puts it at {here}: the area was saved on another kind of CPU. Convert it with XSaveImage.Parse(bytes).ToStandard().");
-            case RestoreRule.MxcsrReservedBits:
-                return ("MXCSR", x.Mxcsr,
-                    $"MXCSR = 0x{x.Mxcsr:X8} sets bit(s) 0x{x.Mxcsr & ~x.MxcsrMask:X} outside this CPU's MXCSR_MASK = 0x{x.MxcsrMask:X8}; the restore would raise #GP.");
-            case RestoreRule.MxcsrExceptionUnmasked:
-                return ("MXCSR", x.Mxcsr,
-                    $"MXCSR = 0x{x.Mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~x.Mxcsr & RestoreChecks.MxcsrExceptionMasks:X}): the next floating-point operation that raises one, in managed code or the runtime's own, traps ({FloatingPointTrap.Name}) and .NET ends the process: no catch block sees it. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions only if nothing that can raise one runs until a later restore masks it again.");
-            case RestoreRule.X87ExceptionUnmasked:
-                return ("FCW", x.Fcw,
-                    $"FCW = 0x{x.Fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~x.Fcw & RestoreChecks.FcwExceptionMasks:X}): managed code has no x87 instructions, but the next one that raises an exception ({FloatingPointTrap.X87Users}) traps ({FloatingPointTrap.Name}) and ends the process. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions only if no x87 code that can raise one runs until a later restore masks it again.");
-            case RestoreRule.X87RegistersInUse:
-                return ("FTW", x.AbridgedFtw,
-                    $"The abridged FTW = 0x{x.AbridgedFtw:X2} marks x87 register(s) in use, but both x64 calling conventions require an empty x87 stack at every call and return: the next x87 code (a C library's long double functions) would overflow it and compute NaN without a word. Set AbridgedFtw to 0 (the registers' bytes may stay), or pass RestoreHazards.X87RegistersInUse if the code that runs next pops or frees them.");
-            default: // RestoreRule.PkruLocksKeyZero
-                return x.PkruFound
-                    ? ("PKRU", x.Pkru,
-                        $"PKRU = 0x{x.Pkru:X8} (area byte {pkruOffset}) sets bit(s) 0x{x.Pkru & RestoreChecks.KeyZeroBits:X} for protection key 0, the key of every page not given another with pkey_mprotect: the thread's next memory access would fault. Clear bits 0–1, or pass RestoreHazards.KeyZeroLocked if the code that runs next touches only pages of other keys.")
-                    : ("PKRU", 0, "XSTATE_BV marks PKRU in use, but neither the CPU's layout nor the area's says where it lies, so its key-0 bits cannot be checked.");
-        }
+        RestoreRule.XStateBvOutsideXcr0 => ("XSTATE_BV", x.XStateBv,
+            $"XSTATE_BV = 0x{x.XStateBv:X} names component bit(s) 0x{x.XStateBv & ~x.Xcr0:X} that are not enabled in XCR0 = 0x{x.Xcr0:X}; XRSTOR would raise #GP."),
+        RestoreRule.XCompBvInStandardFormat => ("XCOMP_BV", x.XCompBv, $"XCOMP_BV = 0x{x.XCompBv:X} must be 0 in the standard format (bit 63 clear); XRSTOR would raise #GP."),
+        RestoreRule.CompactedFormatUnsupported => ("XCOMP_BV", x.XCompBv, $"XCOMP_BV = 0x{x.XCompBv:X} marks the compacted format, which this CPU cannot restore (no XSAVEC); XRSTOR would raise #GP."),
+        RestoreRule.XCompBvOutsideXcr0 => ("XCOMP_BV", x.XCompBv,
+            $"XCOMP_BV = 0x{x.XCompBv:X} names component bit(s) 0x{LaidOut(x) & ~x.Xcr0:X} that are not enabled in XCR0 = 0x{x.Xcr0:X}; XRSTOR would raise #GP."),
+        RestoreRule.XStateBvOutsideXCompBv => ("XSTATE_BV", x.XStateBv,
+            $"XSTATE_BV = 0x{x.XStateBv:X} names bit(s) 0x{x.XStateBv & ~LaidOut(x):X} missing from XCOMP_BV = 0x{x.XCompBv:X}; a compacted XRSTOR would raise #GP."),
+        RestoreRule.XCompBvOutsidePage => ("XCOMP_BV", x.XCompBv,
+            $"XCOMP_BV = 0x{x.XCompBv:X} lays out component bit(s) 0x{LaidOut(x) & ~x.InPage:X} outside XSaveArea.SafeFeatures; their slots would push the restore past the 4096-byte page."),
+        RestoreRule.HeaderReservedBytes => ReservedByteWords(x.ReservedByteSet, area.ByteAt(x.ReservedByteSet)),
+        RestoreRule.LayoutMismatch => LayoutWords(x.LayoutMismatch, area.Layout!, cpu!.Layout!),
+        RestoreRule.MxcsrReservedBits => ("MXCSR", x.Mxcsr,
+            $"MXCSR = 0x{x.Mxcsr:X8} sets bit(s) 0x{x.Mxcsr & ~x.MxcsrMask:X} outside this CPU's MXCSR_MASK = 0x{x.MxcsrMask:X8}; the restore would raise #GP."),
+        RestoreRule.MxcsrExceptionUnmasked => ("MXCSR", x.Mxcsr,
+            $"MXCSR = 0x{x.Mxcsr:X8} leaves SSE exception(s) unmasked (bits 7–12 must all be set; clear: 0x{~x.Mxcsr & RestoreChecks.MxcsrExceptionMasks:X}): the next floating-point operation that raises one, in managed code or the runtime's own, traps ({FloatingPointTrap.Name}) and .NET ends the process: no catch block sees it. Set Mxcsr.AllExceptionMasks, or pass RestoreHazards.UnmaskedSseExceptions only if nothing that can raise one runs until a later restore masks it again."),
+        RestoreRule.X87ExceptionUnmasked => ("FCW", x.Fcw,
+            $"FCW = 0x{x.Fcw:X4} leaves x87 exception(s) unmasked (bits 0–5 must all be set; clear: 0x{~x.Fcw & RestoreChecks.FcwExceptionMasks:X}): managed code has no x87 instructions, but the next one that raises an exception ({FloatingPointTrap.X87Users}) traps ({FloatingPointTrap.Name}) and ends the process. Set X87ControlWord.AllExceptionMasks, or pass RestoreHazards.UnmaskedX87Exceptions only if no x87 code that can raise one runs until a later restore masks it again."),
+        RestoreRule.X87RegistersInUse => ("FTW", x.AbridgedFtw,
+            $"The abridged FTW = 0x{x.AbridgedFtw:X2} marks x87 register(s) in use, but both x64 calling conventions require an empty x87 stack at every call and return: the next x87 code (a C library's long double functions) would overflow it and compute NaN without a word. Set AbridgedFtw to 0 (the registers' bytes may stay), or pass RestoreHazards.X87RegistersInUse if the code that runs next pops or frees them."),
+        RestoreRule.PkruLocksKeyZero => x.PkruFound
+            ? ("PKRU", x.Pkru,
+                $"PKRU = 0x{x.Pkru:X8} (area byte {pkruOffset}) sets bit(s) 0x{x.Pkru & RestoreChecks.KeyZeroBits:X} for protection key 0, the key of every page not given another with pkey_mprotect: the thread's next memory access would fault. Clear bits 0–1, or pass RestoreHazards.KeyZeroLocked if the code that runs next touches only pages of other keys.")
+            : ("PKRU", 0, "XSTATE_BV marks PKRU in use, but neither the CPU's layout nor the area's says where it lies, so its key-0 bits cannot be checked."),
+    };
+#pragma warning restore CS8524
+
+    // The components a compacted header lays out: XCOMP_BV without its format bit.
+    private static ulong LaidOut(in RestoreInputs x) => x.XCompBv & ~RestoreChecks.CompactedFormat;
+
+    private static (string, ulong, string) ReservedByteWords(int at, byte found)
+    {
+        int headerByte = at - AreaOffsets.Header;
+        return ($"XSAVE header byte {headerByte}", found,
+            $"XSAVE header byte {headerByte} (area byte {at}) is 0x{found:X2}; header bytes 16–63 are reserved and must be 0 (XRSTOR raises #GP on bytes 16–23, and on all 48 in a compacted area; the SDM reserves the rest, and Linux refuses them too).");
+    }
+
+    private static (string, ulong, string) LayoutWords(int bit, XSaveLayout recorded, XSaveLayout here)
+    {
+        var component = (XFeatures)(1UL << bit);
+        return ("layout descriptor", (ulong)bit,
+            $"The layout descriptor (bytes 464–511) places component {bit} ({component}) at {Offset(recorded, component)}, but this CPU puts it at {Offset(here, component)}: the area was saved on another kind of CPU. Convert it with XSaveImage.Parse(bytes).ToStandard().");
     }
 
     private static string Offset(XSaveLayout layout, XFeatures component) =>
