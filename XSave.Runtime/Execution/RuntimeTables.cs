@@ -11,7 +11,7 @@ internal static unsafe class RuntimeTables
     private static CopyRun* s_slotRuns, s_compactedRuns;
     private static nint s_restorePlan; // a RestorePlan*, written once with a barrier
     private static int s_tablesClaimed; // 1 once a thread builds the tables
-    private static bool s_copiesWithAvx;
+    private static bool s_copiesWithAvx, s_savesWithinScratch;
 
     // No static initialisers in this class: under NativeAOT a class constructor would put a
     // "has it run?" check in front of every field read on the Save/Load path.
@@ -27,6 +27,9 @@ internal static unsafe class RuntimeTables
 
     /// <summary>True where the copies move 32 bytes at a time (AVX enabled in XCR0).</summary>
     public static bool CopiesWithAvx => s_copiesWithAvx;
+
+    /// <summary>True where a save ends within <see cref="XSave.RestorePlan.ScratchEnd"/>, so a misaligned save bounces through the sub-page scratch.</summary>
+    public static bool SavesWithinScratch => s_savesWithinScratch;
 
     /// <summary>
     /// Reads the processor on the first call (throwing where XSAVE cannot run) and builds the
@@ -89,6 +92,7 @@ internal static unsafe class RuntimeTables
         s_slotRuns = starts[0];
         s_compactedRuns = starts[1];
         s_copiesWithAvx = (profile.Xcr0 & XFeatures.Avx) != 0;
+        s_savesWithinScratch = profile.SavedEnd <= XSave.RestorePlan.ScratchEnd;
         // Published last: a thread that sees the plan sees the tables and the flag above it (x86 keeps stores in order).
         System.Threading.Volatile.Write(ref s_restorePlan, (nint)XSave.RestorePlan.Pin(in Processor.Snapshot, profile.SavedEnd, CopyRun.PkruSlot(profile), starts[3], starts[2]));
     }

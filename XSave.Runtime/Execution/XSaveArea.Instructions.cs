@@ -68,16 +68,21 @@ public unsafe partial struct XSaveArea
     // aligned save leaves them.
     private static void SaveBounced(XSaveArea* area)
     {
-        if (Processor.Profile.SavedEnd <= RestorePlan.ScratchEnd)
+        if (RuntimeTables.SavesWithinScratch)
         {
             Unsafe.SkipInit(out SubPageScratch scratch);
             Instructions.SaveBounced(area, scratch.Area);
         }
         else
         {
-            Instructions.SaveBounced(area, AlignedScratch(stackalloc byte[Size + Alignment]));
+            SaveBouncedThroughPage(area);
         }
     }
+
+    // Apart, so the stackalloc's stack probe and cookie stay out of the common path's frame.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SaveBouncedThroughPage(XSaveArea* area) =>
+        Instructions.SaveBounced(area, AlignedScratch(stackalloc byte[Size + Alignment]));
 
     /// <summary>
     /// Restores this thread's extended state from the area with XRSTOR64, after checking every
