@@ -77,6 +77,7 @@ unsafe
         ("Save+Load", Asm, () => { for (int i = 0; i < Pairs; i++) { aligned->Save(); aligned->Load(); } }),
         ("Save+LoadUnchecked", Asm, () => { for (int i = 0; i < Pairs; i++) { aligned->Save(); aligned->LoadUnchecked(); } }),
         ("Save+Load misaligned", Asm, () => { for (int i = 0; i < Pairs; i++) { misaligned->Save(); misaligned->Load(); } }),
+        ("Save misaligned+Load aligned", Asm, () => { for (int i = 0; i < Pairs; i++) { misaligned->Save(); aligned->Load(); } }),
         ("XSaveContext Save+Restore", Asm, () => { for (int i = 0; i < Pairs; i++) { context.Save(); context.Restore(); } }),
         ("Save + raw XRSTOR thunk", Asm, () => { for (int i = 0; i < Pairs; i++) { aligned->Save(); BenchmarkThunks.XRstor(aligned); } }),
         ("raw XSAVE thunk + LoadUnchecked", Asm, () => { for (int i = 0; i < Pairs; i++) { BenchmarkThunks.XSave(aligned); aligned->LoadUnchecked(); } }),
@@ -158,6 +159,7 @@ unsafe
     // or not; a context at or below them; "-" marks a figure shown for reading, with no target.
     Target("Save+Load / inline asm", Ratio("Save+Load", Asm), "1.10");
     Target("misaligned / aligned", Ratio("Save+Load misaligned", "Save+Load"), "1.10");
+    Target("of which the save: misaligned Save / aligned", Ratio("Save misaligned+Load aligned", "Save+Load"), "-");
     Target("checked share, Load / LoadUnchecked", Ratio("Save+Load", "Save+LoadUnchecked"), "-");
     Target("Save+Load / P/Invoke pair (one call does both)", Ratio("Save+Load", "P/Invoke pair"), "-");
     Target("Save+Load / P/Invoke save, restore (two calls)", Ratio("Save+Load", "P/Invoke save, P/Invoke restore"), "-");
