@@ -165,22 +165,7 @@ internal sealed class CpuProfile
     /// is sub-leaf i (EAX size, EBX offset, ECX flags) for each supported component i.
     /// </summary>
     public static CpuProfile FromCpuid(string name, XFeatures xcr0, uint mxcsrMask, int? leafD1Eax, XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves) =>
-        new(name, xcr0, mxcsrMask, leafD1Eax, XSaveLayout.FromCpuid(supported, subleaves), Aligned64FromCpuid(supported, subleaves));
-
-    /// <summary>The supported components whose compacted slot starts on a 64-byte boundary (CPUID.(0DH,i):ECX[1]).</summary>
-    public static XFeatures Aligned64FromCpuid(XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves)
-    {
-        XFeatures aligned64 = XFeatures.None;
-        for (int i = 2; i < subleaves.Length && i < StateComponent.Count; i++)
-        {
-            if (((ulong)supported & (1UL << i)) != 0 && (subleaves[i].Ecx & 2) != 0)
-            {
-                aligned64 |= (XFeatures)(1UL << i);
-            }
-        }
-
-        return aligned64;
-    }
+        new(name, xcr0, mxcsrMask, leafD1Eax, XSaveLayout.FromCpuid(supported, subleaves), XSaveLayout.Aligned64FromCpuid(supported, subleaves));
 
     /// <summary>Where PKRU lies in <paramref name="area"/> as XRSTOR on this CPU reads it, or null when nothing says.</summary>
     public ComponentSlot? PkruSlot(in XSaveArea area)

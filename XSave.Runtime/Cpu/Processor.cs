@@ -7,9 +7,8 @@ namespace XSave;
 /// The running processor, read once into a <see cref="CpuProfile"/> (the one model of a CPU: a
 /// recorded CPU is a profile too) and its <see cref="CpuSnapshot"/>; every member here is this
 /// CPU's, read on first use and cached for the life of the process. What is enabled comes from
-/// XCR0 itself; CPUID answers yes/no questions (is XSAVE enabled, does XSAVEC exist) and locates
-/// components through leaf 0DH, whose answers are checked before use (it may lie, e.g. inside an
-/// SGX enclave): no size is ever taken from it.
+/// XCR0 itself; CPUID answers yes/no questions (<see cref="CpuidLeaves"/>: is XSAVE enabled;
+/// here: does XSAVEC exist) and locates components.
 /// </summary>
 internal static unsafe class Processor
 {
@@ -17,8 +16,7 @@ internal static unsafe class Processor
     private static int s_state;
     private static CpuSnapshot s_current;
     private static CpuProfile? s_profile;
-    // Cached CPUID answers; 0 means not read yet, so each carries Read (bit 31) once it is.
-    private static int s_leaf1;  // XSAVE implemented (bit 0), enabled by the OS (bit 1)
+    // A cached CPUID answer: 0 means not read yet, so it carries Read (bit 31) once it is.
     private static int s_leafD1; // CPUID.(0DH,1).EAX (bits 5–31 are reserved)
     private static uint s_mxcsrMask; // 0 until FXSAVE has read it
     private const int Read = int.MinValue;
@@ -26,41 +24,8 @@ internal static unsafe class Processor
     // No static initialisers in this class: under NativeAOT a class constructor would put a
     // "has it run?" check in front of every field read on the Save/Load path.
 
-    // Every CPUID is a VM exit in a guest (6–11 µs on the one in docs/benchmarks.md), and the first call
-    // in a process pays for each one: leaves are read once, and only when something needs them.
-
-    /// <summary>True on x86-64 when the OS has enabled XSAVE (CPUID.1:ECX.OSXSAVE[bit 27]).</summary>
-    public static bool IsXSaveEnabled => (Leaf1 & 2) != 0;
-
-    /// <summary>True on x86-64 when the processor implements XSAVE and so CPUID leaf 0DH (CPUID.1:ECX.XSAVE[bit 26]).</summary>
-    public static bool IsXSaveImplemented => (Leaf1 & 1) != 0;
-
-    private static int Leaf1
-    {
-        get
-        {
-            int known = s_leaf1;
-            if (known == 0)
-            {
-                known = Read;
-                if (RuntimeInformation.ProcessArchitecture == Architecture.X64 && X86Base.IsSupported)
-                {
-                    int ecx = X86Base.CpuId(1, 0).Ecx;
-                    known |= ((ecx >> 26) & 1) | (((ecx >> 27) & 1) << 1);
-                }
-
-                s_leaf1 = known;
-            }
-
-            return known;
-        }
-    }
-
     /// <summary>This CPU's layout descriptor (bytes 464–511 of every area it saves).</summary>
     public static ReadOnlySpan<byte> LayoutDescriptorBytes => Profile.Descriptor;
-
-    /// <summary>This CPU's standard layout from CPUID leaf 0DH, or null where there is no XSAVE.</summary>
-    public static XSaveLayout? Layout => Leaf0D.Value.Layout;
 
     /// <summary>The profile every decision reads, after the first call has read the CPU (throws where XSAVE cannot run).</summary>
     public static CpuProfile Profile
@@ -125,7 +90,7 @@ internal static unsafe class Processor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ThrowIfXSaveUnavailable()
     {
-        if (!IsXSaveEnabled)
+        if (!CpuidLeaves.IsXSaveEnabled)
         {
             ThrowXSaveUnavailable();
         }
@@ -193,41 +158,10 @@ internal static unsafe class Processor
 
         ThrowIfXSaveUnavailable();
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
-        var (layout, aligned64) = Leaf0D.Value;
-        s_profile = new CpuProfile("this CPU", xcr0, LegacyMxcsrMask, leafD1Eax: null, layout, aligned64);
+        s_profile = new CpuProfile("this CPU", xcr0, LegacyMxcsrMask, leafD1Eax: null, CpuidLeaves.Layout, CpuidLeaves.Aligned64);
         s_current = CpuSnapshot.Create(s_profile);
 
         System.Threading.Volatile.Write(ref s_state, Ready);
-    }
-
-    // CPUID leaf 0DH, read once and only where XSAVE is implemented (leaf 1 says so: no leaf 0,
-    // each CPUID being a VM exit in a guest). A class of its own so its initialiser runs on first
-    // use, not in front of every read of the fields above.
-    private static class Leaf0D
-    {
-        public static readonly (XSaveLayout? Layout, XFeatures Aligned64) Value = Read();
-
-        private static (XSaveLayout?, XFeatures) Read()
-        {
-            if (!IsXSaveImplemented)
-            {
-                return (null, XFeatures.None);
-            }
-
-            var supportedLeaf = X86Base.CpuId(0xD, 0);
-            var supported = (XFeatures)((uint)supportedLeaf.Eax | ((ulong)(uint)supportedLeaf.Edx << 32));
-            Span<CpuidComponent> subleaves = stackalloc CpuidComponent[StateComponent.Count];
-            for (int i = 2; i < StateComponent.Count; i++)
-            {
-                if (((ulong)supported & (1UL << i)) != 0)
-                {
-                    var leaf = X86Base.CpuId(0xD, i);
-                    subleaves[i] = new CpuidComponent(leaf.Eax, leaf.Ebx, (uint)leaf.Ecx);
-                }
-            }
-
-            return (XSaveLayout.FromCpuid(supported, subleaves), CpuProfile.Aligned64FromCpuid(supported, subleaves));
-        }
     }
 
     private static uint ReadMxcsrMask()

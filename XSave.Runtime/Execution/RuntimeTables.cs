@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace XSave;
 
 /// <summary>
@@ -16,10 +18,10 @@ internal static unsafe class RuntimeTables
     // No static initialisers in this class: under NativeAOT a class constructor would put a
     // "has it run?" check in front of every field read on the Save/Load path.
 
-    /// <summary>The saved slots the copy routines walk: <see cref="CopyRun.ForSlots"/>. Callers have made the tables ready.</summary>
+    /// <summary>The saved slots the copy routines walk: <see cref="CopyRunTables.ForSlots"/>. Callers have made the tables ready.</summary>
     public static CopyRun* SlotRuns => s_slotRuns;
 
-    /// <summary>What a restore copies of a compacted area: <see cref="CopyRun.ForCompacted"/>.</summary>
+    /// <summary>What a restore copies of a compacted area: <see cref="CopyRunTables.ForCompacted"/>.</summary>
     public static CopyRun* CompactedRuns => s_compactedRuns;
 
     /// <summary>What the checked restore's machine code checks against; null until the tables are built (the plan stands for "ready" on that path).</summary>
@@ -72,7 +74,7 @@ internal static unsafe class RuntimeTables
 
     private static void BuildRunTables(CpuProfile profile)
     {
-        CopyRun[][] tables = [CopyRun.ForSlots(profile), CopyRun.ForCompacted(), CopyRun.ForBounce(profile), CopyRun.ForCheckedRestore(profile)];
+        CopyRun[][] tables = [CopyRunTables.ForSlots(profile), CopyRunTables.ForCompacted(), CopyRunTables.ForBounce(profile), CopyRunTables.ForCheckedRestore(profile)];
         int length = 0;
         foreach (CopyRun[] table in tables)
         {
@@ -94,6 +96,44 @@ internal static unsafe class RuntimeTables
         s_copiesWithAvx = (profile.Xcr0 & XFeatures.Avx) != 0;
         s_savesWithinScratch = profile.SavedEnd <= XSave.RestorePlan.ScratchEnd;
         // Published last: a thread that sees the plan sees the tables and the flag above it (x86 keeps stores in order).
-        System.Threading.Volatile.Write(ref s_restorePlan, (nint)XSave.RestorePlan.Pin(in Processor.Snapshot, profile.SavedEnd, CopyRun.PkruSlot(profile), starts[3], starts[2]));
+        System.Threading.Volatile.Write(ref s_restorePlan, (nint)PinPlan(in Processor.Snapshot, profile.SavedEnd, CopyRunTables.PkruSlot(profile), starts[3], starts[2]));
     }
+
+    /// <summary>The plan for <paramref name="cpu"/>, in 64-byte-aligned native memory kept for the life of the process.</summary>
+    private static XSave.RestorePlan* PinPlan(in CpuSnapshot cpu, int savedEnd, int pkruSlot, CopyRun* runs, CopyRun* bounceRuns)
+    {
+        var plan = (XSave.RestorePlan*)NativeMemory.AlignedAlloc(RestorePlanOffsets.Size, XSaveArea.Alignment);
+        var bytes = new Span<byte>(plan, RestorePlanOffsets.Size);
+        bytes.Clear();
+        // Control lanes: FCW's masks set and an empty abridged FTW; MXCSR's masks set and no bit outside MXCSR_MASK.
+        Write(bytes, RestorePlanOffsets.ControlExpected, cpu.FcwMasks);
+        Write(bytes, RestorePlanOffsets.ControlExpected + 16, cpu.MxcsrMasks.AsUInt64());
+        Write(bytes, RestorePlanOffsets.ControlRejects, cpu.X87Rejects);
+        Write(bytes, RestorePlanOffsets.ControlRejects + 16, cpu.MxcsrRejects.AsUInt64());
+        // Tail: this CPU's descriptor; XSTATE_BV within XCR0, no XCOMP_BV, the reserved bytes zero.
+        MemoryMarshal.AsBytes((ReadOnlySpan<ulong>)cpu.Descriptor).CopyTo(bytes[RestorePlanOffsets.TailExpected..]);
+        bytes.Slice(RestorePlanOffsets.TailRejects, RestorePlanOffsets.TailLength).Fill(0xFF);
+        Write(bytes, RestorePlanOffsets.TailRejects + (AreaOffsets.Header - AreaOffsets.Descriptor),
+            savedEnd <= XSave.RestorePlan.ScratchEnd ? cpu.RestoreHeaderRejects : Vector128<ulong>.AllBitsSet);
+        plan->PkruRejects = cpu.PkruRejects;
+        // Where PKRU is off its lane checks nothing: the machine code then copies the first
+        // register lane again, which no check reads (never a lane it checked, which a second
+        // read from the caller's area could change).
+        plan->PkruLane = cpu.PkruRejects == Vector128<ulong>.Zero ? AreaOffsets.Registers : cpu.PkruLane;
+        plan->Runs = runs;
+        plan->SavedFeatures = cpu.Xcr0 & (ulong)XSaveArea.SafeFeatures;
+        plan->BounceRuns = bounceRuns;
+        plan->PkruSlot = pkruSlot;
+        // The legacy region's reserved bytes in its first 160: byte 5, and the 6 above each 80-bit ST register.
+        bytes.Slice(RestorePlanOffsets.LegacyKeep, 32).Fill(0xFF);
+        bytes[RestorePlanOffsets.LegacyKeep + LegacyRegion.AbridgedFtwOffset + 1] = 0;
+        for (int slot = 0; slot < 2; slot++)
+        {
+            bytes.Slice(RestorePlanOffsets.StKeep + (slot * LegacyRegion.StSlot), LegacyRegion.StBytes).Fill(0xFF);
+        }
+
+        return plan;
+    }
+
+    private static void Write(Span<byte> plan, int offset, Vector128<ulong> lane) => lane.AsByte().CopyTo(plan[offset..]);
 }

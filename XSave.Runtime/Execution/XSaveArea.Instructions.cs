@@ -7,7 +7,7 @@ namespace XSave;
 public unsafe partial struct XSaveArea
 {
     /// <summary>True when this process can execute XSAVE/XRSTOR: x86-64 with XSAVE enabled by the OS.</summary>
-    public static bool IsSupported => Processor.IsXSaveEnabled;
+    public static bool IsSupported => CpuidLeaves.IsXSaveEnabled;
 
     /// <summary>The components the OS has enabled: XCR0, read with XGETBV (not CPUID).</summary>
     /// <exception cref="PlatformNotSupportedException">The process is not x86-64, or XSAVE is not enabled.</exception>
@@ -63,7 +63,7 @@ public unsafe partial struct XSaveArea
     }
 
     // XSAVE faults on a misaligned area: bounce through aligned stack memory, in the runtime's
-    // machine code (Instructions.SaveBounced: no store in front of XSAVE, the copy straight after).
+    // machine code (CopyRoutines.SaveBounced: no store in front of XSAVE, the copy straight after).
     // The bytes in no saved slot (gaps, components not enabled) stay as the caller had them, as an
     // aligned save leaves them.
     private static void SaveBounced(XSaveArea* area)
@@ -71,7 +71,7 @@ public unsafe partial struct XSaveArea
         if (RuntimeTables.SavesWithinScratch)
         {
             Unsafe.SkipInit(out SubPageScratch scratch);
-            Instructions.SaveBounced(area, scratch.Area);
+            CopyRoutines.SaveBounced(area, scratch.Area);
         }
         else
         {
@@ -82,7 +82,7 @@ public unsafe partial struct XSaveArea
     // Apart, so the stackalloc's stack probe and cookie stay out of the common path's frame.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void SaveBouncedThroughPage(XSaveArea* area) =>
-        Instructions.SaveBounced(area, AlignedScratch(stackalloc byte[Size + Alignment]));
+        CopyRoutines.SaveBounced(area, AlignedScratch(stackalloc byte[Size + Alignment]));
 
     /// <summary>
     /// Restores this thread's extended state from the area with XRSTOR64, after checking every
@@ -100,7 +100,7 @@ public unsafe partial struct XSaveArea
         Unsafe.SkipInit(out SubPageScratch scratch);
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            if (!Instructions.CheckedRestore(area, scratch.Area))
+            if (!CopyRoutines.CheckedRestore(area, scratch.Area))
             {
                 LoadDeclined(area, RestoreHazards.None);
             }
@@ -120,7 +120,7 @@ public unsafe partial struct XSaveArea
         Unsafe.SkipInit(out SubPageScratch scratch);
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            if (!Instructions.CheckedRestore(area, scratch.Area))
+            if (!CopyRoutines.CheckedRestore(area, scratch.Area))
             {
                 LoadDeclined(area, allowed);
             }
@@ -207,7 +207,7 @@ public unsafe partial struct XSaveArea
         XFeatures inUse = from->_header.XStateBv;
         ulong format = from->_header.XCompBv;
         CopyRun* runs = (format & XSaveHeader.CompactedFormat) != 0 ? RuntimeTables.CompactedRuns : RuntimeTables.SlotRuns;
-        Instructions.CopyRuns(from, to, runs, (ulong)inUse);
+        CopyRoutines.CopyRuns(from, to, runs, (ulong)inUse);
         to->_header.XStateBv = inUse;
         to->_header.XCompBv = format;
     }

@@ -78,7 +78,7 @@ public sealed unsafe class XSaveContext
         if (copy.Header.IsCompacted)
         {
             // Every component it holds is saved here, so this CPU's layout has a slot for each in the page.
-            copy = FormatConversion.ToStandard(in copy, Processor.Layout!);
+            copy = FormatConversion.ToStandard(in copy, CpuidLeaves.Layout!);
         }
 
         Processor.LayoutDescriptorBytes.CopyTo(copy.AsSpan()[LayoutDescriptor.Offset..]);

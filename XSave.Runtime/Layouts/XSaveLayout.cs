@@ -48,7 +48,7 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
     /// The running CPU's layout, from CPUID leaf 0DH, or null off x86. Offsets are only used to
     /// read and place components; a slot CPUID puts past the page is treated as absent.
     /// </summary>
-    public static XSaveLayout? Current => Processor.Layout;
+    public static XSaveLayout? Current => CpuidLeaves.Layout;
 
     /// <summary>The slot of <paramref name="component"/>, or null when this layout has none (x87 and SSE live in the legacy region).</summary>
     /// <param name="component">One component, e.g. <see cref="XFeatures.Pkru"/>.</param>
@@ -184,6 +184,21 @@ public sealed class XSaveLayout : IEquatable<XSaveLayout>
         }
 
         return array;
+    }
+
+    /// <summary>The supported components whose compacted slot starts on a 64-byte boundary (CPUID.(0DH,i):ECX[1]).</summary>
+    internal static XFeatures Aligned64FromCpuid(XFeatures supported, ReadOnlySpan<CpuidComponent> subleaves)
+    {
+        XFeatures aligned64 = XFeatures.None;
+        for (int i = 2; i < subleaves.Length && i < StateComponent.Count; i++)
+        {
+            if (((ulong)supported & (1UL << i)) != 0 && (subleaves[i].Ecx & 2) != 0)
+            {
+                aligned64 |= (XFeatures)(1UL << i);
+            }
+        }
+
+        return aligned64;
     }
 
     /// <summary>

@@ -201,7 +201,7 @@ public unsafe class FreestandingThunkTests
             Assert.Ignore("The thunks are x86-64 machine code.");
         }
 
-        if (Processor.IsXSaveImplemented)
+        if (CpuidLeaves.IsXSaveImplemented)
         {
             Assert.Ignore("This CPU has XSAVE.");
         }

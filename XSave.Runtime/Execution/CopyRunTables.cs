@@ -1,25 +1,11 @@
 namespace XSave;
 
 /// <summary>
-/// One run of the runtime's private copies, in the shape the generated <c>CopyRuns</c> and
-/// <c>CheckedRestore</c> routines walk after the bytes they copy by themselves (see
-/// <see cref="ForSlots"/>): bytes [<see cref="Offset"/>, +<see cref="Length"/>) are copied from the first area to
-/// the second (or zeroed there) when <see cref="Component"/>'s bit is set in the components
-/// passed, or always. A table ends with a run of length 0. The tables for this CPU are built once
-/// from its <see cref="CpuProfile"/> (<see cref="RuntimeTables.SlotRuns"/>, <see cref="RuntimeTables.CompactedRuns"/>, <see cref="RestorePlan.BounceRuns"/>):
-/// a handful of runs, since each costs the walk a branch it may mispredict.
+/// The run tables (<see cref="CopyRun"/>) the runtime's copy routines walk for a CPU, built from its
+/// <see cref="CpuProfile"/> once per process (<see cref="RuntimeTables"/> pins them).
 /// </summary>
-[StructLayout(LayoutKind.Sequential, Size = 8)]
-internal readonly struct CopyRun(int offset, int length, int component, bool zero)
+internal static class CopyRunTables
 {
-    /// <summary>The component number meaning "every time".</summary>
-    public const byte Always = 0xFF;
-
-    public readonly ushort Offset = (ushort)offset;
-    public readonly ushort Length = (ushort)length;
-    public readonly byte Component = (byte)component;
-    public readonly byte Zero = zero ? (byte)1 : (byte)0;
-
     /// <summary>
     /// The saved slots the copy routine does not copy by itself: each slot this CPU saves but
     /// AVX's (which it copies at its architectural place, 576–831, when the component's bit is
@@ -49,7 +35,7 @@ internal readonly struct CopyRun(int offset, int length, int component, bool zer
             {
                 if (offset >= slot.Offset && offset < slot.End && slot.Offset != pkru)
                 {
-                    runs.Add(new(offset, length, component, zero: true));
+                    runs.Add(new CopyRun(offset, length, component, zero: true));
                 }
             }
         }
@@ -85,7 +71,7 @@ internal readonly struct CopyRun(int offset, int length, int component, bool zer
             bool avxInPlace = component == AvxBit && slot == new ComponentSlot(AreaOffsets.Components, AreaOffsets.AvxSize);
             if (!avxInPlace && !(pkru != 0 && slot.Offset == pkru))
             {
-                runs.Add(new(slot.Offset, slot.Size, component, zero: false));
+                runs.Add(new CopyRun(slot.Offset, slot.Size, component, zero: false));
             }
         }
 
@@ -93,7 +79,7 @@ internal readonly struct CopyRun(int offset, int length, int component, bool zer
     }
 
     /// <summary>A compacted area: its components are packed from byte 576 on, so the rest of the page.</summary>
-    public static CopyRun[] ForCompacted() => [new(AreaOffsets.Components, XSaveArea.Size - AreaOffsets.Components, Always, zero: false), default];
+    public static CopyRun[] ForCompacted() => [new CopyRun(AreaOffsets.Components, XSaveArea.Size - AreaOffsets.Components, CopyRun.Always, zero: false), default];
 
     private const int AvxBit = 2, PkruBit = 9;
 
