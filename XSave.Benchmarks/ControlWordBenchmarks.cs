@@ -1,6 +1,5 @@
 using System;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
 
 namespace XSave.Benchmarks;
 
@@ -9,9 +8,7 @@ namespace XSave.Benchmarks;
 /// the bare instructions in a gcc inline-assembly loop; and what the scope is for, the FlushToZero
 /// sample's filter running on in its subnormal tail (16 blocks of 256 samples) with and without it.
 /// </summary>
-[MemoryDiagnoser]
-[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
-[CategoriesColumn]
+[Config(typeof(CategoryBaselineConfig))]
 public class ControlWordBenchmarks
 {
     private const int Operations = 256, Blocks = 16;

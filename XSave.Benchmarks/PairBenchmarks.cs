@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
 
 namespace XSave.Benchmarks;
 
@@ -8,9 +7,7 @@ namespace XSave.Benchmarks;
 /// Each benchmark runs <see cref="Pairs"/> save+restore pairs; every category has its native
 /// inline-assembly loop as the baseline, so the Ratio column is "times the physical limit".
 /// </summary>
-[MemoryDiagnoser]
-[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
-[CategoriesColumn]
+[Config(typeof(CategoryBaselineConfig))]
 public unsafe class PairBenchmarks
 {
     private const int Pairs = 256;
