@@ -145,7 +145,8 @@ public static class RestoreValidation
             $"XSTATE_BV = 0x{x.XStateBv:X} names bit(s) 0x{x.XStateBv & ~LaidOut(x):X} missing from XCOMP_BV = 0x{x.XCompBv:X}; a compacted XRSTOR would raise #GP."),
         RestoreRule.XCompBvOutsidePage => ("XCOMP_BV", x.XCompBv,
             $"XCOMP_BV = 0x{x.XCompBv:X} lays out component bit(s) 0x{LaidOut(x) & ~x.InPage:X} outside XSaveArea.SafeFeatures; their slots would push the restore past the 4096-byte page."),
-        RestoreRule.HeaderReservedBytes => ReservedByteWords(x.ReservedByteSet, area.ByteAt(x.ReservedByteSet)),
+        RestoreRule.HeaderReservedBytes => ($"XSAVE header byte {x.ReservedByteSet - AreaOffsets.Header}", area.ByteAt(x.ReservedByteSet),
+            $"XSAVE header byte {x.ReservedByteSet - AreaOffsets.Header} (area byte {x.ReservedByteSet}) is 0x{area.ByteAt(x.ReservedByteSet):X2}; header bytes 16–63 are reserved and must be 0 (XRSTOR raises #GP on bytes 16–23, and on all 48 in a compacted area; the SDM reserves the rest, and Linux refuses them too)."),
         RestoreRule.LayoutMismatch => LayoutWords(x.LayoutMismatch, area.Layout!, cpu!.Layout!),
         RestoreRule.MxcsrReservedBits => ("MXCSR", x.Mxcsr,
             $"MXCSR = 0x{x.Mxcsr:X8} sets bit(s) 0x{x.Mxcsr & ~x.MxcsrMask:X} outside this CPU's MXCSR_MASK = 0x{x.MxcsrMask:X8}; the restore would raise #GP."),
@@ -164,13 +165,6 @@ public static class RestoreValidation
 
     // The components a compacted header lays out: XCOMP_BV without its format bit.
     private static ulong LaidOut(in RestoreInputs x) => x.XCompBv & ~RestoreChecks.CompactedFormat;
-
-    private static (string, ulong, string) ReservedByteWords(int at, byte found)
-    {
-        int headerByte = at - AreaOffsets.Header;
-        return ($"XSAVE header byte {headerByte}", found,
-            $"XSAVE header byte {headerByte} (area byte {at}) is 0x{found:X2}; header bytes 16–63 are reserved and must be 0 (XRSTOR raises #GP on bytes 16–23, and on all 48 in a compacted area; the SDM reserves the rest, and Linux refuses them too).");
-    }
 
     private static (string, ulong, string) LayoutWords(int bit, XSaveLayout recorded, XSaveLayout here)
     {
