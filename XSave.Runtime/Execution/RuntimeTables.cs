@@ -96,11 +96,11 @@ internal static unsafe class RuntimeTables
         s_copiesWithAvx = (profile.Xcr0 & XFeatures.Avx) != 0;
         s_savesWithinScratch = profile.SavedEnd <= XSave.RestorePlan.ScratchEnd;
         // Published last: a thread that sees the plan sees the tables and the flag above it (x86 keeps stores in order).
-        System.Threading.Volatile.Write(ref s_restorePlan, (nint)PinPlan(in Processor.Snapshot, profile.SavedEnd, CopyRunTables.PkruSlot(profile), starts[3], starts[2]));
+        System.Threading.Volatile.Write(ref s_restorePlan, (nint)PinPlan(in Processor.Snapshot, s_savesWithinScratch, CopyRunTables.PkruSlot(profile), starts[3], starts[2]));
     }
 
     /// <summary>The plan for <paramref name="cpu"/>, in 64-byte-aligned native memory kept for the life of the process.</summary>
-    private static XSave.RestorePlan* PinPlan(in CpuSnapshot cpu, int savedEnd, int pkruSlot, CopyRun* runs, CopyRun* bounceRuns)
+    private static XSave.RestorePlan* PinPlan(in CpuSnapshot cpu, bool savesWithinScratch, int pkruSlot, CopyRun* runs, CopyRun* bounceRuns)
     {
         var plan = (XSave.RestorePlan*)NativeMemory.AlignedAlloc(RestorePlanOffsets.Size, XSaveArea.Alignment);
         var bytes = new Span<byte>(plan, RestorePlanOffsets.Size);
@@ -114,7 +114,7 @@ internal static unsafe class RuntimeTables
         MemoryMarshal.AsBytes((ReadOnlySpan<ulong>)cpu.Descriptor).CopyTo(bytes[RestorePlanOffsets.TailExpected..]);
         bytes.Slice(RestorePlanOffsets.TailRejects, RestorePlanOffsets.TailLength).Fill(0xFF);
         Write(bytes, RestorePlanOffsets.TailRejects + (AreaOffsets.Header - AreaOffsets.Descriptor),
-            savedEnd <= XSave.RestorePlan.ScratchEnd ? cpu.RestoreHeaderRejects : Vector128<ulong>.AllBitsSet);
+            savesWithinScratch ? cpu.RestoreHeaderRejects : Vector128<ulong>.AllBitsSet); // else every area is declined: the copy would pass the scratch
         plan->PkruRejects = cpu.PkruRejects;
         // Where PKRU is off its lane checks nothing: the machine code then copies the first
         // register lane again, which no check reads (never a lane it checked, which a second
