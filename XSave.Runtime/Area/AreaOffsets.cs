@@ -29,7 +29,7 @@ internal static class AreaOffsets
 /// offset in the area, the address of the restore's run table (CopyRun), the components XSAVE
 /// saves (XCR0 within the safe set), which a bounced save keeps of the XSTATE_BV it found, the
 /// address of the bounced save's run table, PKRU's slot where the bounced save moves it itself
-/// (CopyRun.PkruSlot), and the masks the bounced save copies the legacy region's first 160 bytes
+/// (CopyRunTables.PkruSlot), and the masks the bounced save copies the legacy region's first 160 bytes
 /// through: ones over register bytes, zeros over the reserved ones XSAVE need not write.
 /// </summary>
 internal static class RestorePlanOffsets
