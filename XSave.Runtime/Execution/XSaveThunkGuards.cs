@@ -11,9 +11,24 @@ namespace XSave.__Internals;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static unsafe class XSaveThunkGuards
 {
+    private static ulong s_passed; // the instructions that passed; no static initialiser: NativeAOT would check a class constructor on every call
+
     /// <summary>Throws <see cref="PlatformNotSupportedException"/> unless this CPU and OS can execute <paramref name="instruction"/>.</summary>
     /// <param name="instruction">The instruction about to run.</param>
     public static void RequireInstruction(XSaveInstruction instruction)
+    {
+        // What the CPU and OS provide cannot change in a process: once an instruction has passed,
+        // each later call of its thunks costs one load and test, not the table and the profile.
+        ulong bit = 1UL << (int)instruction;
+        if ((uint)instruction >= 64 || (s_passed & bit) == 0)
+        {
+            CheckInstruction(instruction);
+            s_passed |= bit; // a racing thread's bit lost here only means one more check
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CheckInstruction(XSaveInstruction instruction)
     {
         InstructionRequirement requires = InstructionTable.Of(instruction).Requires;
         if (requires == InstructionRequirement.X64)
