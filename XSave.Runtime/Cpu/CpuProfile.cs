@@ -60,7 +60,7 @@ internal sealed class CpuProfile
 
     public bool HasXGetBv1 => (LeafD1Eax & 4) != 0;
 
-    private int LeafD1Eax => _leafD1Eax ?? Processor.LeafD1Eax;
+    private int LeafD1Eax => _leafD1Eax ?? CpuidLeaves.LeafD1Eax;
 
     /// <summary>The layout descriptor every area saved on this CPU carries in bytes 464–511 (empty when no layout is known).</summary>
     public ReadOnlySpan<byte> Descriptor => _descriptor;

@@ -1,14 +1,11 @@
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-
 namespace XSave;
 
 /// <summary>
 /// The running processor, read once into a <see cref="CpuProfile"/> (the one model of a CPU: a
 /// recorded CPU is a profile too) and its <see cref="CpuSnapshot"/>; every member here is this
 /// CPU's, read on first use and cached for the life of the process. What is enabled comes from
-/// XCR0 itself; CPUID answers yes/no questions (<see cref="CpuidLeaves"/>: is XSAVE enabled;
-/// here: does XSAVEC exist) and locates components.
+/// XCR0 itself (XGETBV); CPUID, read in <see cref="CpuidLeaves"/>, answers yes/no questions (is
+/// XSAVE enabled, does XSAVEC exist) and locates components.
 /// </summary>
 internal static unsafe class Processor
 {
@@ -16,10 +13,7 @@ internal static unsafe class Processor
     private static int s_state;
     private static CpuSnapshot s_current;
     private static CpuProfile? s_profile;
-    // A cached CPUID answer: 0 means not read yet, so it carries Read (bit 31) once it is.
-    private static int s_leafD1; // CPUID.(0DH,1).EAX (bits 5–31 are reserved)
     private static uint s_mxcsrMask; // 0 until FXSAVE has read it
-    private const int Read = int.MinValue;
 
     // No static initialisers in this class: under NativeAOT a class constructor would put a
     // "has it run?" check in front of every field read on the Save/Load path.
@@ -34,22 +28,6 @@ internal static unsafe class Processor
         {
             EnsureReady();
             return s_profile!;
-        }
-    }
-
-    /// <summary>CPUID.(0DH,1).EAX of this CPU, read when first asked (not by every first Save).</summary>
-    public static int LeafD1Eax
-    {
-        get
-        {
-            int known = s_leafD1;
-            if (known == 0)
-            {
-                ThrowIfXSaveUnavailable();
-                s_leafD1 = known = X86Base.CpuId(0xD, 1).Eax | Read;
-            }
-
-            return known;
         }
     }
 

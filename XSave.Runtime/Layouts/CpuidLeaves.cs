@@ -4,14 +4,15 @@ namespace XSave;
 
 /// <summary>
 /// What CPUID says of XSAVE, read once each: leaf 1 (is XSAVE implemented, has the OS enabled
-/// it) and leaf 0DH (where each component lies). The layout's source, so it lives with the
+/// it) and leaf 0DH (where each component lies; sub-leaf 1, which instructions exist). The layout's source, so it lives with the
 /// layouts; the processor (<see cref="Processor"/>) builds its profile on it. Leaf 0DH's answers
 /// are checked before use (it may lie, e.g. inside an SGX enclave): no size is ever taken from it.
 /// </summary>
 internal static class CpuidLeaves
 {
-    // 0 means not read yet, so the cached answer carries Read (bit 31) once it is.
+    // 0 means not read yet, so a cached answer carries Read (bit 31) once it is.
     private static int s_leaf1; // XSAVE implemented (bit 0), enabled by the OS (bit 1)
+    private static int s_leafD1; // CPUID.(0DH,1).EAX (bits 5–31 are reserved)
     private const int Read = int.MinValue;
 
     // No static initialisers in this class: under NativeAOT a class constructor would put a
@@ -29,6 +30,24 @@ internal static class CpuidLeaves
 
     /// <summary>The components whose compacted slot starts on a 64-byte boundary, from the same leaf.</summary>
     public static XFeatures Aligned64 => Leaf0D.Value.Aligned64;
+
+    /// <summary>
+    /// CPUID.(0DH,1).EAX (XSAVEOPT bit 0, XSAVEC bit 1, XGETBV with ECX = 1 bit 2), read when first
+    /// asked (not by every first Save); no bit set where XSAVE is not implemented.
+    /// </summary>
+    public static int LeafD1Eax
+    {
+        get
+        {
+            int known = s_leafD1;
+            if (known == 0)
+            {
+                s_leafD1 = known = Read | (IsXSaveImplemented ? X86Base.CpuId(0xD, 1).Eax : 0);
+            }
+
+            return known;
+        }
+    }
 
     private static int Leaf1
     {
