@@ -259,10 +259,22 @@ public unsafe class PrivateCopyTests : RestoresCpuState
     [Test]
     public void Saves_after_Clear_record_no_vector_component_the_library_used()
     {
+        // AVX's upper halves on every AVX machine (the VEX copies end with VZEROUPPER); AVX-512's
+        // components where enabled (wide copies through ZMM registers would put them in use).
         XFeatures watched = XSaveArea.SavedFeatures & (XFeatures.Avx | XFeatures.Avx512Opmask | XFeatures.Avx512ZmmHi256 | XFeatures.Avx512Hi16Zmm);
-        if ((watched & XFeatures.Avx512ZmmHi256) == 0)
+        if (watched == XFeatures.None)
         {
-            Assert.Ignore("Needs AVX-512 enabled in XCR0: the wide copies this guards against use ZMM registers.");
+            Assert.Ignore("Needs AVX enabled in XCR0: without it the copies use no component beyond SSE, which the runtime's own code keeps in use.");
+        }
+
+        using var probe = new AlignedBuffer(XSaveArea.Size);
+        XSaveArea.Clear();
+        Instructions.XSave64((XSaveArea*)probe.Pointer);
+        XFeatures untracked = probe.As<XSaveArea>().Header.XStateBv & watched;
+        if (untracked != XFeatures.None)
+        {
+            _original.Load();
+            Assert.Ignore($"This processor reports {untracked} in use straight after Clear(): it does not track their init state (qemu's XSAVE reports every component in use), so nothing here could tell the library's use apart.");
         }
 
         using var misaligned = new AlignedBuffer(XSaveArea.Size, 8);
