@@ -365,8 +365,9 @@ public sealed partial class XSaveThunkGenerator
         /// against the RestorePlan: another thread writing the area meanwhile cannot make the
         /// scratch differ from what was checked. The x87 registers and the other slots XSTATE_BV
         /// marks are copied as they are; the XMM registers and AVX's upper halves are loaded
-        /// straight from the area. Passing, XRSTOR64 loads the rest from the scratch and EAX is 0;
-        /// else EAX is 1, nothing was loaded, and the caller's validator decides and explains. The
+        /// straight from the area. Passing, XRSTOR64 loads the rest from the scratch and RAX is 0;
+        /// else RAX is the area, nothing was loaded, and the caller's validator decides and explains
+        /// (returned, so the caller keeps no register of its own across the call for it). The
         /// checks are RestoreFastPath's, stricter than the rules: what passes them, the rules accept.
         /// Scratch: RAX, R10, R11, the fourth argument register, YMM0–YMM15 (XMM in the SSE form).
         /// </summary>
@@ -475,7 +476,7 @@ public sealed partial class XSaveThunkGenerator
                 c.vzeroupper();
             }
 
-            c.mov(eax, 1);
+            c.mov(rax, area);
             c.ret();
         }
 

@@ -64,8 +64,8 @@ public sealed partial class XSaveThunkGenerator
             source.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
             source.Line($"{thunk.Modifiers} {thunk.ReturnType} {thunk.Name}({string.Join(", ", thunk.Parameters)})");
             source.Open();
-            string entry = $"({PageClass}.Base + 0x{offset:X4})";
             InstructionFacts facts = thunk.Facts;
+            string entry = $"({PageClass}.{(facts.IsRuntimeRoutine ? "Mapped" : "Base")} + 0x{offset:X4})";
             if (facts.Shape == ThunkShape.ReadXcr)
             {
                 if (!thunk.IsUnchecked)
@@ -80,8 +80,8 @@ public sealed partial class XSaveThunkGenerator
                 // The pointers, and for a run copy the components, as the parser matched them.
                 string arguments = string.Join(", ", thunk.Parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)));
                 string types = string.Concat(Enumerable.Repeat("void*, ", facts.Pointers)) + (facts.TakesComponents ? "ulong, " : string.Empty);
-                source.Line(facts.ReturnsStatus
-                    ? $"return ((delegate* unmanaged[SuppressGCTransition]<{types}int>){entry})({arguments});"
+                source.Line(facts.ReturnsDeclined
+                    ? $"return ((delegate* unmanaged[SuppressGCTransition]<{types}void*>){entry})({arguments});"
                     : $"((delegate* unmanaged[SuppressGCTransition]<{types}void>){entry})({arguments});");
             }
             else if (facts.Word != ControlWordKind.None)
@@ -194,6 +194,11 @@ public sealed partial class XSaveThunkGenerator
             source.Line("file static partial class XSaveThunkPage");
             source.Open();
             source.Line($"private const string Owner = {SourceWriter.Literal(assemblyName)};");
+            if (thunks.Any(t => t.Thunk.Facts.IsRuntimeRoutine))
+            {
+                Mapped(source);
+            }
+
             Image(source, "SystemV", "System V AMD64 ABI (Linux, macOS, BSD): area in RDI, mask in RSI", thunks, offsets, length, t => t.SystemV, t => t.SystemVListing);
             Image(source, "Windows", "Windows x64 ABI: area in RCX, mask in RDX", thunks, offsets, length, t => t.Windows, t => t.WindowsListing);
             source.Line();
@@ -202,6 +207,31 @@ public sealed partial class XSaveThunkGenerator
             source.Line();
             ListingText(source, "WindowsListing", thunks, offsets, t => t.WindowsListing);
             source.Close();
+        }
+
+        // The runtime's own routines run only after it has read the processor (XGETBV, through this
+        // page), so their calls skip Base's first-use mapping: a call there would make the JIT keep
+        // the caller's values in callee-saved registers, stores between XSAVE and XRSTOR.
+        private static void Mapped(SourceWriter source)
+        {
+            source.Line();
+            source.Line("/// <summary>The page's address, for the runtime's routines: mapped by then (see the generator's Emitter.Mapped).</summary>");
+            source.Line("public static nint Mapped");
+            source.Open();
+            source.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+            source.Line("get");
+            source.Open();
+            source.Line("nint address = global::System.Threading.Volatile.Read(ref s_base);");
+            source.Line("if (address == 0)");
+            source.Open();
+            source.Line("NotMapped(); // throws: a call that does not return keeps no register alive");
+            source.Close();
+            source.Line();
+            source.Line("return address;");
+            source.Close();
+            source.Close();
+            source.Line();
+            source.Line("private static void NotMapped() => throw new global::System.InvalidOperationException(\"A runtime routine ran before the runtime read the processor.\");");
         }
 
         private static void Image(

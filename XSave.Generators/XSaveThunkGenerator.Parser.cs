@@ -210,9 +210,9 @@ public sealed partial class XSaveThunkGenerator
                 switch (facts.Shape)
                 {
                     case ThunkShape.Routine:
-                        // Pointers, then the components for a run copy; a checked restore returns its status.
+                        // Pointers, then the components for a run copy; a checked restore returns what it declined.
                         int count = facts.Pointers + (facts.TakesComponents ? 1 : 0);
-                        return (facts.ReturnsStatus ? method.ReturnType.SpecialType == SpecialType.System_Int32 : method.ReturnsVoid)
+                        return (facts.ReturnsDeclined ? method.ReturnType is IPointerTypeSymbol { PointedAtType.SpecialType: SpecialType.System_Void } : method.ReturnsVoid)
                             && parameters.Length == count
                             && parameters.Take(facts.Pointers).All(p => p.RefKind == RefKind.None && p.Type.TypeKind == TypeKind.Pointer)
                             && (!facts.TakesComponents || (parameters[count - 1].RefKind == RefKind.None && parameters[count - 1].Type.SpecialType == SpecialType.System_UInt64));

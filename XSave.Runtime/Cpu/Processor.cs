@@ -135,6 +135,8 @@ internal static unsafe class Processor
         }
 
         ThrowIfXSaveUnavailable();
+        // Through the runtime's page, which this maps: its routines, called only once the processor
+        // is read, skip the mapping check (the generator's Emitter.Mapped).
         var xcr0 = (XFeatures)Instructions.XGetBv(0);
         s_profile = new CpuProfile("this CPU", xcr0, LegacyMxcsrMask, leafD1Eax: null, CpuidLeaves.Layout, CpuidLeaves.Aligned64);
         s_current = CpuSnapshot.Create(s_profile);

@@ -8,16 +8,17 @@ internal static unsafe class CopyRoutines
 {
     /// <summary>
     /// Copies what XRSTOR reads of <paramref name="area"/> into <paramref name="scratch"/>, checks
-    /// the copy against this CPU's <see cref="RestorePlan"/> and restores it: true when it did,
-    /// false when the checks declined and nothing was loaded (the area may break a rule, be
-    /// compacted, or carry a hazard the caller allows: the managed validator decides), or when the
-    /// tables are not built yet (no plan: the caller's slow path builds them).
+    /// the copy against this CPU's <see cref="RestorePlan"/> and restores it: null when it did,
+    /// else <paramref name="area"/>, when the checks declined and nothing was loaded (the area may
+    /// break a rule, be compacted, or carry a hazard the caller allows: the managed validator
+    /// decides), or when the tables are not built yet (no plan: the caller's slow path builds them).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool CheckedRestore(XSaveArea* area, XSaveArea* scratch)
+    public static XSaveArea* CheckedRestore(XSaveArea* area, XSaveArea* scratch)
     {
         RestorePlan* plan = RuntimeTables.RestorePlan;
-        return plan != null && (RuntimeTables.CopiesWithAvx ? Instructions.CheckedRestoreAvx(area, scratch, plan) : Instructions.CheckedRestoreSse(area, scratch, plan)) == 0;
+        return plan == null ? area
+            : (XSaveArea*)(RuntimeTables.CopiesWithAvx ? Instructions.CheckedRestoreAvx(area, scratch, plan) : Instructions.CheckedRestoreSse(area, scratch, plan));
     }
 
     /// <summary>

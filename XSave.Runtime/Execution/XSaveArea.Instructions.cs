@@ -100,9 +100,11 @@ public unsafe partial struct XSaveArea
         Unsafe.SkipInit(out SubPageScratch scratch);
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            if (!CopyRoutines.CheckedRestore(area, scratch.Area))
+            // The declined area comes back from the machine code: nothing here lives across the call.
+            XSaveArea* declined = CopyRoutines.CheckedRestore(area, scratch.Area);
+            if (declined != null)
             {
-                LoadDeclined(area, RestoreHazards.None);
+                LoadDeclined(declined, RestoreHazards.None);
             }
         }
     }
@@ -120,9 +122,10 @@ public unsafe partial struct XSaveArea
         Unsafe.SkipInit(out SubPageScratch scratch);
         fixed (XSaveArea* area = &Unsafe.AsRef(in this))
         {
-            if (!CopyRoutines.CheckedRestore(area, scratch.Area))
+            XSaveArea* declined = CopyRoutines.CheckedRestore(area, scratch.Area);
+            if (declined != null)
             {
-                LoadDeclined(area, allowed);
+                LoadDeclined(declined, allowed);
             }
         }
     }

@@ -115,7 +115,7 @@ internal enum ControlWordKind
 /// <param name="Word">The control word it moves, if any.</param>
 /// <param name="Pointers">A routine's pointer parameters.</param>
 /// <param name="TakesComponents">True where a routine takes a component mask after its pointers.</param>
-/// <param name="ReturnsStatus">True where a routine returns an <c>int</c> status.</param>
+/// <param name="ReturnsDeclined">True where a routine returns null when it did its work, else the area it declined (a <c>void*</c>).</param>
 /// <param name="RuntimeSignature">The runtime form's signatures, as XSAVE003 says them.</param>
 /// <param name="FreestandingSignature">The freestanding form's, or empty where it has none.</param>
 internal sealed record InstructionFacts(
@@ -132,7 +132,7 @@ internal sealed record InstructionFacts(
     ControlWordKind Word = ControlWordKind.None,
     int Pointers = 0,
     bool TakesComponents = false,
-    bool ReturnsStatus = false)
+    bool ReturnsDeclined = false)
 {
     /// <summary>True for STMXCSR and FNSTCW, which return their word.</summary>
     public bool ReadsWord => Shape == ThunkShape.ReadControlWord;
@@ -193,9 +193,9 @@ internal static class InstructionTable
         new(XSaveInstruction.CopyRunsAvx, "the runtime's run copy", ThunkShape.Routine, InstructionRequirement.XSave, AreaAccess.None, 0, ThunkForms.RuntimeItself,
             "'static partial void M(byte* from, byte* to, CopyRun* runs, ulong components)'", string.Empty, Pointers: 3, TakesComponents: true),
         new(XSaveInstruction.CheckedRestore, "the runtime's checked restore", ThunkShape.Routine, InstructionRequirement.XSave, AreaAccess.None, 0, ThunkForms.RuntimeItself,
-            "'static partial int M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'", string.Empty, Pointers: 3, ReturnsStatus: true),
+            "'static partial void* M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'", string.Empty, Pointers: 3, ReturnsDeclined: true),
         new(XSaveInstruction.CheckedRestoreAvx, "the runtime's checked restore", ThunkShape.Routine, InstructionRequirement.XSave, AreaAccess.None, 0, ThunkForms.RuntimeItself,
-            "'static partial int M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'", string.Empty, Pointers: 3, ReturnsStatus: true),
+            "'static partial void* M(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan)'", string.Empty, Pointers: 3, ReturnsDeclined: true),
         new(XSaveInstruction.SaveBounced, "the runtime's bounced save", ThunkShape.Routine, InstructionRequirement.XSave, AreaAccess.None, 0, ThunkForms.RuntimeItself,
             RoutineOfThree, string.Empty, Pointers: 3),
         new(XSaveInstruction.SaveBouncedAvx, "the runtime's bounced save", ThunkShape.Routine, InstructionRequirement.XSave, AreaAccess.None, 0, ThunkForms.RuntimeItself,

@@ -54,10 +54,10 @@ internal static unsafe partial class Instructions
     internal static partial void CopyRunsAvx(byte* from, byte* to, CopyRun* runs, ulong components);
 
     [XSaveThunk(RuntimeRoutine.CheckedRestore, Unchecked = true)]
-    internal static partial int CheckedRestoreSse(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);
+    internal static partial void* CheckedRestoreSse(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);
 
     [XSaveThunk(RuntimeRoutine.CheckedRestoreAvx, Unchecked = true)]
-    internal static partial int CheckedRestoreAvx(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);
+    internal static partial void* CheckedRestoreAvx(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);
 
     [XSaveThunk(RuntimeRoutine.SaveBounced, Unchecked = true)]
     internal static partial void SaveBouncedSse(XSaveArea* area, XSaveArea* scratch, RestorePlan* plan);

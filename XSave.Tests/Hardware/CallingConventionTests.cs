@@ -175,7 +175,7 @@ public unsafe class CallingConventionTests
                     Assert.That((uint)f->Rax, Is.EqualTo(3u), "refused above CPL 0 (NotPrivileged), nothing executed");
                     break;
                 case GeneratedInstruction.CheckedRestore or GeneratedInstruction.CheckedRestoreAvx:
-                    Assert.That((uint)f->Rax, Is.Zero, "the checks passed a state this thread saved, and XRSTOR ran");
+                    Assert.That(f->Rax, Is.EqualTo(0UL), "the checks passed a state this thread saved, and XRSTOR ran (RAX: nothing declined)");
                     break;
                 case GeneratedInstruction.SaveBounced or GeneratedInstruction.SaveBouncedAvx:
                     // The save ran inside the call: the area holds the known XMM values, 8 bytes past `first`.

@@ -36,9 +36,10 @@ public unsafe class PrivateCopyTests : RestoresCpuState
         }
     }
 
-    private static int CheckedRestore(bool vex, XSaveArea* area, XSaveArea* scratch) => vex
+    // What the routine declined: 0 when it loaded the area, else the area.
+    private static nint CheckedRestore(bool vex, XSaveArea* area, XSaveArea* scratch) => (nint)(vex
         ? Instructions.CheckedRestoreAvx(area, scratch, RuntimeTables.RestorePlan)
-        : Instructions.CheckedRestoreSse(area, scratch, RuntimeTables.RestorePlan);
+        : Instructions.CheckedRestoreSse(area, scratch, RuntimeTables.RestorePlan));
 
     // Runs of every length class (vectors, words, bytes, and mixes), one under a clear bit, one zeroing.
     private static readonly (int Offset, int Length, int Component, bool Zero)[] Runs =
@@ -104,14 +105,14 @@ public unsafe class PrivateCopyTests : RestoresCpuState
         state.Legacy.Mxcsr = Cpu.WithRounding(state.Legacy.Mxcsr, 3);
         byte[] before = state.AsSpan().ToArray();
 
-        int status = CheckedRestore(vex, (XSaveArea*)area.Pointer, (XSaveArea*)scratch.Pointer);
+        nint declined = CheckedRestore(vex, (XSaveArea*)area.Pointer, (XSaveArea*)scratch.Pointer);
         Mxcsr live = Cpu.MxcsrControl();
         _original.Load();
         byte[] after = state.AsSpan().ToArray();
 
         Assert.Multiple(() =>
         {
-            Assert.That(status, Is.Zero, "passed the checks");
+            Assert.That(declined, Is.EqualTo((nint)0), "passed the checks");
             Assert.That(live & (Mxcsr)0x6000, Is.EqualTo((Mxcsr)0x6000), "the area's rounding is live");
             Assert.That(after, Is.EqualTo(before), "the caller's area is unchanged");
             Assert.That(new Span<byte>(scratch.Pointer, AreaOffsets.Registers).ToArray(), Is.EqualTo(before[..AreaOffsets.Registers]), "the scratch holds the control lanes it checked");
@@ -157,11 +158,11 @@ public unsafe class PrivateCopyTests : RestoresCpuState
         XSaveArea byXRstor = TestCode.LoadThenSave(in area);
         var thunk = XSaveThunkGenerator.CodeAssembler.Run(Model(vex ? GeneratedInstruction.CheckedRestoreAvx : GeneratedInstruction.CheckedRestore));
         nint routine = ExecutableMemory.Map(thunk.SystemV.ToArray(), "XSave.Tests", string.Empty);
-        var (status, byRoutine) = TestCode.CheckedLoadThenSave(in area, routine, RuntimeTables.RestorePlan);
+        var (declined, byRoutine) = TestCode.CheckedLoadThenSave(in area, routine, RuntimeTables.RestorePlan);
 
         Assert.Multiple(() =>
         {
-            Assert.That(status, Is.Zero, "passed the checks");
+            Assert.That(declined, Is.EqualTo((nint)0), "passed the checks");
             Assert.That(Xmm(in byRoutine), Is.EqualTo(Xmm(in byXRstor)), "XMM0–XMM15");
             Assert.That(byRoutine.Legacy.Mxcsr, Is.EqualTo(byXRstor.Legacy.Mxcsr), "MXCSR");
             Assert.That(X87(in byRoutine), Is.EqualTo(X87(in byXRstor)), "the x87 state");
@@ -216,11 +217,11 @@ public unsafe class PrivateCopyTests : RestoresCpuState
         bytes.CopyTo(state.AsSpan());
         Mxcsr before = Cpu.MxcsrControl();
 
-        int status = CheckedRestore(vex, (XSaveArea*)area.Pointer, (XSaveArea*)scratch.Pointer);
+        nint declined = CheckedRestore(vex, (XSaveArea*)area.Pointer, (XSaveArea*)scratch.Pointer);
 
         Assert.Multiple(() =>
         {
-            Assert.That(status, Is.EqualTo(1), $"declined: {broken}");
+            Assert.That(declined, Is.EqualTo((nint)area.Pointer), $"declined, returning the area: {broken}");
             Assert.That(Cpu.MxcsrControl(), Is.EqualTo(before), "nothing loaded");
         });
     }
@@ -242,11 +243,11 @@ public unsafe class PrivateCopyTests : RestoresCpuState
         state.Legacy.Mxcsr = Cpu.WithRounding(state.Legacy.Mxcsr, 3);
         Mxcsr before = Cpu.MxcsrControl();
 
-        int status = CheckedRestore(vex, (XSaveArea*)area.Pointer, (XSaveArea*)scratch.Pointer);
+        nint declined = CheckedRestore(vex, (XSaveArea*)area.Pointer, (XSaveArea*)scratch.Pointer);
 
         Assert.Multiple(() =>
         {
-            Assert.That(status, Is.EqualTo(1), "declined");
+            Assert.That(declined, Is.EqualTo((nint)area.Pointer), "declined, returning the area");
             Assert.That(Cpu.MxcsrControl(), Is.EqualTo(before), "nothing loaded");
         });
     }

@@ -56,14 +56,14 @@ internal static class TestCode
         return source[1];
     }
 
-    /// <summary>The arguments of <see cref="CheckedLoadThenSave"/>'s machine code, and the routine's status.</summary>
+    /// <summary>The arguments of <see cref="CheckedLoadThenSave"/>'s machine code, and what the routine declined (0 or the area).</summary>
     [StructLayout(LayoutKind.Sequential)]
     private unsafe struct CheckedLoadArguments
     {
         public XSaveArea* Area, Saved, Kept, Scratch;
         public void* Plan;
         public nint Routine;
-        public long Status;
+        public nint Declined;
     }
 
     // (arguments in RDI): keep this thread's state, call the routine (System V form) on the area,
@@ -94,16 +94,17 @@ internal static class TestCode
     /// <summary>
     /// A checked-restore routine (its System V bytes, mapped at <paramref name="routine"/>) on
     /// <paramref name="area"/>, then XSAVE into a fresh area, in one piece of machine code, the
-    /// thread's own state kept around both. Returns the routine's status and what was saved.
+    /// thread's own state kept around both. Returns what the routine declined (0 when it loaded the
+    /// area, else the area) and what was saved.
     /// </summary>
-    public static unsafe (long Status, XSaveArea Saved) CheckedLoadThenSave(in XSaveArea area, nint routine, void* plan)
+    public static unsafe (nint Declined, XSaveArea Saved) CheckedLoadThenSave(in XSaveArea area, nint routine, void* plan)
     {
         using var areas = new AlignedBuffer(4 * XSaveArea.Size);
         XSaveArea* source = (XSaveArea*)areas.Pointer;
         *source = area;
         var arguments = new CheckedLoadArguments { Area = source, Saved = source + 1, Kept = source + 2, Scratch = source + 3, Plan = plan, Routine = routine };
         ((delegate* unmanaged<CheckedLoadArguments*, void>)CheckedLoadThenSaveCode.Value)(&arguments);
-        return (arguments.Status, source[1]);
+        return (arguments.Declined, source[1]);
     }
 
     // Keeps what Windows makes callee-saved and System V does not, moves the arguments, calls the
