@@ -407,6 +407,15 @@ public sealed partial class XSaveThunkGenerator
 
             Chunks(AreaOffsets.ControlLanes, RestorePlanOffsets.ControlLength, RestorePlanOffsets.ControlExpected, RestorePlanOffsets.ControlRejects);
             Chunks(AreaOffsets.Descriptor, RestorePlanOffsets.TailLength, RestorePlanOffsets.TailExpected, RestorePlanOffsets.TailRejects);
+
+            // PKRU's lane, checked with the others (one test, one branch) and kept in XMM2, which
+            // no copy below uses, to be stored after them: a slot copy may take those bytes from
+            // the area again.
+            c.mov(r10, __qword_ptr[plan + RestorePlanOffsets.PkruLane]);
+            v.Load(xmm2, __[area + r10]);
+            v.Move(xmm0, xmm2);
+            v.And(xmm0, __[plan + RestorePlanOffsets.PkruRejects]);
+            v.Or(xmm1, xmm0, avx);
             v.JumpUnlessZero(xmm1, decline);
             c.mov(components, __qword_ptr[scratch + AreaOffsets.Header]); // XSTATE_BV as stored: it decides which slots are copied
 
@@ -443,12 +452,9 @@ public sealed partial class XSaveThunkGenerator
                 c.mov(plan, __qword_ptr[rsp + 24]);
             }
 
-            // PKRU's lane last: a slot copy above may have taken those bytes from the area again.
+            // PKRU's lane as it was checked, over whatever a slot copy above put there.
             c.mov(r10, __qword_ptr[plan + RestorePlanOffsets.PkruLane]);
-            v.Load(xmm0, __[area + r10]);
-            v.Store(__[scratch + r10], xmm0);
-            v.And(xmm0, __[plan + RestorePlanOffsets.PkruRejects]);
-            v.JumpUnlessZero(xmm0, decline);
+            v.Store(__[scratch + r10], xmm2);
 
             // Every check passed. The XMM registers and AVX's upper halves are loaded straight from
             // the caller's area: register bytes cannot fault, and XRSTOR reading 512 freshly copied
